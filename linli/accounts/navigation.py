@@ -1,0 +1,35 @@
+"""Role-aware navigation. Each capability adds its entries here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.utils.translation import gettext_lazy as _
+
+from linli.accounts.models import STAFF_ROLES, Role
+
+
+@dataclass(frozen=True)
+class NavItem:
+    url_name: str
+    label: str
+    icon: str
+    roles: frozenset[str] | None  # None: every signed-in user
+    staff: bool = False  # shown in the workbench sidebar rather than the resident tab bar
+
+
+NAV_ITEMS: list[NavItem] = [
+    NavItem("home", _("Home"), "home", None),
+    NavItem("workbench", _("Workbench"), "grid", STAFF_ROLES, staff=True),
+    NavItem("accounts:people", _("Accounts"), "users",
+            frozenset({Role.COMMUNITY_STAFF, Role.STREET_ADMIN}), staff=True),
+    NavItem("common:audit", _("Audit log"), "shield",
+            frozenset({Role.AUDITOR, Role.STREET_ADMIN}), staff=True),
+    NavItem("accounts:me", _("Me"), "user", None),
+]
+
+
+def items_for(user) -> list[NavItem]:
+    if not user.is_authenticated:
+        return []
+    return [i for i in NAV_ITEMS if i.roles is None or user.has_role(*i.roles)]

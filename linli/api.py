@@ -1,0 +1,104 @@
+"""The JSON API: /api/v1/…, OpenAPI at /api/openapi.json, docs at /api/docs."""
+
+
+import logging
+
+from axes.exceptions import AxesBackendPermissionDenied
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+
+from linli.common.api import AUTH, error_body
+from linli.common.exceptions import DomainError
+
+logger = logging.getLogger(__name__)
+
+api = NinjaAPI(
+    title="Linli API",
+    version="1",
+    description="邻里 — time bank, points bank, grid registry and activities. "
+    "Authenticate with a session cookie (plus CSRF token) or `Authorization: Bearer <token>` "
+    "from `POST /api/v1/auth/token`.",
+    urls_namespace="api",
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+    auth=AUTH,
+)
+
+
+@api.exception_handler(DomainError)
+def _domain_error(request, exc: DomainError):
+    fields = [{"field": exc.field, "message": exc.message}] if exc.field else []
+    return api.create_response(request, error_body(exc.code, exc.message, fields),
+                               status=exc.status)
+
+
+def _loc_name(loc) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "payload", "form")]
+    return ".".join(parts) or "request"
+
+
+@api.exception_handler(NinjaValidationError)
+def _validation_error(request, exc: NinjaValidationError):
+    fields = [{"field": _loc_name(e.get("loc", [])), "message": e.get("msg", "")}
+              for e in exc.errors]
+    return api.create_response(
+        request, error_body("validation_error", _("Some fields are invalid."), fields), status=422
+    )
+
+
+@api.exception_handler(AuthenticationError)
+def _unauthenticated(request, exc):
+    return api.create_response(
+        request, error_body("unauthenticated", _("Please sign in first.")), status=401
+    )
+
+
+@api.exception_handler(AxesBackendPermissionDenied)
+def _locked(request, exc):
+    return api.create_response(
+        request,
+        error_body("locked", _("Too many failed attempts. Try again in 15 minutes.")),
+        status=429,
+    )
+
+
+@api.exception_handler(DjangoPermissionDenied)
+def _forbidden(request, exc):
+    return api.create_response(
+        request, error_body("forbidden", _("You do not have permission to do this.")), status=403
+    )
+
+
+@api.exception_handler(Http404)
+def _not_found(request, exc):
+    return api.create_response(request, error_body("not_found", _("Not found.")), status=404)
+
+
+@api.exception_handler(HttpError)
+def _http_error(request, exc: HttpError):
+    return api.create_response(request, error_body("error", str(exc)), status=exc.status_code)
+
+
+@api.exception_handler(Exception)
+def _server_error(request, exc):
+    logger.exception("API error on %s", request.path)
+    return api.create_response(
+        request, error_body("server_error", _("Something went wrong on our side.")), status=500
+    )
+
+
+def _register_routers() -> None:
+    from linli.accounts.api import auth_router
+    from linli.accounts.api import router as accounts_router
+    from linli.common.api_routes import router as common_router
+
+    api.add_router("/v1/auth/", auth_router)
+    api.add_router("/v1/", accounts_router)
+    api.add_router("/v1/", common_router)
+
+
+_register_routers()

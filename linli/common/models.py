@@ -1,0 +1,98 @@
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class TimeStampedModel(models.Model):
+    """Base for domain records: a public UUID for URLs and QR codes, never the sequential id."""
+
+    uuid = models.UUIDField(_("public id"), default=uuid.uuid4, unique=True, editable=False)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class AuditAction(models.TextChoices):
+    LOGIN_SUCCESS = "login_success", _("Login succeeded")
+    LOGIN_FAILURE = "login_failure", _("Login failed")
+    LOGIN_LOCKED = "login_locked", _("Login locked out")
+    LOGOUT = "logout", _("Logout")
+    PERMISSION_DENIED = "permission_denied", _("Permission denied")
+    REVEAL = "reveal", _("Personal data revealed")
+    EXPORT = "export", _("Personal data exported")
+    TOKEN_ISSUED = "token_issued", _("API token issued")
+    ROLE_CHANGED = "role_changed", _("Role changed")
+
+
+class AuditResult(models.TextChoices):
+    OK = "ok", _("Success")
+    DENIED = "denied", _("Denied")
+    FAILED = "failed", _("Failed")
+
+
+class AuditAppendOnly(Exception):
+    pass
+
+
+class AuditEventQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise AuditAppendOnly("Audit records are append-only.")
+
+    def delete(self):
+        raise AuditAppendOnly("Audit records are append-only; use the purge command.")
+
+    def _purge_before(self, cutoff) -> int:
+        """The only way rows leave the log: the retention purge (never under 180 days)."""
+        count, _ = models.QuerySet.delete(self.filter(at__lt=cutoff))
+        return count
+
+
+class AuditEvent(models.Model):
+    """Who did what to which object, when, with what result — never the value revealed."""
+
+    at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("actor"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    actor_label = models.CharField(_("actor label"), max_length=64, blank=True)
+    action = models.CharField(_("action"), max_length=32, choices=AuditAction.choices, db_index=True)
+    result = models.CharField(_("result"), max_length=16, choices=AuditResult.choices)
+    object_type = models.CharField(_("object type"), max_length=64, blank=True)
+    object_id = models.CharField(_("object id"), max_length=64, blank=True)
+    field = models.CharField(_("field"), max_length=64, blank=True)
+    reason = models.CharField(_("reason"), max_length=255, blank=True)
+    path = models.CharField(_("path"), max_length=255, blank=True)
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    street = models.ForeignKey(
+        "registry.Street", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.result}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise AuditAppendOnly("Audit records are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AuditAppendOnly("Audit records are append-only; use the purge command.")

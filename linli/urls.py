@@ -1,0 +1,31 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from linli.accounts.permissions import public
+from linli.api import api
+from linli.common import views as common_views
+
+admin.site.has_permission = lambda request: request.user.is_active and request.user.is_superuser
+admin.site.site_header = "邻里 Linli"
+
+urlpatterns = [
+    path("", common_views.home, name="home"),
+    path("workbench/", common_views.workbench, name="workbench"),
+    path("healthz", common_views.healthz, name="healthz"),
+    path("accounts/", include("linli.accounts.urls")),
+    path("", include("linli.common.urls")),
+    path("i18n/setlang/", public(set_language), name="set_language"),
+    path("api/", api.urls),
+    path("admin/", admin.site.urls),
+]
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+handler403 = "linli.common.views.error_403"
+handler404 = "linli.common.views.error_404"
+handler500 = "linli.common.views.error_500"
