@@ -103,3 +103,51 @@ class Grid(TimeStampedModel):
         """Built from the parents: district(6) + street(3) + community(3) + grid(3)."""
         community = self.community
         return f"{community.street.full_code}{community.code}{self.number}"
+
+
+class Household(TimeStampedModel):
+    """A household (户): the unit that holds civic points and owns a door plate."""
+
+    community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="households",
+                                  verbose_name=_("community"))
+    grid = models.ForeignKey(Grid, on_delete=models.PROTECT, related_name="households",
+                             verbose_name=_("grid"))
+    number = models.CharField(_("household number"), max_length=32)
+    address = models.CharField(_("address"), max_length=255)
+
+    class Meta:
+        ordering = ["community_id", "number"]
+        verbose_name = _("household")
+        verbose_name_plural = _("households")
+        constraints = [
+            models.UniqueConstraint(fields=["community", "number"],
+                                    name="registry_household_unique_number"),
+        ]
+
+    def __str__(self) -> str:
+        return self.address
+
+
+class Gender(models.TextChoices):
+    MALE = "M", _("Male")
+    FEMALE = "F", _("Female")
+
+
+class Resident(TimeStampedModel):
+    """A person living in (or registered to) a household. `user` links their login, if any."""
+
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="residents",
+                                  verbose_name=_("household"))
+    user = models.OneToOneField("accounts.User", null=True, blank=True, on_delete=models.SET_NULL,
+                                related_name="resident", verbose_name=_("account"))
+    name = models.CharField(_("name"), max_length=64)
+    gender = models.CharField(_("gender"), max_length=1, choices=Gender.choices, blank=True)
+    birth_date = models.DateField(_("birth date"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["household_id", "id"]
+        verbose_name = _("resident")
+        verbose_name_plural = _("residents")
+
+    def __str__(self) -> str:
+        return self.name
