@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Install what the tests need (Python packages, Debian's Chromium and CJK fonts) and run the
+# whole suite. Set DATABASE_URL=postgres://… to run it on PostgreSQL; extra arguments go to pytest.
+set -euo pipefail
+cd "$(dirname "$0")"
+PYTHON=${PYTHON:-python3}
+[ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
+.venv/bin/python -m pip install -q --upgrade pip
+.venv/bin/python -m pip install -q -e '.[test]'
+need_apt=""
+command -v chromium >/dev/null 2>&1 || need_apt=1
+command -v pg_dump >/dev/null 2>&1 || need_apt=1
+fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || need_apt=1
+if [ -n "$need_apt" ]; then
+  sudo=""; [ "$(id -u)" = 0 ] || sudo=sudo
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium fonts-noto-cjk \
+    poppler-utils postgresql-client >/dev/null
+fi
+.venv/bin/ruff check linli tests bench
+.venv/bin/linli makemigrations --check --dry-run -v0
+exec .venv/bin/pytest "$@"
