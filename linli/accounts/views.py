@@ -4,7 +4,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -37,6 +37,12 @@ def logout(request):
 def lockout(request, original_response=None, credentials=None) -> HttpResponse:
     """Shown instead of the login form while an account is locked (5 failures, 15 minutes)."""
     minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    if request.path.startswith("/api/"):
+        from linli.common.api import error_body
+
+        message = _("Too many failed attempts. Try again in %(minutes)d minutes.") % {
+            "minutes": minutes}
+        return JsonResponse(error_body("locked", message), status=429)
     return render(request, "accounts/locked.html", {"minutes": minutes}, status=429)
 
 

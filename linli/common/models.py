@@ -48,7 +48,7 @@ class AuditEventQuerySet(models.QuerySet):
     def delete(self):
         raise AuditAppendOnly("Audit records are append-only; use the purge command.")
 
-    def _purge_before(self, cutoff) -> int:
+    def purge_before(self, cutoff) -> int:
         """The only way rows leave the log: the retention purge (never under 180 days)."""
         count, _ = models.QuerySet.delete(self.filter(at__lt=cutoff))
         return count

@@ -19,5 +19,5 @@ class Command(BaseCommand):
         if days < MINIMUM_DAYS:
             raise CommandError(f"Audit records must be kept at least {MINIMUM_DAYS} days.")
         cutoff = timezone.now() - timedelta(days=days)
-        count = AuditEvent.objects._purge_before(cutoff)
+        count = AuditEvent.objects.purge_before(cutoff)
         self.stdout.write(f"Purged {count} audit records older than {cutoff:%Y-%m-%d}.")

@@ -1,0 +1,96 @@
+"""API basics: token and session auth, one error body, OpenAPI and docs without a CDN."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from linli.accounts.models import ApiToken
+from tests.factories import PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+
+def _token(client, user) -> str:
+    r = client.post("/api/v1/auth/token", {"mobile": user.mobile, "password": PASSWORD,
+                                           "device": "测试手机"}, content_type="application/json")
+    assert r.status_code == 201, r.content
+    return r.json()["token"]
+
+
+def test_bearer_token_authenticates_and_can_be_revoked(client, world):
+    user = world.users["volunteer"]
+    token = _token(client, user)
+    stored = ApiToken.objects.get(user=user)
+    assert token not in stored.key_hash  # only a hash is kept
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+    me = client.get("/api/v1/me", **auth).json()
+    assert me["name"] == user.name
+    assert me["mobile_masked"] == f"{user.mobile[:3]}****{user.mobile[-4:]}"
+    assert user.mobile not in str(me)
+    assert me["roles"][0]["role"] == "volunteer"
+    assert client.delete("/api/v1/auth/token", **auth).status_code == 204
+    r = client.get("/api/v1/me", **auth)
+    assert r.status_code == 401 and r.json()["error"]["code"] == "unauthenticated"
+
+
+def test_expired_token_is_refused(client, world):
+    token = _token(client, world.users["resident"])
+    ApiToken.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
+    assert client.get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {token}").status_code == 401
+
+
+def test_wrong_password_gives_the_error_body(client, world):
+    r = client.post("/api/v1/auth/token", {"mobile": world.users["resident"].mobile,
+                                           "password": "not-this-one"},
+                    content_type="application/json")
+    assert r.status_code == 401
+    body = r.json()
+    assert set(body) == {"error"}
+    assert body["error"]["code"] == "invalid_credentials"
+    assert body["error"]["message"] == "手机号或密码不正确。"
+
+
+def test_validation_errors_name_the_field(client, world):
+    client.force_login(world.users["resident"])
+    r = client.patch("/api/v1/me", {"elder_mode": "maybe"}, content_type="application/json")
+    assert r.status_code == 422
+    error = r.json()["error"]
+    assert error["code"] == "validation_error"
+    assert error["fields"][0]["field"] == "elder_mode"
+    r = client.get("/api/v1/communities", {"limit": 0})
+    assert r.status_code == 422 and r.json()["error"]["fields"][0]["field"] == "limit"
+
+
+def test_session_auth_and_elder_mode(client, world):
+    client.force_login(world.users["resident"])
+    r = client.patch("/api/v1/me", {"elder_mode": True}, content_type="application/json")
+    assert r.status_code == 200 and r.json()["elder_mode"] is True
+
+
+def test_communities_are_scoped(client, world):
+    client.force_login(world.users["community_staff"])
+    names = [c["name"] for c in client.get("/api/v1/communities").json()["items"]]
+    assert names == ["紫轩社区"]
+    client.force_login(world.users["street_admin"])
+    names = {c["name"] for c in client.get("/api/v1/communities").json()["items"]}
+    assert names == {"紫轩社区", "观湖社区"}
+
+
+def test_people_api_is_scoped_and_masked(client, world):
+    client.force_login(world.users["community_staff"])
+    body = client.get("/api/v1/people").json()
+    mobiles = {p["mobile_masked"] for p in body["items"]}
+    assert all("****" in m for m in mobiles)
+    names = {p["name"] for p in body["items"]}
+    assert world.users["volunteer"].name in names
+    assert world.other["resident"].name not in names
+
+
+def test_openapi_and_docs_are_served_locally(client):
+    schema = client.get("/api/openapi.json").json()
+    assert schema["info"]["title"] == "Linli API"
+    assert all(p.startswith("/api/v1/") for p in schema["paths"])
+    docs = client.get("/api/docs").content.decode()
+    assert "swagger" in docs.lower()
+    assert "cdn" not in docs.lower() and "https://" not in docs

@@ -1,0 +1,105 @@
+"""Pages: elder mode that persists, role-aware navigation, languages, friendly error pages."""
+
+import pytest
+from django.test import Client
+
+from linli.accounts.models import User
+
+pytestmark = pytest.mark.django_db
+
+
+def test_anonymous_home_offers_login_and_elder_mode(client):
+    page = client.get("/").content.decode()
+    assert "欢迎使用邻里" in page and "登录" in page and "长辈版" in page
+
+
+def test_elder_mode_persists_on_the_account(client, world):
+    resident = world.users["resident"]
+    client.force_login(resident)
+    assert 'class="elder' not in client.get("/").content.decode()
+    response = client.post("/accounts/elder-mode/", {"enabled": "1", "next": "/accounts/me/"})
+    assert response.status_code == 302 and response["Location"] == "/accounts/me/"
+    assert User.objects.get(pk=resident.pk).elder_mode
+    # A new session on another phone still gets large type.
+    other_phone = Client()
+    other_phone.force_login(resident)
+    assert '<body class="elder' in other_phone.get("/").content.decode()
+    client.post("/accounts/elder-mode/", {"enabled": "0"})
+    assert not User.objects.get(pk=resident.pk).elder_mode
+
+
+def test_elder_mode_for_visitors_is_remembered_by_cookie(client):
+    client.post("/accounts/elder-mode/", {"enabled": "1"})
+    assert '<body class="elder' in client.get("/").content.decode()
+
+
+def test_elder_mode_redirect_stays_on_this_site(client):
+    response = client.post("/accounts/elder-mode/", {"enabled": "1",
+                                                     "next": "https://evil.example.com/"})
+    assert response["Location"] == "/"
+
+
+def test_navigation_depends_on_role(client, world):
+    client.force_login(world.users["resident"])
+    page = client.get("/").content.decode()
+    assert "/workbench/" not in page and "/audit/" not in page
+    client.force_login(world.users["auditor"])
+    page = client.get("/workbench/").content.decode()
+    assert "/audit/" in page and "/accounts/people/" not in page
+    client.force_login(world.users["community_staff"])
+    page = client.get("/workbench/").content.decode()
+    assert "/accounts/people/" in page and "/audit/" not in page
+    assert "紫轩社区" in page and "观湖社区" not in page  # own community only
+
+
+def test_street_admin_workbench_covers_every_community(client, world):
+    client.force_login(world.users["street_admin"])
+    page = client.get("/workbench/").content.decode()
+    assert "紫轩社区" in page and "观湖社区" in page
+
+
+def test_people_list_is_scoped_masked_and_searchable(client, world):
+    client.force_login(world.users["community_staff"])
+    page = client.get("/accounts/people/").content.decode()
+    volunteer = world.users["volunteer"]
+    assert volunteer.name in page
+    assert volunteer.mobile not in page
+    assert world.other["resident"].name not in page  # community B
+    page = client.get("/accounts/people/", {"q": volunteer.mobile[-4:]}).content.decode()
+    assert volunteer.name in page
+    page = client.get("/accounts/people/", {"q": "不存在的人"}).content.decode()
+    assert "没有找到符合条件的账号" in page
+
+
+def test_english_is_available(client):
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    page = client.get("/").content.decode()
+    assert "Welcome to Linli" in page
+
+
+def test_friendly_404_in_chinese(client):
+    response = client.get("/no-such-page/")
+    assert response.status_code == 404
+    assert "页面不存在" in response.content.decode()
+
+
+def test_friendly_403_in_chinese(client, world):
+    client.force_login(world.users["volunteer"])
+    response = client.get("/workbench/")
+    assert response.status_code == 403
+    assert "您没有查看此页面的权限" in response.content.decode()
+
+
+def test_friendly_500_in_chinese(settings):
+    settings.ROOT_URLCONF = "tests.core.urls_boom"
+    settings.DEBUG = False
+    response = Client(raise_request_exception=False).get("/boom/")
+    assert response.status_code == 500
+    page = response.content.decode()
+    assert "系统暂时出了点问题" in page and "Traceback" not in page
+
+
+def test_healthz_checks_the_database(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok"}
