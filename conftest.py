@@ -5,10 +5,7 @@ import pytest
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2,
-         "is_mobile": True, "has_touch": True, "locale": "zh-CN"}
-DESKTOP = {"viewport": {"width": 1366, "height": 900}, "locale": "zh-CN"}
+from tests.conftest_helpers import CHROMIUM, PHONE
 
 
 @pytest.fixture(scope="session")

@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 from ninja.responses import Status
+from pydantic import StrictBool
 
 from linli.accounts import selectors, services
 from linli.accounts.models import Role, User
@@ -71,7 +72,7 @@ class MeOut(Schema):
 
 
 class MeIn(Schema):
-    elder_mode: bool
+    elder_mode: StrictBool
 
 
 def _me(user: User) -> dict:

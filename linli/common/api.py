@@ -1,6 +1,8 @@
 """Shared API pieces: the one error body, authentication, role checks, pagination."""
 
 
+import re
+from datetime import date
 from typing import Annotated, Any
 
 from django.http import HttpRequest
@@ -45,6 +47,18 @@ def _reject_bool(value: Any) -> Any:
 
 
 StrictInt = Annotated[int, BeforeValidator(_reject_bool)]
+
+
+def _iso_date_only(value: Any) -> Any:
+    # pydantic's lax mode would read `0` as 1970-01-01; only YYYY-MM-DD means a date here.
+    if isinstance(value, str) and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        raise ValueError("must be a date in YYYY-MM-DD form")
+    if isinstance(value, (int, float, bool)):
+        raise ValueError("must be a date in YYYY-MM-DD form")
+    return value
+
+
+IsoDate = Annotated[date, BeforeValidator(_iso_date_only)]
 
 
 class BearerToken(HttpBearer):

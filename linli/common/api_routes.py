@@ -1,5 +1,5 @@
 
-from datetime import date, datetime, time
+from datetime import datetime, time
 
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema
@@ -7,7 +7,7 @@ from ninja.pagination import paginate
 
 from linli.accounts.models import Role
 from linli.common import selectors
-from linli.common.api import ERRORS, Pagination, require_roles
+from linli.common.api import ERRORS, IsoDate, Pagination, require_roles
 from linli.common.models import AuditAction, AuditResult
 
 router = Router(tags=["audit"])
@@ -33,8 +33,8 @@ class AuditFilter(Schema):
     action: AuditAction | None = None
     result: AuditResult | None = None
     actor: str = Field("", max_length=11)
-    since: date | None = None
-    until: date | None = None
+    since: IsoDate | None = None
+    until: IsoDate | None = None
 
 
 @router.get("/audit/events", response={200: list[AuditEventOut], **ERRORS})

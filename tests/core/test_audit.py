@@ -80,8 +80,8 @@ def test_reveal_needs_a_reason_and_logs_without_the_value(client, world):
 
 
 def test_auditors_read_only_their_street(client, world):
-    from tests.factories import StreetFactory, user_with_role
     from linli.accounts.models import Role
+    from tests.factories import StreetFactory, user_with_role
 
     other_street = StreetFactory()
     outsider = user_with_role(Role.STREET_ADMIN, other_street)

@@ -2,7 +2,8 @@
 
 from django.urls import path
 
-from linli.urls import handler403, handler404, handler500, urlpatterns as project_patterns
+from linli.urls import handler403, handler404, handler500
+from linli.urls import urlpatterns as project_patterns
 
 
 def boom(request):
