@@ -59,4 +59,4 @@ def id_number_parse(value: str, *, field_name: str = "id_number") -> IdNumberInf
 def id_number_compose(area: str, birth_date: date, sequence: int) -> str:
     """Build a valid number (demo data and tests): odd `sequence` is male, even female."""
     body = f"{area}{birth_date:%Y%m%d}{sequence % 1000:03d}"
-    return body + ric.calc_check_digit(body)
+    return body + ric.calc_check_digit(body + "0")

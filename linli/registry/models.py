@@ -424,6 +424,9 @@ class GridVisit(models.Model):
             models.UniqueConstraint(fields=["user"], name="registry_gridvisit_unique_user"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.seen_at:%Y-%m-%d %H:%M}"
+
 
 class DeletionStatus(models.TextChoices):
     PENDING = "pending", _("Pending")
@@ -507,3 +510,6 @@ class ImportRow(models.Model):
     class Meta:
         ordering = ["job_id", "row"]
         indexes = [models.Index(fields=["job", "outcome", "row"])]
+
+    def __str__(self) -> str:
+        return f"{self.row}: {self.outcome}"
