@@ -95,10 +95,12 @@ def _register_routers() -> None:
     from linli.accounts.api import auth_router
     from linli.accounts.api import router as accounts_router
     from linli.common.api_routes import router as common_router
+    from linli.ledger.api import router as ledger_router
 
     api.add_router("/v1/auth/", auth_router)
     api.add_router("/v1/", accounts_router)
     api.add_router("/v1/", common_router)
+    api.add_router("/v1/", ledger_router)
 
 
 _register_routers()

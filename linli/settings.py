@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "linli.common",
     "linli.accounts",
     "linli.registry",
+    "linli.ledger",
 ]
 
 MIDDLEWARE = [
@@ -186,6 +187,11 @@ if PRODUCTION:
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
+
+# --- Time bank ----------------------------------------------------------------------------
+LEDGER_TIME_STORAGE_CAP_MINUTES = env.int("LEDGER_TIME_STORAGE_CAP_MINUTES", default=1500 * 60)
+LEDGER_TIME_GIFT_YEARLY_CAP_MINUTES = env.int("LEDGER_TIME_GIFT_YEARLY_CAP_MINUTES",
+                                              default=100 * 60)
 
 AUDIT_RETENTION_DAYS = max(env.int("AUDIT_RETENTION_DAYS", default=180), 180)
 

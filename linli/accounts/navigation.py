@@ -25,6 +25,11 @@ NAV_ITEMS: list[NavItem] = [
             frozenset({Role.COMMUNITY_STAFF, Role.STREET_ADMIN}), staff=True),
     NavItem("common:audit", _("Audit log"), "shield",
             frozenset({Role.AUDITOR, Role.STREET_ADMIN}), staff=True),
+    NavItem("ledger:timebank", _("Time bank"), "users", None),
+    NavItem("ledger:accounts", _("Ledger"), "shield",
+            frozenset({Role.COMMUNITY_STAFF, Role.STREET_ADMIN}), staff=True),
+    NavItem("ledger:funds", _("Time funds"), "users",
+            frozenset({Role.COMMUNITY_STAFF, Role.STREET_ADMIN}), staff=True),
     NavItem("accounts:me", _("Me"), "user", None),
 ]
 

@@ -8,6 +8,7 @@ from linli.accounts.demo import DEMO_PASSWORD
 LOADERS = [
     "linli.registry.demo.load",
     "linli.accounts.demo.load",
+    "linli.ledger.demo.load",
 ]
 
 

@@ -1,0 +1,210 @@
+"""Reads of the ledger, each scoped to who may see it: a resident sees their own accounts,
+community staff the accounts of their communities, a street administrator the whole street."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.db.models import BooleanField, Count, ExpressionWrapper, Max, Q, QuerySet
+from django.utils import timezone
+
+from linli.accounts.models import Role
+from linli.accounts.selectors import communities_for
+from linli.ledger.models import (
+    Account,
+    AccountKind,
+    Reservation,
+    ReservationStatus,
+    Transfer,
+    Unit,
+)
+
+#: Roles that look after residents' ledger accounts.
+LEDGER_STAFF_ROLES = frozenset({Role.COMMUNITY_STAFF, Role.STREET_ADMIN})
+PRIORITY_AGE = 80
+ELDER_AGE = 60
+
+
+def resident_for_user(user):
+    """The registry record of the signed-in person, if they have one."""
+    from linli.registry.models import Resident
+
+    if not user.is_authenticated:
+        return None
+    return Resident.objects.filter(user=user).select_related("household__community").first()
+
+
+def family_members_for(*, resident) -> QuerySet:
+    """Whom a resident may gift hours to. Today: the other members of their household; the
+    registry can refine this once it records family ties across households."""
+    from linli.registry.models import Resident
+
+    return Resident.objects.filter(household_id=resident.household_id).exclude(pk=resident.pk)
+
+
+def _years_ago(today: date, years: int) -> date:
+    try:
+        return today.replace(year=today.year - years)
+    except ValueError:  # 29 February
+        return today.replace(year=today.year - years, day=28)
+
+
+def priority_residents_for(*, community, today: date | None = None) -> QuerySet:
+    """Elders who come first for donated hours, most urgent first: aged 80 or over, living
+    alone before empty-nest before others. Only the birth date and household are used, so the
+    registry can narrow this (独居/空巢 tags, disability) without callers changing."""
+    from linli.registry.models import Resident
+
+    today = today or timezone.localdate()
+    cutoff = _years_ago(today, PRIORITY_AGE)
+    elder_cutoff = _years_ago(today, ELDER_AGE)
+    return (
+        Resident.objects.filter(household__community=community, birth_date__isnull=False,
+                                birth_date__lte=cutoff)
+        .annotate(
+            household_size=Count("household__residents", distinct=True),
+            youngest_birth=Max("household__residents__birth_date"),
+        )
+        .annotate(
+            living_alone=ExpressionWrapper(Q(household_size=1), output_field=BooleanField()),
+            empty_nest=ExpressionWrapper(Q(youngest_birth__lte=elder_cutoff),
+                                         output_field=BooleanField()),
+        )
+        .order_by("-living_alone", "-empty_nest", "birth_date", "id")
+        .select_related("household")
+    )
+
+
+def ledger_communities_for(user) -> QuerySet:
+    return communities_for(user, LEDGER_STAFF_ROLES)
+
+
+def _street_ids(user) -> set[int]:
+    return {a.street_id for a in user.role_assignments if a.role == Role.STREET_ADMIN}
+
+
+def account_list_for_user(
+    *, user, unit: str = "", kind: str = "", query: str = "", staff_only: bool = False
+) -> QuerySet:
+    """Accounts the user may see: their own (unless `staff_only`), plus those their staff
+    roles look after."""
+    if not user.is_authenticated:
+        return Account.objects.none()
+    scope = Q(pk__in=[]) if staff_only else (
+        Q(resident__user=user) | Q(household__residents__user=user))
+    if user.has_role(*LEDGER_STAFF_ROLES):
+        communities = ledger_communities_for(user)
+        scope |= (Q(resident__household__community__in=communities)
+                  | Q(household__community__in=communities)
+                  | Q(community__in=communities)
+                  | Q(kind__in=[AccountKind.ISSUER, AccountKind.STORE, AccountKind.ADJUSTMENT],
+                      street_id__in=_street_ids(user)))
+    qs = Account.objects.filter(pk__in=Account.objects.filter(scope).values("pk"))
+    if unit:
+        qs = qs.filter(unit=unit)
+    if kind:
+        qs = qs.filter(kind=kind)
+    if query:
+        qs = qs.filter(Q(resident__name__icontains=query)
+                       | Q(household__address__icontains=query)
+                       | Q(household__number__icontains=query))
+    return qs.with_owner().order_by("id")
+
+
+def account_get_for_user(*, user, uuid, staff_only: bool = False) -> Account | None:
+    return account_list_for_user(user=user, staff_only=staff_only).filter(uuid=uuid).first()
+
+
+def own_time_account(*, resident) -> Account | None:
+    if resident is None:
+        return None
+    return Account.objects.with_owner().filter(resident=resident, unit=Unit.TIME).first()
+
+
+def fund_list_for_user(*, user) -> QuerySet:
+    return Account.objects.with_owner().filter(
+        kind=AccountKind.COMMUNITY_FUND, unit=Unit.TIME,
+        community__in=ledger_communities_for(user),
+    ).order_by("community__code")
+
+
+def transfer_get_for_user(*, user, uuid, staff_only: bool = False) -> Transfer | None:
+    """A transfer is visible when one of its accounts is."""
+    visible = account_list_for_user(user=user, staff_only=staff_only).values("pk")
+    return (Transfer.objects.select_related("debit", "credit", "reversal_of")
+            .filter(uuid=uuid).filter(Q(debit__in=visible) | Q(credit__in=visible)).first())
+
+
+def transfer_list_for_account(
+    *,
+    account: Account,
+    kind: str = "",
+    direction: str = "",
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> QuerySet:
+    qs = Transfer.objects.touching(account)
+    if kind:
+        qs = qs.filter(kind=kind)
+    if direction == "in":
+        qs = qs.filter(credit=account)
+    elif direction == "out":
+        qs = qs.filter(debit=account)
+    if since:
+        qs = qs.filter(created_at__gte=since)
+    if until:
+        qs = qs.filter(created_at__lte=until)
+    return qs.select_related(
+        "debit__resident", "debit__household", "debit__community", "debit__street",
+        "credit__resident", "credit__household", "credit__community", "credit__street",
+    ).prefetch_related("reversals").order_by("-id")
+
+
+@dataclass
+class StatementRow:
+    transfer: Transfer
+    change: int  # signed: positive in, negative out
+    balance_after: int
+    counterparty: Account
+
+    @property
+    def is_in(self) -> bool:
+        return self.change > 0
+
+
+def statement_rows(*, account: Account, transfers) -> list[StatementRow]:
+    """Rows with the account's real balance after each one, also when filters hide others:
+    walk back from the current balance over every transfer newer than the oldest shown."""
+    transfers = list(transfers)
+    if not transfers:
+        return []
+    oldest = min(t.pk for t in transfers)
+    later = (Transfer.objects.touching(account).filter(pk__gte=oldest)
+             .order_by("-id").values_list("pk", "credit_id", "amount"))
+    balance = Account.objects.filter(pk=account.pk).values_list("balance", flat=True).get()
+    after: dict[int, int] = {}
+    for pk, credit_id, amount in later:
+        after[pk] = balance
+        balance -= amount if credit_id == account.pk else -amount
+    rows = []
+    for t in transfers:
+        incoming = t.credit_id == account.pk
+        rows.append(StatementRow(
+            transfer=t,
+            change=t.amount if incoming else -t.amount,
+            balance_after=after[t.pk],
+            counterparty=t.debit if incoming else t.credit,
+        ))
+    return rows
+
+
+def reservation_list_for_account(*, account: Account, status: str = "") -> QuerySet:
+    qs = Reservation.objects.filter(account=account).select_related("settlement")
+    if status:
+        qs = qs.filter(status=status)
+    return qs.order_by("-id")
+
+
+def held_reservations(*, account: Account) -> QuerySet:
+    return reservation_list_for_account(account=account, status=ReservationStatus.HELD)
