@@ -172,3 +172,68 @@ def registry_world(world):
     Resident.objects.filter(pk=data["a"]["resident"].pk).update(user=world.users["resident"])
     world.registry = data
     return data
+
+
+# --- Registry: places, households, residents, door plates -------------------------------
+
+def id_number_for(birth, sequence: int, area: str = "520581") -> str:
+    """A valid 18-character ID number (odd sequence: male)."""
+    from linli.registry.idnumbers import id_number_compose
+
+    return id_number_compose(area, birth, sequence)
+
+
+def registry_household(grid, number: str, address: str = "", **kwargs):
+    from linli.registry.services import household_create
+
+    return household_create(grid=grid, number=number,
+                            address=address or f"{grid.community.name}{number}号", **kwargs)
+
+
+def registry_resident(household, name: str, **fields):
+    from linli.registry.services import resident_create
+
+    return resident_create(household=household, name=name, **fields)
+
+
+def registry_world(world):
+    """Adds registry objects to the `world` (once): per community a building, a household
+    with an adult head (ID number and mobile known), a pending proxy binding and an import
+    job. In community A the head is the account `world.users["resident"]`, so that resident
+    can act on proxy requests for themself. Returns `world.registry` (a dict)."""
+    import datetime
+
+    from linli.registry.models import (
+        BindingKind,
+        HouseholdBinding,
+        ImportJob,
+        ImportStatus,
+        Resident,
+    )
+    from linli.registry.services import building_create, estate_create
+
+    if getattr(world, "registry", None):
+        return world.registry
+    data = {}
+    for key, grid, serial in (("a", world.grid, 11), ("b", world.other_grid, 21)):
+        estate = estate_create(community=grid.community, name=f"测试小区{key}")
+        building = building_create(estate=estate, grid=grid, name="1栋",
+                                   address=f"测试路{serial}号1栋")
+        household = registry_household(grid, f"{key}-1-101", building=building, unit_name="1单元",
+                                       room="101")
+        id_number = id_number_for(datetime.date(1950, 3, 7), serial)
+        mobile = f"1380000{serial:04d}"
+        head = registry_resident(household, f"张{key}三", id_number=id_number,
+                                 mobile=mobile, relation="head")
+        proxy_user = UserFactory(name=f"李{key}")
+        binding = HouseholdBinding.objects.create(household=household, user=proxy_user,
+                                                  kind=BindingKind.PROXY, resident=head)
+        job = ImportJob.objects.create(community=grid.community, file_name="empty.xlsx",
+                                       storage_name="registry/imports/none.xlsx",
+                                       status=ImportStatus.CHECKED)
+        data[key] = {"estate": estate, "building": building, "household": household,
+                     "resident": head, "id_number": id_number, "mobile": mobile,
+                     "binding": binding, "job": job}
+    Resident.objects.filter(pk=data["a"]["resident"].pk).update(user=world.users["resident"])
+    world.registry = data
+    return data

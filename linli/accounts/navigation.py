@@ -30,6 +30,11 @@ NAV_ITEMS: list[NavItem] = [
             frozenset({Role.COMMUNITY_STAFF, Role.STREET_ADMIN}), staff=True),
     NavItem("ledger:funds", _("Time funds"), "users",
             frozenset({Role.COMMUNITY_STAFF, Role.STREET_ADMIN}), staff=True),
+    NavItem("registry:index", _("Grid registry"), "users",
+            frozenset({Role.GRID_WORKER, Role.COMMUNITY_STAFF, Role.STREET_ADMIN}), staff=True),
+    NavItem("registry:collect", _("Households"), "home",
+            frozenset({Role.GRID_WORKER, Role.COMMUNITY_STAFF, Role.STREET_ADMIN}), staff=True),
+    NavItem("registry:my_data", _("My data"), "shield", frozenset({Role.RESIDENT})),
     NavItem("accounts:me", _("Me"), "user", None),
 ]
 
