@@ -111,7 +111,7 @@ def ledger_funded_account(*, community=None, resident=None, minutes: int = 600, 
 
 # --- Registry: places, households, residents, door plates -------------------------------
 
-def id_number_for(birth, sequence: int, area: str = "520581") -> str:
+def id_number_for(birth, sequence: int, area: str = "522423") -> str:
     """A valid 18-character ID number (odd sequence: male)."""
     from linli.registry.idnumbers import id_number_compose
 

@@ -2,7 +2,14 @@
 
 ID numbers and mobiles are always masked in responses; the one way to a full value is
 `POST …/reveal` with a reason, which is written to the audit log.
+
+Input that is well formed but breaks a registry rule (a wrong check digit, a birth date
+that disagrees with the ID number, a duplicate household number) answers 409 with the error
+code `invalid` or `conflict` and the offending field: the schema promises the shape of a
+request, the registry decides whether its content fits the records.
 """
+
+import functools
 
 
 from datetime import date, datetime
@@ -17,7 +24,7 @@ from ninja.responses import Status
 
 from linli.accounts.models import Role
 from linli.common.api import ERRORS, Pagination, require_roles
-from linli.common.exceptions import ValidationError
+from linli.common.exceptions import Conflict, NotFound, ValidationError
 from linli.common.masking import mask_mobile
 from linli.registry import selectors, services
 from linli.registry.models import (
@@ -35,6 +42,23 @@ from linli.registry.models import (
 from linli.registry.selectors import MANAGER_ROLES, REGISTRY_ROLES
 
 router = Router(tags=["registry"])
+
+
+class RuleBroken(Conflict):
+    code = "invalid"
+
+
+def registry_rules(view):
+    """Registry rule violations of well-formed input answer 409 (see the module docstring)."""
+
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        try:
+            return view(*args, **kwargs)
+        except ValidationError as exc:
+            raise RuleBroken(exc.message, field=exc.field) from exc
+
+    return wrapper
 
 
 class WorkerOut(Schema):
@@ -277,7 +301,7 @@ def _fields_from(payload: ResidentFields, request) -> dict:
         if data["guardian"] is not None:
             guardian = selectors.resident_get_for_user(user=request.auth, uuid=data["guardian"])
             if guardian is None:
-                raise ValidationError(_("The guardian was not found."), field="guardian")
+                raise NotFound(_("The guardian was not found."), field="guardian")
         data["guardian"] = guardian
     for key in ("gender", "political_status", "relation"):
         if key in data and data[key] is None:
@@ -339,17 +363,18 @@ def household_list(request, filters: Query[HouseholdFilter]):
 
 
 @router.post("/registry/households", response={201: HouseholdDetailOut, **ERRORS})
+@registry_rules
 def household_create(request, payload: HouseholdIn):
     """Add a household to a grid in scope."""
     require_roles(request, *REGISTRY_ROLES)
     grid = selectors.grid_get_for_user(user=request.auth, uuid=payload.grid)
     if grid is None:
-        raise ValidationError(_("The grid was not found."), field="grid")
+        raise NotFound(_("The grid was not found."), field="grid")
     building = None
     if payload.building:
         building = selectors.building_get_for_user(user=request.auth, uuid=payload.building)
         if building is None:
-            raise ValidationError(_("The building was not found."), field="building")
+            raise NotFound(_("The building was not found."), field="building")
     household = services.household_create(
         grid=grid, number=payload.number, address=payload.address, actor=request.auth,
         building=building, unit_name=payload.unit, room=payload.room,
@@ -364,6 +389,7 @@ def household_get(request, uuid: UUID):
 
 
 @router.patch("/registry/households/{uuid}", response={200: HouseholdDetailOut, **ERRORS})
+@registry_rules
 def household_update(request, uuid: UUID, payload: HouseholdPatch):
     """Correct a household's number, address, grid, unit or room."""
     household = _household_or_404(request, uuid)
@@ -371,7 +397,7 @@ def household_update(request, uuid: UUID, payload: HouseholdPatch):
     if payload.grid:
         grid = selectors.grid_get_for_user(user=request.auth, uuid=payload.grid)
         if grid is None:
-            raise ValidationError(_("The grid was not found."), field="grid")
+            raise NotFound(_("The grid was not found."), field="grid")
     household = services.household_update(
         household=household, actor=request.auth, grid=grid, number=payload.number,
         address=payload.address, unit_name=payload.unit, room=payload.room,
@@ -408,6 +434,7 @@ def resident_list(request, filters: Query[ResidentFilter]):
 
 
 @router.post("/registry/residents", response={201: ResidentDetailOut, **ERRORS})
+@registry_rules
 def resident_create(request, payload: ResidentIn):
     """Add a resident; the ID number is checked (check digit, birth date, gender)."""
     household = _household_or_404(request, payload.household)
@@ -423,6 +450,7 @@ def resident_get(request, uuid: UUID):
 
 
 @router.patch("/registry/residents/{uuid}", response={200: ResidentDetailOut, **ERRORS})
+@registry_rules
 def resident_update(request, uuid: UUID, payload: ResidentFields):
     """Correct a resident; omit `id_number` to keep the stored number."""
     resident = _resident_or_404(request, uuid)
@@ -432,6 +460,7 @@ def resident_update(request, uuid: UUID, payload: ResidentFields):
 
 
 @router.post("/registry/residents/{uuid}/reveal", response={200: RevealOut, **ERRORS})
+@registry_rules
 def resident_reveal(request, uuid: UUID, payload: RevealIn):
     """Show one full ID number or mobile; the reason is written to the audit log."""
     resident = _resident_or_404(request, uuid)

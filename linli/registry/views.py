@@ -525,6 +525,9 @@ def my_data_download(request):
         messages.error(request, _("No resident record is linked to your account yet."))
         return redirect("registry:my_data")
     body = json.dumps(_my_payload(resident), ensure_ascii=False, indent=2)
+    audit_record(action=AuditAction.EXPORT, request=request, obj=resident, field="own_data",
+                 reason="own data download",
+                 street_id=resident.household.community.street_id)
     response = HttpResponse(body, content_type="application/json; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="my-data.json"'
     response["Cache-Control"] = "no-store"
