@@ -57,6 +57,9 @@ INSTALLED_APPS = [
     "linli.accounts",
     "linli.registry",
     "linli.ledger",
+    "linli.activities",
+    "linli.notifications",
+    "linli.volunteers",
 ]
 
 MIDDLEWARE = [
@@ -91,6 +94,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "linli.accounts.context_processors.navigation",
+                "linli.notifications.context_processors.unread",
             ],
         },
     }
@@ -194,6 +198,14 @@ LEDGER_TIME_GIFT_YEARLY_CAP_MINUTES = env.int("LEDGER_TIME_GIFT_YEARLY_CAP_MINUT
                                               default=100 * 60)
 
 AUDIT_RETENTION_DAYS = max(env.int("AUDIT_RETENTION_DAYS", default=180), 180)
+
+# --- Notifications -----------------------------------------------------------------------
+# Outside channels besides the in-app inbox; each a dotted path to a `Channel` class. The
+# default only logs, so nothing leaves the intranet until a real gateway is configured.
+NOTIFY_CHANNELS = env.dict("NOTIFY_CHANNELS", default={
+    "sms": "linli.notifications.channels.LoggingChannel",
+    "wechat": "linli.notifications.channels.LoggingChannel",
+})
 
 # --- Internationalisation ---------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
