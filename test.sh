@@ -19,4 +19,5 @@ if [ -n "$need_apt" ]; then
 fi
 .venv/bin/ruff check linli tests bench
 .venv/bin/linli makemigrations --check --dry-run -v0
-exec .venv/bin/pytest "$@"
+# Two workers (one per core); each module stays on one worker.
+exec .venv/bin/pytest -n "${PYTEST_WORKERS:-2}" --dist loadfile "$@"
