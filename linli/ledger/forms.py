@@ -52,9 +52,9 @@ class StatementFilterForm(forms.Form):
                              choices=[("", _("All"))] + list(TransferKind.choices))
     direction = forms.ChoiceField(label=_("Direction"), required=False, choices=[
         ("", _("All")), ("in", _("Money in: received")), ("out", _("Money out: paid"))])
-    since = forms.DateField(label=_("From"), required=False,
+    since = forms.DateField(label=_("From date"), required=False,
                             widget=forms.DateInput(attrs={"type": "date"}))
-    until = forms.DateField(label=_("To"), required=False,
+    until = forms.DateField(label=_("To date"), required=False,
                             widget=forms.DateInput(attrs={"type": "date"}))
 
 

@@ -37,6 +37,7 @@ from linli.ledger.models import (
     TransferKind,
     Unit,
 )
+from linli.ledger.units import format_duration
 
 MAX_AMOUNT = 10**12  # far beyond any real balance; keeps sums clear of 64-bit overflow
 
@@ -186,8 +187,8 @@ def _apply(*, debit: Account, credit: Account, amount: int, kind: str) -> None:
                 rows = rows.filter(balance__lte=cap - amount)
             if rows.update(balance=F("balance") + amount) != 1:
                 raise LimitExceeded(
-                    _("This would take the account over its storage limit of %(hours)s hours.")
-                    % {"hours": f"{cap / 60:g}"}
+                    _("This would take the account over its storage limit of %(limit)s.")
+                    % {"limit": format_duration(cap)}
                 )
 
 
@@ -450,7 +451,7 @@ def reservation_settle(
                     if rows.update(balance=F("balance") + pay) != 1:
                         raise LimitExceeded(
                             _("This would take the account over its storage limit of "
-                              "%(hours)s hours.") % {"hours": f"{cap / 60:g}"})
+                              "%(limit)s.") % {"limit": format_duration(cap)})
             Reservation.objects.filter(pk=reservation.pk).update(settlement=transfer)
             reservation.settlement = transfer
             return reservation
@@ -553,9 +554,8 @@ def gift_create(
     already = gifted_this_year(account=source)
     if already + minutes > cap:
         raise LimitExceeded(
-            _("Gifts are limited to %(cap)s hours a year; you can still gift %(left)s hours "
-              "this year.") % {"cap": f"{cap / 60:g}",
-                               "left": f"{max(cap - already, 0) / 60:g}"},
+            _("Gifts are limited to %(cap)s a year; you can still gift %(left)s this year.")
+            % {"cap": format_duration(cap), "left": format_duration(max(cap - already, 0))},
             field="minutes",
         )
     return _post(spec, actor=actor)[0]

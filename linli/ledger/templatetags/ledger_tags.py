@@ -1,24 +1,14 @@
 from django import template
 from django.utils.translation import gettext as _
 
+from linli.ledger.units import format_duration
+
 register = template.Library()
 
 
 @register.filter
 def duration(minutes) -> str:
-    """Minutes as hours and minutes: 90 → "1 h 30 min" (1小时30分钟)."""
-    if minutes in (None, ""):
-        return ""
-    minutes = int(minutes)
-    sign = "-" if minutes < 0 else ""
-    hours, rest = divmod(abs(minutes), 60)
-    if hours and rest:
-        text = _("%(h)s h %(m)s min") % {"h": f"{hours:,}", "m": rest}
-    elif hours:
-        text = _("%(h)s h") % {"h": f"{hours:,}"}
-    else:
-        text = _("%(m)s min") % {"m": rest}
-    return sign + text
+    return format_duration(minutes)
 
 
 @register.filter
