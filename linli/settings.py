@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "linli.activities",
     "linli.notifications",
     "linli.volunteers",
+    "linli.orders",
 ]
 
 MIDDLEWARE = [
@@ -196,6 +197,11 @@ if PRODUCTION:
 LEDGER_TIME_STORAGE_CAP_MINUTES = env.int("LEDGER_TIME_STORAGE_CAP_MINUTES", default=1500 * 60)
 LEDGER_TIME_GIFT_YEARLY_CAP_MINUTES = env.int("LEDGER_TIME_GIFT_YEARLY_CAP_MINUTES",
                                               default=100 * 60)
+
+# --- Service orders ---------------------------------------------------------------------
+ORDER_ACCEPT_MINUTES = env.int("ORDER_ACCEPT_MINUTES", default=120)
+ORDER_DISPATCH_ESCALATE_MINUTES = env.int("ORDER_DISPATCH_ESCALATE_MINUTES", default=60)
+ORDER_AUTO_CONFIRM_DAYS = env.int("ORDER_AUTO_CONFIRM_DAYS", default=3)
 
 AUDIT_RETENTION_DAYS = max(env.int("AUDIT_RETENTION_DAYS", default=180), 180)
 

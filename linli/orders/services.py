@@ -1,0 +1,900 @@
+"""Writes for service projects, the order loop and meal delivery.
+
+Every transition is one service. Each re-reads the order's status, checks that the actor may
+make the move, then changes the row with a guarded conditional UPDATE
+(`filter(pk=…, status=FROM).update(status=TO, …)`) and checks the row count: of two actors racing
+for the same order exactly one wins, on SQLite and PostgreSQL alike. Each transition writes one
+`OrderEvent`; notifications go out after commit.
+
+Hours: a community-funded project issues the volunteer's actual minutes from the street's
+issuer; a project paid with the requester's hours reserves the expected minutes on the served
+resident's account when a volunteer accepts and pays from that hold on confirmation. Either way
+the payment carries the key `order-settle:<order uuid>`, so it happens once however often
+confirmation is retried.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from datetime import date, datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from linli.accounts.models import Role
+from linli.accounts.selectors import communities_for, grids_for
+from linli.common.exceptions import Conflict, NotFound, PermissionDenied, ValidationError
+from linli.ledger import services as ledger
+from linli.ledger.models import Reservation, ReservationStatus, TransferKind
+from linli.orders.models import (
+    CANCELLABLE_STATES,
+    CONFIRMED_STATES,
+    Channel,
+    Funding,
+    Meal,
+    MealOrder,
+    MealStatus,
+    Order,
+    OrderEvent,
+    OrderStatus,
+    ProjectKind,
+    ServiceProject,
+)
+
+logger = logging.getLogger(__name__)
+
+MANAGER_ROLES = frozenset({Role.COMMUNITY_STAFF, Role.STREET_ADMIN})
+
+
+def accept_minutes() -> int:
+    return int(getattr(settings, "ORDER_ACCEPT_MINUTES", 120))
+
+
+def auto_confirm_days() -> int:
+    return int(getattr(settings, "ORDER_AUTO_CONFIRM_DAYS", 3))
+
+
+def dispatch_escalate_minutes() -> int:
+    return int(getattr(settings, "ORDER_DISPATCH_ESCALATE_MINUTES", 60))
+
+
+# --- who may act -------------------------------------------------------------------------
+
+
+def manages(user, community_id: int) -> bool:
+    """Community staff of the community, or the street administrator above it."""
+    if user is None or not user.is_authenticated:
+        return False
+    return communities_for(user, MANAGER_ROLES).filter(pk=community_id).exists()
+
+
+def grid_worker_of(user, grid_id: int) -> bool:
+    if user is None or not user.is_authenticated or not user.has_role(Role.GRID_WORKER):
+        return False
+    return grids_for(user, {Role.GRID_WORKER}).filter(pk=grid_id).exists()
+
+
+def household_member(user, household_id: int) -> bool:
+    """A member of the household (linked resident) or a confirmed proxy (family, 代点单)."""
+    from linli.registry.selectors import household_ids_of_member
+
+    if user is None or not user.is_authenticated:
+        return False
+    return household_id in household_ids_of_member(user)
+
+
+def volunteer_of(user):
+    """The active volunteer record of an account, if any."""
+    from linli.volunteers.models import Volunteer, VolunteerStatus
+
+    if user is None or not user.is_authenticated:
+        return None
+    return Volunteer.objects.filter(user=user, status=VolunteerStatus.ACTIVE).select_related(
+        "resident__household").first()
+
+
+def _is_assigned(user, order: Order) -> bool:
+    return order.volunteer_id is not None and order.volunteer.user_id == getattr(user, "pk", None)
+
+
+def _require(allowed: bool) -> None:
+    if not allowed:
+        raise PermissionDenied(_("You do not have permission to do this."))
+
+
+def _may_speak_for_household(user, order: Order) -> bool:
+    """Rate, dispute: the resident, their proxy, the grid worker, or community staff."""
+    return (household_member(user, order.household_id)
+            or grid_worker_of(user, order.household.grid_id)
+            or manages(user, order.community_id))
+
+
+# --- eligibility (Art. 15) ------------------------------------------------------------------
+
+
+def age_on(birth: date | None, today: date) -> int | None:
+    if birth is None:
+        return None
+    return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
+
+
+def volunteer_eligibility_problem(*, volunteer, project: ServiceProject,
+                                  today: date | None = None) -> str:
+    """Why `volunteer` may not do `project` (empty when they may): 志愿服务条例 Art. 15 wants
+    assignments that fit the volunteer's age, skills and health."""
+    from linli.volunteers.models import VolunteerStatus
+
+    today = today or timezone.localdate()
+    if volunteer.status != VolunteerStatus.ACTIVE:
+        return _("The volunteer is not active.")
+    if volunteer.community.street_id != project.community.street_id:
+        return _("The volunteer belongs to another street.")
+    age = age_on(volunteer.resident.birth_date, today)
+    if age is None:
+        return _("The volunteer's age is not recorded.")
+    if age < project.volunteer_min_age:
+        return _("The volunteer is younger than this service allows.")
+    if project.volunteer_max_age is not None and age > project.volunteer_max_age:
+        return _("The volunteer is older than this service allows.")
+    if project.needs_good_health and not volunteer.health_ok:
+        return _("This service needs a volunteer who has declared good health.")
+    return ""
+
+
+def requester_eligibility_problem(*, resident, project: ServiceProject,
+                                  today: date | None = None) -> str:
+    today = today or timezone.localdate()
+    if project.requester_min_age is not None:
+        age = age_on(resident.birth_date, today)
+        if age is None or age < project.requester_min_age:
+            return _("This service is for residents aged %(age)s or over.") % {
+                "age": project.requester_min_age}
+    tag_ids = set(project.requester_tags.values_list("pk", flat=True))
+    if tag_ids and not resident.tags.filter(pk__in=tag_ids).exists():
+        names = "、".join(project.requester_tags.values_list("name", flat=True))
+        return _("This service is for residents marked: %(tags)s.") % {"tags": names}
+    return ""
+
+
+# --- notifications ---------------------------------------------------------------------------
+
+
+def _notify(user, title: str, body: str, url: str = "") -> None:
+    """Send after commit, so a rolled-back transition sends nothing."""
+    if user is None:
+        return
+    try:
+        from linli.notifications.services import notify
+    except ImportError:  # the inbox is optional; the order loop works without it
+        return
+
+    def send():
+        try:
+            notify(user=user, title=title, body=body, url=url)
+        except Exception:  # a failed message must never undo or break a finished transition
+            logger.exception("notification failed for order")
+
+    transaction.on_commit(send)
+
+
+def _order_url(order: Order) -> str:
+    from django.urls import reverse
+
+    return reverse("orders:detail", kwargs={"uuid": order.uuid})
+
+
+def _staff_of(community_id: int) -> list:
+    from linli.accounts.models import RoleAssignment
+
+    return [a.user for a in RoleAssignment.objects.filter(
+        role=Role.COMMUNITY_STAFF, community_id=community_id, user__is_active=True
+    ).select_related("user")]
+
+
+def _requesters(order: Order) -> list:
+    users = []
+    if order.requested_by_id:
+        users.append(order.requested_by)
+    if order.beneficiary.user_id and order.beneficiary.user_id != order.requested_by_id:
+        users.append(order.beneficiary.user)
+    return users
+
+
+# --- projects ---------------------------------------------------------------------------------
+
+
+#: The default catalogue (code, name, minutes, funding, points, kind, min age, max age, health).
+DEFAULT_PROJECTS = [
+    ("haircut", "爱心理发", 45, Funding.COMMUNITY, 5, ProjectKind.VISIT, 18, None, False),
+    ("meals", "助餐送餐", 30, Funding.COMMUNITY, 2, ProjectKind.MEAL, 16, 70, True),
+    ("cleaning", "卫生清洁", 120, Funding.REQUESTER, 5, ProjectKind.VISIT, 18, 65, True),
+    ("company", "精神慰藉", 60, Funding.COMMUNITY, 3, ProjectKind.VISIT, 16, None, False),
+    ("errands", "代买代办", 60, Funding.REQUESTER, 3, ProjectKind.VISIT, 16, 70, False),
+    ("legal", "法律咨询", 60, Funding.COMMUNITY, 3, ProjectKind.VISIT, 22, None, False),
+    ("counselling", "阳光心语 心理疏导", 60, Funding.COMMUNITY, 3, ProjectKind.VISIT, 22, None,
+     False),
+    ("classroom", "希望小课堂", 90, Funding.COMMUNITY, 5, ProjectKind.VISIT, 16, None, False),
+    ("watch", "邻里守望", 30, Funding.COMMUNITY, 2, ProjectKind.VISIT, 16, None, False),
+]
+
+PROJECT_FIELDS = {"name", "description", "team", "skill", "default_minutes", "funding",
+                  "points", "volunteer_min_age", "volunteer_max_age", "needs_good_health",
+                  "requester_min_age", "active", "order", "kind"}
+
+
+def project_catalogue_ensure(*, community) -> list[ServiceProject]:
+    """The default catalogue for a community (idempotent; existing entries are kept)."""
+    projects = []
+    for order, (code, name, minutes, funding, points, kind, min_age, max_age,
+                health) in enumerate(DEFAULT_PROJECTS):
+        project, _created = ServiceProject.objects.get_or_create(
+            community=community, code=code,
+            defaults={"name": name, "default_minutes": minutes, "funding": funding,
+                      "points": points, "kind": kind, "volunteer_min_age": min_age,
+                      "volunteer_max_age": max_age, "needs_good_health": health,
+                      "order": order},
+        )
+        projects.append(project)
+    return projects
+
+
+def _project_clean(fields: dict, community) -> dict:
+    unknown = set(fields) - PROJECT_FIELDS
+    if unknown:
+        raise ValidationError(_("Unknown field."), field=sorted(unknown)[0])
+    if "name" in fields and not (fields["name"] or "").strip():
+        raise ValidationError(_("Please enter a name."), field="name")
+    minutes = fields.get("default_minutes")
+    if minutes is not None and not 1 <= minutes <= 24 * 60:
+        raise ValidationError(_("The duration must be between 1 minute and 24 hours."),
+                              field="default_minutes")
+    if fields.get("funding") is not None and fields["funding"] not in Funding.values:
+        raise ValidationError(_("Unknown funding."), field="funding")
+    low, high = fields.get("volunteer_min_age"), fields.get("volunteer_max_age")
+    if low is not None and high is not None and high < low:
+        raise ValidationError(_("The maximum age is below the minimum age."),
+                              field="volunteer_max_age")
+    team = fields.get("team")
+    if team is not None and (team.street_id != community.street_id
+                             or (team.community_id and team.community_id != community.pk)):
+        raise ValidationError(_("This team does not serve this community."), field="team")
+    return fields
+
+
+@transaction.atomic
+def project_create(*, community, code: str, name: str, actor=None, **fields) -> ServiceProject:
+    fields = _project_clean({"name": name, **fields}, community)
+    if not code or ServiceProject.objects.filter(community=community, code=code).exists():
+        raise Conflict(_("A service with this code already exists."), field="code")
+    return ServiceProject.objects.create(community=community, code=code, **fields)
+
+
+@transaction.atomic
+def project_update(*, project: ServiceProject, actor=None, **fields) -> ServiceProject:
+    fields = _project_clean(fields, project.community)
+    for key, value in fields.items():
+        setattr(project, key, value)
+    project.save()
+    return project
+
+
+# --- the transition primitive ----------------------------------------------------------------
+
+
+def _current(order: Order) -> Order:
+    fresh = Order.objects.select_related(
+        "project__community", "household__grid", "beneficiary", "volunteer__resident__household",
+        "volunteer__user", "requested_by", "team").filter(pk=order.pk).first()
+    if fresh is None:
+        raise NotFound(_("Not found."))
+    return fresh
+
+
+def _refuse_move(order: Order, action: str) -> Conflict:
+    return Conflict(
+        _("This order is “%(status)s”; it cannot be %(action)s now.") % {
+            "status": order.get_status_display(), "action": ACTION_LABELS.get(action, action)},
+        code="illegal_transition")
+
+
+ACTION_LABELS = {
+    "refuse": _("refused"), "dispatch": _("dispatched"), "reassign": _("reassigned"),
+    "accept": _("accepted"), "decline": _("declined"), "time_out": _("timed out"),
+    "check_in": _("checked in"), "complete": _("completed"), "rate": _("rated"),
+    "auto_confirm": _("confirmed"), "dispute": _("disputed"), "resolve": _("resolved"),
+    "settle": _("settled"), "cancel": _("cancelled"), "escalate": _("escalated"),
+}
+
+
+def _move(order: Order, *, action: str, allowed_from, to: str, actor=None, note: str = "",
+          extra_filter: Q | None = None, **fields) -> Order:
+    """Guarded transition: exactly one concurrent caller changes the row; others get Conflict."""
+    if order.status not in allowed_from:
+        raise _refuse_move(order, action)
+    now = timezone.now()
+    rows = Order.objects.filter(pk=order.pk, status=order.status)
+    if extra_filter is not None:
+        rows = rows.filter(extra_filter)
+    if rows.update(status=to, updated_at=now, **fields) != 1:
+        raise _refuse_move(_current(order), action)
+    OrderEvent.objects.create(order=order, at=now, actor=actor, action=action,
+                              from_status=order.status, to_status=to, note=note[:500])
+    return _current(order)
+
+
+# --- submit ------------------------------------------------------------------------------------
+
+
+def slot_validate(*, slot_start: datetime, slot_end: datetime) -> None:
+    if slot_end <= slot_start:
+        raise ValidationError(_("The end of the time slot must be after its start."),
+                              field="slot_end")
+    if slot_end - slot_start > timedelta(hours=12):
+        raise ValidationError(_("A time slot may be at most 12 hours long."), field="slot_end")
+    now = timezone.now()
+    if slot_end <= now:
+        raise ValidationError(_("Please choose a time in the future."), field="slot_start")
+    if slot_start > now + timedelta(days=60):
+        raise ValidationError(_("Please choose a time within the next 60 days."),
+                              field="slot_start")
+
+
+@transaction.atomic
+def order_submit(*, project: ServiceProject, household, actor, slot_start: datetime,
+                 slot_end: datetime, beneficiary=None, note: str = "",
+                 channel: str | None = None) -> Order:
+    """点单: the resident, a confirmed family proxy (代点单), or staff taking a phone call."""
+    from linli.registry.models import Resident
+
+    if household.community_id != project.community_id:
+        raise ValidationError(_("This service is not offered to this household."),
+                              field="project")
+    if not project.active:
+        raise ValidationError(_("This service is not available at the moment."),
+                              field="project")
+    if project.kind == ProjectKind.MEAL:
+        raise ValidationError(_("Meals are ordered on the meal page."), field="project")
+    member = household_member(actor, household.pk)
+    staff = manages(actor, household.community_id) or grid_worker_of(actor, household.grid_id)
+    _require(member or staff)
+    if channel is None:
+        if member:
+            own = Resident.objects.filter(user=actor, household=household).exists()
+            channel = Channel.SELF if own else Channel.PROXY
+        else:
+            channel = Channel.PHONE
+    if channel not in Channel.values:
+        raise ValidationError(_("Unknown channel."), field="channel")
+    active = Resident.objects.filter(household=household, moved_out=False, deceased=False,
+                                     anonymised_at__isnull=True)
+    if beneficiary is None:
+        beneficiary = (active.filter(user=actor).first()
+                       or active.filter(bindings__user=actor, bindings__status="confirmed")
+                       .first()
+                       or (active.filter(pk=household.head_id).first() if household.head_id
+                           else None)
+                       or active.order_by("birth_date", "id").first())
+    if beneficiary is None or not active.filter(pk=beneficiary.pk).exists():
+        raise ValidationError(_("Choose who in the household is to be served."),
+                              field="beneficiary")
+    slot_validate(slot_start=slot_start, slot_end=slot_end)
+    problem = requester_eligibility_problem(resident=beneficiary, project=project)
+    if problem:
+        raise ValidationError(problem, field="project")
+    if project.funding == Funding.REQUESTER:
+        account = ledger.resident_account_ensure(resident=beneficiary)
+        if account.available < project.default_minutes:
+            raise ValidationError(
+                _("This service is paid with banked hours: %(need)s minutes are needed, "
+                  "%(have)s are available.") % {"need": project.default_minutes,
+                                                 "have": account.available},
+                field="project", code="insufficient_funds")
+    order = Order.objects.create(
+        project=project, community_id=project.community_id, household=household,
+        beneficiary=beneficiary, requested_by=actor if actor.is_authenticated else None,
+        channel=channel, slot_start=slot_start, slot_end=slot_end, note=(note or "")[:255],
+        funding=project.funding, expected_minutes=project.default_minutes,
+    )
+    OrderEvent.objects.create(order=order, at=order.created_at, actor=actor, action="submit",
+                              from_status="", to_status=OrderStatus.SUBMITTED,
+                              note=Channel(channel).label)
+    for user in _staff_of(order.community_id):
+        _notify(user, _("New service order"),
+                f"{project.name} · {household.address}", _order_url(order))
+    return order
+
+
+# --- review and dispatch ---------------------------------------------------------------------
+
+
+@transaction.atomic
+def order_refuse(*, order: Order, actor, reason: str) -> Order:
+    """Art. 13: a request is reviewed and answered; a refusal says why."""
+    order = _current(order)
+    _require(manages(actor, order.community_id))
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError(_("Please give the reason for refusing."), field="reason")
+    order = _move(order, action="refuse", allowed_from=(OrderStatus.SUBMITTED,),
+                  to=OrderStatus.REFUSED, actor=actor, note=reason, reason=reason[:255])
+    for user in _requesters(order):
+        _notify(user, _("Your order could not be accepted"), reason, _order_url(order))
+    return order
+
+
+def _check_target(order: Order, *, volunteer, team) -> None:
+    if (volunteer is None) == (team is None):
+        raise ValidationError(_("Choose one volunteer or one team."), field="volunteer")
+    if volunteer is not None:
+        problem = volunteer_eligibility_problem(volunteer=volunteer, project=order.project)
+        if problem:
+            raise ValidationError(problem, field="volunteer")
+        if volunteer.resident_id == order.beneficiary_id:
+            raise ValidationError(_("A volunteer cannot serve themself."), field="volunteer")
+    if team is not None:
+        if not team.active or team.street_id != order.community.street_id or (
+                team.community_id and team.community_id != order.community_id):
+            raise ValidationError(_("This team does not serve this community."), field="team")
+
+
+def _offer_notifications(order: Order) -> None:
+    from linli.volunteers.models import TeamMembership
+
+    if order.volunteer_id:
+        _notify(order.volunteer.user, _("A service order for you"),
+                f"{order.project.name} · {timezone.localtime(order.slot_start):%m-%d %H:%M}",
+                _order_url(order))
+    elif order.team_id:
+        for m in TeamMembership.objects.filter(team_id=order.team_id).select_related(
+                "volunteer__user"):
+            _notify(m.volunteer.user, _("A service order for your team"),
+                    f"{order.project.name} · "
+                    f"{timezone.localtime(order.slot_start):%m-%d %H:%M}", _order_url(order))
+
+
+@transaction.atomic
+def order_dispatch(*, order: Order, actor, volunteer=None, team=None, note: str = "") -> Order:
+    """派单: offer the order to one volunteer, or to a team whose members can grab it."""
+    order = _current(order)
+    _require(manages(actor, order.community_id))
+    _check_target(order, volunteer=volunteer, team=team)
+    now = timezone.now()
+    order = _move(order, action="dispatch", allowed_from=(OrderStatus.SUBMITTED,),
+                  to=OrderStatus.DISPATCHED, actor=actor,
+                  note=note or (volunteer.resident.name if volunteer else team.name),
+                  volunteer=volunteer, team=team, dispatched_by=actor, dispatched_at=now,
+                  accept_by=now + timedelta(minutes=accept_minutes()))
+    _offer_notifications(order)
+    return order
+
+
+def _release_hold(order: Order, actor=None) -> None:
+    if order.funding != Funding.REQUESTER:
+        return
+    if not Reservation.objects.filter(reference=order.reference,
+                                      status=ReservationStatus.HELD).exists():
+        return
+    ledger.reservation_release(reference=order.reference,
+                               idempotency_key=f"order-release:{order.uuid}:{order.acceptances}",
+                               memo=order.project.name, actor=actor)
+
+
+@transaction.atomic
+def order_reassign(*, order: Order, actor, volunteer=None, team=None, note: str = "") -> Order:
+    """Staff move an offered or accepted order to someone else (the hold is released)."""
+    order = _current(order)
+    _require(manages(actor, order.community_id))
+    _check_target(order, volunteer=volunteer, team=team)
+    previous = order.volunteer
+    was_accepted = order.status == OrderStatus.ACCEPTED
+    now = timezone.now()
+    order = _move(order, action="reassign",
+                  allowed_from=(OrderStatus.DISPATCHED, OrderStatus.ACCEPTED),
+                  to=OrderStatus.DISPATCHED, actor=actor,
+                  note=note or (volunteer.resident.name if volunteer else team.name),
+                  volunteer=volunteer, team=team, dispatched_by=actor, dispatched_at=now,
+                  accepted_at=None, accept_by=now + timedelta(minutes=accept_minutes()))
+    if was_accepted:
+        _release_hold(order, actor)
+    if previous is not None and previous != volunteer:
+        _notify(previous.user, _("An order was given to someone else"), order.project.name,
+                _order_url(order))
+    _offer_notifications(order)
+    return order
+
+
+# --- the volunteer's moves ----------------------------------------------------------------------
+
+
+@transaction.atomic
+def order_accept(*, order: Order, actor) -> Order:
+    """接单. Offered to one volunteer: only they may accept. Offered to a team: the first
+    member to grab it wins; the guarded update makes the others lose cleanly."""
+    from linli.volunteers.models import TeamMembership
+
+    order = _current(order)
+    volunteer = volunteer_of(actor)
+    if volunteer is None:
+        raise PermissionDenied(_("Only an active volunteer can accept orders."))
+    if order.status != OrderStatus.DISPATCHED:
+        raise _refuse_move(order, "accept")
+    if order.volunteer_id is not None:
+        _require(order.volunteer_id == volunteer.pk)
+        guard = Q(volunteer=volunteer)
+    else:
+        _require(order.team_id is not None and TeamMembership.objects.filter(
+            team_id=order.team_id, volunteer=volunteer).exists())
+        guard = Q(volunteer__isnull=True, team_id=order.team_id)
+    problem = volunteer_eligibility_problem(volunteer=volunteer, project=order.project)
+    if problem:
+        raise ValidationError(problem)
+    if volunteer.resident_id == order.beneficiary_id:
+        raise ValidationError(_("A volunteer cannot serve themself."))
+    order = _move(order, action="accept", allowed_from=(OrderStatus.DISPATCHED,),
+                  to=OrderStatus.ACCEPTED, actor=actor, extra_filter=guard,
+                  note=volunteer.resident.name, volunteer=volunteer,
+                  accepted_at=timezone.now(), acceptances=F("acceptances") + 1)
+    if order.funding == Funding.REQUESTER:
+        account = ledger.resident_account_ensure(resident=order.beneficiary)
+        ledger.reservation_create(
+            account=account, amount=order.expected_minutes, reference=order.reference,
+            idempotency_key=f"order-reserve:{order.uuid}:{order.acceptances}",
+            memo=order.project.name, actor=actor)
+    for user in _requesters(order):
+        _notify(user, _("A volunteer is coming"),
+                _("%(name)s will come at %(time)s.") % {
+                    "name": volunteer.resident.name,
+                    "time": timezone.localtime(order.slot_start).strftime("%m-%d %H:%M")},
+                _order_url(order))
+    return order
+
+
+@transaction.atomic
+def order_decline(*, order: Order, actor, reason: str = "") -> Order:
+    """The volunteer it was offered to says no: back to dispatch."""
+    order = _current(order)
+    if order.status == OrderStatus.DISPATCHED and order.volunteer_id is None:
+        raise Conflict(_("This order is offered to your team; leave it for another member."),
+                       code="illegal_transition")
+    _require(_is_assigned(actor, order))
+    order = _move(order, action="decline", allowed_from=(OrderStatus.DISPATCHED,),
+                  to=OrderStatus.SUBMITTED, actor=actor, note=(reason or "")[:500],
+                  extra_filter=Q(volunteer=order.volunteer), volunteer=None, team=None,
+                  accept_by=None)
+    for user in _staff_of(order.community_id):
+        _notify(user, _("An order was declined"), order.project.name, _order_url(order))
+    return order
+
+
+@transaction.atomic
+def order_time_out(*, order: Order, now: datetime | None = None) -> Order:
+    """Nobody accepted in time: back to dispatch, counted as an escalation."""
+    now = now or timezone.now()
+    order = _current(order)
+    if order.status != OrderStatus.DISPATCHED or order.accept_by is None or (
+            order.accept_by > now):
+        raise _refuse_move(order, "time_out")
+    order = _move(order, action="time_out", allowed_from=(OrderStatus.DISPATCHED,),
+                  to=OrderStatus.SUBMITTED, note=_("Not accepted in time"),
+                  extra_filter=Q(accept_by__lte=now), volunteer=None, team=None,
+                  accept_by=None, escalations=F("escalations") + 1)
+    for user in _staff_of(order.community_id):
+        _notify(user, _("Order not accepted in time"), order.project.name, _order_url(order))
+    return order
+
+
+@transaction.atomic
+def order_check_in(*, order: Order, actor) -> Order:
+    order = _current(order)
+    _require(_is_assigned(actor, order))
+    return _move(order, action="check_in", allowed_from=(OrderStatus.ACCEPTED,),
+                 to=OrderStatus.IN_SERVICE, actor=actor, checked_in_at=timezone.now())
+
+
+@transaction.atomic
+def order_complete(*, order: Order, actor, minutes: int | None = None, note: str = "",
+                   photo=None) -> Order:
+    """圆单. 民政部令第67号: service time is the time actually served, so the stated minutes
+    may not exceed the time between check-in and check-out."""
+    order = _current(order)
+    _require(_is_assigned(actor, order))
+    if order.status != OrderStatus.IN_SERVICE:
+        raise _refuse_move(order, "complete")
+    now = timezone.now()
+    elapsed = max(1, math.ceil((now - order.checked_in_at).total_seconds() / 60))
+    if minutes is None:
+        minutes = elapsed
+    if isinstance(minutes, bool) or not isinstance(minutes, int) or minutes < 1:
+        raise ValidationError(_("Enter the minutes served (at least 1)."), field="minutes")
+    if minutes > elapsed:
+        raise ValidationError(
+            _("Only the time actually served counts: at most %(max)s minutes since check-in.")
+            % {"max": elapsed}, field="minutes")
+    order = _move(order, action="complete", allowed_from=(OrderStatus.IN_SERVICE,),
+                  to=OrderStatus.COMPLETED, actor=actor, note=(note or "")[:500],
+                  checked_out_at=now, actual_minutes=minutes,
+                  completion_note=(note or "")[:500])
+    if photo is not None:
+        order.photo = photo
+        order.save(update_fields=["photo"])
+    for user in _requesters(order):
+        _notify(user, _("Service completed: please rate it"), order.project.name,
+                _order_url(order))
+    return order
+
+
+# --- confirmation, dispute, settlement ------------------------------------------------------
+
+
+def _settle_quietly(order: Order, actor=None) -> Order:
+    """Settle right after confirmation; if the ledger refuses (say, a storage limit), the
+    confirmation stands and staff can retry the settlement."""
+    from linli.common.exceptions import DomainError
+
+    try:
+        with transaction.atomic():
+            return order_settle(order=order, actor=actor)
+    except DomainError:
+        logger.warning("settlement of order %s deferred", order.uuid, exc_info=True)
+        return _current(order)
+
+
+@transaction.atomic
+def order_rate(*, order: Order, actor, stars: int, comment: str = "") -> Order:
+    """评单: 1–5 stars by the resident, their proxy, or the grid worker on their behalf."""
+    order = _current(order)
+    _require(_may_speak_for_household(actor, order))
+    if isinstance(stars, bool) or not isinstance(stars, int) or not 1 <= stars <= 5:
+        raise ValidationError(_("Give 1 to 5 stars."), field="stars")
+    order = _move(order, action="rate", allowed_from=(OrderStatus.COMPLETED,),
+                  to=OrderStatus.RATED, actor=actor, note=f"{stars}★ {comment}".strip(),
+                  rating=stars, rating_comment=(comment or "")[:500], rated_by=actor,
+                  confirmed_at=timezone.now())
+    return _settle_quietly(order, actor)
+
+
+@transaction.atomic
+def order_auto_confirm(*, order: Order, now: datetime | None = None) -> Order:
+    """Nobody rated within the set number of days: the service counts as confirmed."""
+    now = now or timezone.now()
+    order = _current(order)
+    cutoff = now - timedelta(days=auto_confirm_days())
+    if order.status != OrderStatus.COMPLETED or order.checked_out_at > cutoff:
+        raise _refuse_move(order, "auto_confirm")
+    order = _move(order, action="auto_confirm", allowed_from=(OrderStatus.COMPLETED,),
+                  to=OrderStatus.AUTO_CONFIRMED,
+                  note=_("No rating within %(days)s days") % {"days": auto_confirm_days()},
+                  extra_filter=Q(checked_out_at__lte=cutoff), confirmed_at=now)
+    return _settle_quietly(order)
+
+
+@transaction.atomic
+def order_dispute(*, order: Order, actor, reason: str) -> Order:
+    """申诉: instead of rating, the household says the service was not as recorded."""
+    order = _current(order)
+    _require(_may_speak_for_household(actor, order))
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError(_("Please say what went wrong."), field="reason")
+    order = _move(order, action="dispute", allowed_from=(OrderStatus.COMPLETED,),
+                  to=OrderStatus.DISPUTED, actor=actor, note=reason, reason=reason[:255])
+    for user in _staff_of(order.community_id):
+        _notify(user, _("An order is disputed"), reason, _order_url(order))
+    return order
+
+
+@transaction.atomic
+def order_resolve(*, order: Order, actor, pay: bool, note: str,
+                  minutes: int | None = None) -> Order:
+    """Staff decide a dispute: pay (possibly fewer minutes) or void it (nothing is paid)."""
+    order = _current(order)
+    _require(manages(actor, order.community_id))
+    note = (note or "").strip()
+    if not note:
+        raise ValidationError(_("Please record how the dispute was resolved."), field="note")
+    if order.status != OrderStatus.DISPUTED:
+        raise _refuse_move(order, "resolve")
+    if not pay:
+        order = _move(order, action="resolve", allowed_from=(OrderStatus.DISPUTED,),
+                      to=OrderStatus.CANCELLED, actor=actor, note=note, resolution=note[:255])
+        _release_hold(order, actor)
+        return order
+    minutes = order.actual_minutes if minutes is None else minutes
+    if isinstance(minutes, bool) or not isinstance(minutes, int) or not (
+            1 <= minutes <= order.actual_minutes):
+        raise ValidationError(
+            _("The minutes paid must be between 1 and the %(max)s recorded.") % {
+                "max": order.actual_minutes}, field="minutes")
+    order = _move(order, action="resolve", allowed_from=(OrderStatus.DISPUTED,),
+                  to=OrderStatus.RESOLVED, actor=actor, note=note, resolution=note[:255],
+                  actual_minutes=minutes, confirmed_at=timezone.now())
+    return _settle_quietly(order, actor)
+
+
+@transaction.atomic
+def order_settle(*, order: Order, actor=None) -> Order:
+    """Bank the volunteer's actual minutes, exactly once (key `order-settle:<uuid>`).
+    Settling a settled order returns it unchanged."""
+    order = _current(order)
+    if order.status == OrderStatus.SETTLED:
+        return order
+    if order.status not in CONFIRMED_STATES:
+        raise _refuse_move(order, "settle")
+    minutes = order.actual_minutes
+    volunteer_resident = order.volunteer.resident
+    key = f"order-settle:{order.uuid}"
+    memo = f"{order.project.name} · {timezone.localtime(order.slot_start):%Y-%m-%d}"
+    if order.funding == Funding.REQUESTER:
+        credit = ledger.resident_account_ensure(resident=volunteer_resident)
+        held = Reservation.objects.filter(reference=order.reference).order_by("-id").first()
+        reserved = held.amount if held is not None else 0
+        pay = min(minutes, reserved)
+        if pay:
+            ledger.reservation_settle(reference=order.reference, idempotency_key=key,
+                                      credit=credit, amount=pay, kind=TransferKind.SETTLEMENT,
+                                      memo=memo, actor=actor)
+        if minutes > pay:
+            # Served longer than the requester reserved: the street issues the difference.
+            ledger.earning_create(resident=volunteer_resident, minutes=minutes - pay,
+                                  reference=order.reference,
+                                  idempotency_key=f"{key}:extra" if pay else key,
+                                  memo=memo, actor=actor)
+    else:
+        ledger.earning_create(resident=volunteer_resident, minutes=minutes,
+                              reference=order.reference, idempotency_key=key, memo=memo,
+                              actor=actor)
+    try:
+        with transaction.atomic():
+            order = _move(order, action="settle", allowed_from=CONFIRMED_STATES,
+                          to=OrderStatus.SETTLED, actor=actor,
+                          note=_("%(minutes)s minutes banked") % {"minutes": minutes},
+                          settled_minutes=minutes, settled_at=timezone.now())
+    except Conflict:
+        current = _current(order)
+        if current.status == OrderStatus.SETTLED:  # a concurrent retry got there first
+            return current
+        raise
+    _notify(order.volunteer.user, _("Hours banked"),
+            _("%(minutes)s minutes for %(project)s.") % {"minutes": minutes,
+                                                         "project": order.project.name},
+            _order_url(order))
+    return order
+
+
+# --- cancel --------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def order_cancel(*, order: Order, actor, reason: str = "") -> Order:
+    """Before the service starts, the household or staff may cancel; a hold is released."""
+    order = _current(order)
+    _require(household_member(actor, order.household_id) or manages(actor, order.community_id)
+             or (order.requested_by_id is not None and order.requested_by_id == actor.pk))
+    volunteer = order.volunteer
+    order = _move(order, action="cancel", allowed_from=CANCELLABLE_STATES,
+                  to=OrderStatus.CANCELLED, actor=actor, note=(reason or "")[:500],
+                  reason=(reason or "")[:255])
+    _release_hold(order, actor)
+    if volunteer is not None:
+        _notify(volunteer.user, _("An order was cancelled"), order.project.name,
+                _order_url(order))
+    return order
+
+
+# --- periodic work -----------------------------------------------------------------------------
+
+
+def orders_escalate(*, now: datetime | None = None) -> dict:
+    """Time out offers nobody accepted, flag orders left undispatched, auto-confirm orders
+    nobody rated. Each order is handled in its own transaction; losing a race is fine."""
+    now = now or timezone.now()
+    done = {"timed_out": 0, "flagged": 0, "auto_confirmed": 0}
+    for order in Order.objects.filter(status=OrderStatus.DISPATCHED, accept_by__lte=now):
+        try:
+            order_time_out(order=order, now=now)
+            done["timed_out"] += 1
+        except Conflict:
+            pass
+    stale = now - timedelta(minutes=dispatch_escalate_minutes())
+    for order in Order.objects.filter(status=OrderStatus.SUBMITTED, escalations=0,
+                                      created_at__lte=stale).select_related("project"):
+        with transaction.atomic():
+            if Order.objects.filter(pk=order.pk, status=OrderStatus.SUBMITTED,
+                                    escalations=0).update(escalations=1) == 1:
+                OrderEvent.objects.create(order=order, at=now, action="escalate",
+                                          from_status=OrderStatus.SUBMITTED,
+                                          to_status=OrderStatus.SUBMITTED,
+                                          note=_("Waiting for dispatch too long"))
+                for user in _staff_of(order.community_id):
+                    _notify(user, _("Order waiting for dispatch"), order.project.name,
+                            _order_url(order))
+                done["flagged"] += 1
+    cutoff = now - timedelta(days=auto_confirm_days())
+    for order in Order.objects.filter(status=OrderStatus.COMPLETED, checked_out_at__lte=cutoff):
+        try:
+            order_auto_confirm(order=order, now=now)
+            done["auto_confirmed"] += 1
+        except Conflict:
+            pass
+    return done
+
+
+# --- meals ---------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def meal_order_create(*, project: ServiceProject, household, actor, date: date,
+                      meal: str = Meal.LUNCH, portions: int = 1, diet: str = "") -> MealOrder:
+    if project.kind != ProjectKind.MEAL or project.community_id != household.community_id:
+        raise ValidationError(_("This is not a meal service of this community."),
+                              field="project")
+    _require(household_member(actor, household.pk) or manages(actor, household.community_id)
+             or grid_worker_of(actor, household.grid_id))
+    if meal not in Meal.values:
+        raise ValidationError(_("Unknown meal."), field="meal")
+    today = timezone.localdate()
+    if date < today or date > today + timedelta(days=14):
+        raise ValidationError(_("Meals can be ordered for today and the next 14 days."),
+                              field="date")
+    if isinstance(portions, bool) or not 1 <= portions <= 6:
+        raise ValidationError(_("Order 1 to 6 portions."), field="portions")
+    if MealOrder.objects.filter(household=household, date=date, meal=meal).exclude(
+            status=MealStatus.CANCELLED).exists():
+        raise Conflict(_("This meal is already ordered for that day."), field="date")
+    return MealOrder.objects.create(project=project, community_id=household.community_id,
+                                    household=household, requested_by=actor, date=date,
+                                    meal=meal, portions=portions, diet=(diet or "")[:64])
+
+
+@transaction.atomic
+def meal_order_cancel(*, meal_order: MealOrder, actor) -> MealOrder:
+    _require(household_member(actor, meal_order.household_id)
+             or manages(actor, meal_order.community_id))
+    if MealOrder.objects.filter(pk=meal_order.pk, status=MealStatus.ORDERED).update(
+            status=MealStatus.CANCELLED, updated_at=timezone.now()) != 1:
+        raise Conflict(_("This meal is already on its way and cannot be cancelled."),
+                       code="illegal_transition")
+    meal_order.refresh_from_db()
+    return meal_order
+
+
+@transaction.atomic
+def meal_assign(*, community, date: date, meal: str, actor, volunteer,
+                building=None) -> int:
+    """Give one building's deliveries (or those without a building) to a volunteer."""
+    _require(manages(actor, community.pk))
+    if volunteer is None or volunteer_eligibility_problem(
+            volunteer=volunteer, project=ServiceProject(community=community,
+                                                        volunteer_min_age=16)):
+        raise ValidationError(_("Choose an active volunteer of this street."), field="volunteer")
+    rows = MealOrder.objects.filter(community=community, date=date, meal=meal,
+                                    status__in=(MealStatus.ORDERED, MealStatus.ASSIGNED))
+    rows = rows.filter(household__building=building) if building is not None else rows.filter(
+        household__building__isnull=True)
+    count = rows.update(status=MealStatus.ASSIGNED, volunteer=volunteer,
+                        updated_at=timezone.now())
+    if count:
+        _notify(volunteer.user, _("Meal deliveries for you"),
+                _("%(count)s households on %(date)s.") % {"count": count, "date": date})
+    return count
+
+
+@transaction.atomic
+def meal_deliver(*, meal_order: MealOrder, actor, delivered: bool, note: str = "") -> MealOrder:
+    volunteer = volunteer_of(actor)
+    _require((volunteer is not None and meal_order.volunteer_id == volunteer.pk)
+             or manages(actor, meal_order.community_id))
+    to = MealStatus.DELIVERED if delivered else MealStatus.NOT_HOME
+    if MealOrder.objects.filter(pk=meal_order.pk, status=MealStatus.ASSIGNED).update(
+            status=to, delivered_at=timezone.now(), outcome_note=(note or "")[:255],
+            updated_at=timezone.now()) != 1:
+        raise Conflict(_("This meal is not out for delivery."), code="illegal_transition")
+    meal_order.refresh_from_db()
+    if not delivered:
+        for user in _staff_of(meal_order.community_id):
+            _notify(user, _("Nobody answered for a meal delivery"), str(meal_order.household))
+    return meal_order
