@@ -10,8 +10,6 @@ request, the registry decides whether its content fits the records.
 """
 
 import functools
-
-
 from datetime import date, datetime
 from typing import Literal
 from uuid import UUID
