@@ -95,12 +95,16 @@ def _register_routers() -> None:
     from linli.accounts.api import auth_router
     from linli.accounts.api import router as accounts_router
     from linli.common.api_routes import router as common_router
+    from linli.notifications.api import router as notifications_router
+    from linli.volunteers.api import router as volunteers_router
     from linli.registry.api import router as registry_router
     from linli.ledger.api import router as ledger_router
 
     api.add_router("/v1/auth/", auth_router)
     api.add_router("/v1/", accounts_router)
     api.add_router("/v1/", common_router)
+    api.add_router("/v1/", notifications_router)
+    api.add_router("/v1/", volunteers_router)
     api.add_router("/v1/", registry_router)
     api.add_router("/v1/", ledger_router)
 

@@ -16,6 +16,8 @@ urlpatterns = [
     path("healthz", common_views.healthz, name="healthz"),
     path("accounts/", include("linli.accounts.urls")),
     path("", include("linli.common.urls")),
+    path("", include("linli.notifications.urls")),
+    path("", include("linli.volunteers.urls")),
     path("", include("linli.registry.urls")),
     path("", include("linli.ledger.urls")),
     path("i18n/setlang/", public(set_language), name="set_language"),

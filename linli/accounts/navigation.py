@@ -35,6 +35,11 @@ NAV_ITEMS: list[NavItem] = [
     NavItem("registry:collect", _("Households"), "home",
             frozenset({Role.GRID_WORKER, Role.COMMUNITY_STAFF, Role.STREET_ADMIN}), staff=True),
     NavItem("registry:my_data", _("My data"), "shield", frozenset({Role.RESIDENT})),
+    NavItem("volunteers:me", _("Volunteer"), "users", None),
+    NavItem("volunteers:staff_list", _("Volunteers"), "users",
+            frozenset({Role.COMMUNITY_STAFF, Role.STREET_ADMIN}), staff=True),
+    NavItem("volunteers:party_staff", _("Party members"), "users",
+            frozenset({Role.COMMUNITY_STAFF, Role.STREET_ADMIN}), staff=True),
     NavItem("accounts:me", _("Me"), "user", None),
 ]
 

@@ -204,6 +204,11 @@ def certificate_get_for_user(*, user, token: str) -> Certificate | None:
                      | Q(volunteer__community__in=staff_communities(user))).first()
 
 
+def certificate_get_for_staff(*, user, token: str) -> Certificate | None:
+    return Certificate.objects.select_related("volunteer").filter(
+        token=token, volunteer__community__in=staff_communities(user)).first()
+
+
 # --- teams ------------------------------------------------------------------------------
 
 

@@ -1,0 +1,492 @@
+"""Volunteers, teams, certificates and party members (双报到) over JSON."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from typing import Literal
+from uuid import UUID
+
+from django.http import Http404
+from ninja import Field, Query, Router, Schema
+from ninja.pagination import paginate
+from ninja.responses import Status
+
+from linli.common.api import ERRORS, IsoDate, Pagination, StrictInt, require_roles
+from linli.common.exceptions import ValidationError
+from linli.registry.models import Grid
+from linli.volunteers import selectors, services
+from linli.volunteers.models import (
+    PartyOrganisation,
+    PartyProject,
+    Skill,
+    Team,
+    TeamType,
+    Volunteer,
+    VolunteerStatus,
+)
+
+router = Router(tags=["volunteers"])
+STAFF = tuple(selectors.VOLUNTEER_STAFF_ROLES)
+
+
+class SlotIn(Schema):
+    weekday: StrictInt = Field(..., ge=0, le=6, description="0 = Monday … 6 = Sunday")
+    start: time
+    end: time
+
+
+class SkillOut(Schema):
+    code: str
+    name: str
+
+
+class VolunteerOut(Schema):
+    uuid: UUID
+    name: str
+    number: str | None
+    status: VolunteerStatus
+    community: str
+    skills: list[str]
+    availability: list[SlotIn]
+    health_ok: bool
+    consent_at: datetime | None
+    status_reason: str
+    created_at: datetime
+
+    @staticmethod
+    def resolve_name(obj: Volunteer) -> str:
+        return obj.resident.name
+
+    @staticmethod
+    def resolve_community(obj: Volunteer) -> str:
+        return obj.community.name
+
+    @staticmethod
+    def resolve_skills(obj: Volunteer) -> list[str]:
+        return [s.code for s in obj.skills.all()]
+
+    @staticmethod
+    def resolve_availability(obj: Volunteer) -> list[dict]:
+        return [{"weekday": s.weekday, "start": s.start, "end": s.end}
+                for s in obj.availability.all()]
+
+
+class RegistrationIn(Schema):
+    skills: list[str] = Field(default_factory=list, max_length=30)
+    skills_note: str = Field("", max_length=255)
+    availability: list[SlotIn] = Field(..., min_length=1, max_length=50)
+    service_grid: UUID | None = None
+    health_ok: bool
+    health_note: str = Field("", max_length=255)
+    consent: bool
+    emergency_contact: str = Field("", max_length=64)
+    emergency_phone: str = Field("", max_length=20)
+
+
+class DecisionIn(Schema):
+    action: Literal["approve", "reject", "suspend", "reinstate"]
+    reason: str = Field("", max_length=255)
+
+
+class RecordOut(Schema):
+    volunteer: VolunteerOut
+    service_minutes: int
+    service_count: int
+    teams: list[str]
+    commendations: list[str]
+    evaluations: int
+    certificates: list[str]
+
+
+class CommendationIn(Schema):
+    title: str = Field(..., min_length=1, max_length=120)
+    awarded_by: str = Field(..., min_length=1, max_length=120)
+    awarded_on: IsoDate
+    note: str = Field("", max_length=255)
+
+
+class CommendationOut(Schema):
+    uuid: UUID
+    title: str
+    awarded_by: str
+    awarded_on: date
+
+
+class CertificateOut(Schema):
+    token: str
+    serial: str
+    issuer: str
+    content_hash: str
+    revoked: bool
+    pdf_url: str
+    verify_url: str
+    created_at: datetime
+
+    @staticmethod
+    def resolve_revoked(obj) -> bool:
+        return obj.revoked_at is not None
+
+    @staticmethod
+    def resolve_pdf_url(obj) -> str:
+        from django.urls import reverse
+
+        return reverse("volunteers:certificate_pdf", kwargs={"token": obj.token})
+
+    @staticmethod
+    def resolve_verify_url(obj) -> str:
+        from django.urls import reverse
+
+        return reverse("volunteers:verify", kwargs={"token": obj.token})
+
+
+class TeamOut(Schema):
+    uuid: UUID
+    name: str
+    team_type: TeamType
+    community: str | None
+    members: int
+
+    @staticmethod
+    def resolve_community(obj: Team) -> str | None:
+        return obj.community.name if obj.community_id else None
+
+    @staticmethod
+    def resolve_members(obj: Team) -> int:
+        return getattr(obj, "member_count", None) or obj.memberships.count()
+
+
+class TeamIn(Schema):
+    name: str = Field(..., min_length=1, max_length=64)
+    team_type: TeamType = TeamType.OTHER
+    community: UUID | None = None
+    description: str = Field("", max_length=1000)
+
+
+class MemberIn(Schema):
+    volunteer: UUID
+    is_leader: bool = False
+
+
+class MemberOut(Schema):
+    volunteer: UUID
+    name: str
+    number: str | None
+    is_leader: bool
+
+
+class ProjectOut(Schema):
+    uuid: UUID
+    title: str
+    community: str
+    planned_claims: int
+    claimed_count: int
+    status: str
+
+    @staticmethod
+    def resolve_community(obj: PartyProject) -> str:
+        return obj.community.name
+
+
+class ProjectIn(Schema):
+    community: UUID | None = None
+    title: str = Field(..., min_length=1, max_length=120)
+    planned_claims: StrictInt = Field(..., ge=1, le=10000)
+    description: str = Field("", max_length=2000)
+
+
+class ClaimIn(Schema):
+    organisation: UUID | None = Field(None, description="Staff claim for a party "
+                                                         "organisation; omit to claim as yourself.")
+
+
+class ClaimOut(Schema):
+    uuid: UUID
+    project: UUID
+    claimed_count: int
+    planned_claims: int
+
+
+class ReportIn(Schema):
+    name: str = Field(..., min_length=1, max_length=64)
+    work_unit: str = Field("", max_length=120)
+
+
+class ReportOut(Schema):
+    uuid: UUID
+    name: str
+    community: str
+    status: str
+
+    @staticmethod
+    def resolve_community(obj) -> str:
+        return obj.community.name
+
+
+class ReportDecisionIn(Schema):
+    confirm: bool
+    note: str = Field("", max_length=255)
+
+
+class FiguresOut(Schema):
+    members_reported: int
+    organisations: int
+    estate_branches: int
+    projects_published: int
+    projects_claimed: int
+    claims: int
+    good_deeds: int
+    volunteers: int
+    teams: int
+
+
+class VolunteerFilters(Schema):
+    status: VolunteerStatus | None = None
+    q: str = Field("", max_length=32)
+
+
+def _staff_volunteer(request, uuid) -> Volunteer:
+    require_roles(request, *STAFF)
+    volunteer = selectors.volunteer_get_for_user(user=request.auth, uuid=uuid)
+    if volunteer is None:
+        raise Http404
+    return volunteer
+
+
+def _own(request) -> Volunteer:
+    volunteer = selectors.volunteer_for_user(request.auth)
+    if volunteer is None:
+        raise Http404
+    return volunteer
+
+
+@router.get("/volunteers/skills", response={200: list[SkillOut], **ERRORS})
+def skill_list(request):
+    return list(Skill.objects.all())
+
+
+@router.post("/volunteers/registrations", response={201: VolunteerOut, **ERRORS})
+def volunteer_register(request, payload: RegistrationIn):
+    """Register the signed-in resident as a volunteer (real name from the registry)."""
+    skills = list(Skill.objects.filter(code__in=payload.skills))
+    if len(skills) != len(set(payload.skills)):
+        raise ValidationError("Unknown skill.", field="skills")
+    grid = None
+    if payload.service_grid:
+        grid = Grid.objects.filter(uuid=payload.service_grid).first()
+        if grid is None:
+            raise ValidationError("Unknown grid.", field="service_grid")
+    volunteer = services.volunteer_register(
+        user=request.auth, skills=skills, skills_note=payload.skills_note,
+        availability=[services.Slot(s.weekday, s.start, s.end) for s in payload.availability],
+        service_grid=grid, health_ok=payload.health_ok, health_note=payload.health_note,
+        consent=payload.consent, emergency_contact=payload.emergency_contact,
+        emergency_phone=payload.emergency_phone)
+    return Status(201, volunteer)
+
+
+@router.get("/volunteers/me", response={200: RecordOut, **ERRORS})
+def volunteer_me(request):
+    volunteer = _own(request)
+    return _record(volunteer)
+
+
+def _record(volunteer: Volunteer) -> dict:
+    record = selectors.volunteer_record(volunteer=volunteer)
+    return {
+        "volunteer": volunteer, "service_minutes": record.service_minutes,
+        "service_count": record.service_count,
+        "teams": [m.team.name for m in record.memberships],
+        "commendations": [c.title for c in record.commendations],
+        "evaluations": len(record.evaluations),
+        "certificates": [c.serial for c in record.certificates],
+    }
+
+
+@router.post("/volunteers/me/certificates", response={201: CertificateOut, **ERRORS})
+def certificate_request(request):
+    """Issue a proof of service to yourself, free of charge."""
+    certificate = services.certificate_issue(volunteer=_own(request), actor=request.auth)
+    return Status(201, certificate)
+
+
+@router.get("/volunteers", response={200: list[VolunteerOut], **ERRORS})
+@paginate(Pagination)
+def volunteer_list(request, filters: Query[VolunteerFilters]):
+    require_roles(request, *STAFF)
+    return selectors.volunteer_list_for_user(
+        user=request.auth, status=filters.status or "", q=filters.q
+    ).prefetch_related("skills", "availability")
+
+
+@router.get("/volunteers/{uuid}", response={200: RecordOut, **ERRORS})
+def volunteer_get(request, uuid: UUID):
+    return _record(_staff_volunteer(request, uuid))
+
+
+@router.post("/volunteers/{uuid}/decision", response={200: VolunteerOut, **ERRORS})
+def volunteer_decide(request, uuid: UUID, payload: DecisionIn):
+    """Approve, reject (reason), suspend (reason) or reinstate a volunteer."""
+    volunteer = _staff_volunteer(request, uuid)
+    actor = request.auth
+    if payload.action == "approve":
+        services.volunteer_approve(volunteer=volunteer, actor=actor, note=payload.reason)
+    elif payload.action == "reject":
+        services.volunteer_reject(volunteer=volunteer, actor=actor, reason=payload.reason)
+    elif payload.action == "suspend":
+        services.volunteer_suspend(volunteer=volunteer, actor=actor, reason=payload.reason)
+    else:
+        services.volunteer_reinstate(volunteer=volunteer, actor=actor, note=payload.reason)
+    return volunteer
+
+
+@router.post("/volunteers/{uuid}/commendations", response={201: CommendationOut, **ERRORS})
+def commendation_create(request, uuid: UUID, payload: CommendationIn):
+    volunteer = _staff_volunteer(request, uuid)
+    return Status(201, services.commendation_create(volunteer=volunteer, actor=request.auth,
+                                                    **payload.dict()))
+
+
+@router.post("/volunteers/{uuid}/certificates", response={201: CertificateOut, **ERRORS})
+def certificate_issue(request, uuid: UUID):
+    volunteer = _staff_volunteer(request, uuid)
+    return Status(201, services.certificate_issue(volunteer=volunteer, actor=request.auth))
+
+
+@router.get("/volunteer-teams", response={200: list[TeamOut], **ERRORS})
+@paginate(Pagination)
+def team_list(request):
+    require_roles(request, *STAFF)
+    return selectors.team_list_for_user(user=request.auth)
+
+
+@router.post("/volunteer-teams", response={201: TeamOut, **ERRORS})
+def team_create(request, payload: TeamIn):
+    require_roles(request, *STAFF)
+    communities = selectors.staff_communities(request.auth)
+    community = None
+    if payload.community:
+        community = communities.filter(uuid=payload.community).first()
+        if community is None:
+            raise Http404
+    base = community or communities.select_related("street").first()
+    if base is None:
+        raise Http404
+    team = services.team_create(street=base.street, community=community, name=payload.name,
+                                team_type=payload.team_type, description=payload.description,
+                                actor=request.auth)
+    return Status(201, team)
+
+
+def _team(request, uuid) -> Team:
+    require_roles(request, *STAFF)
+    team = selectors.team_get_for_user(user=request.auth, uuid=uuid)
+    if team is None:
+        raise Http404
+    return team
+
+
+@router.get("/volunteer-teams/{uuid}/members", response={200: list[MemberOut], **ERRORS})
+def team_member_list(request, uuid: UUID):
+    team = _team(request, uuid)
+    return [{"volunteer": m.volunteer.uuid, "name": m.volunteer.resident.name,
+             "number": m.volunteer.number, "is_leader": m.is_leader}
+            for m in selectors.team_members(team)]
+
+
+@router.post("/volunteer-teams/{uuid}/members", response={201: MemberOut, **ERRORS})
+def team_member_add(request, uuid: UUID, payload: MemberIn):
+    team = _team(request, uuid)
+    volunteer = selectors.volunteer_get_for_user(user=request.auth, uuid=payload.volunteer)
+    if volunteer is None:
+        raise Http404
+    m = services.team_member_add(team=team, volunteer=volunteer, is_leader=payload.is_leader,
+                                 actor=request.auth)
+    return Status(201, {"volunteer": volunteer.uuid, "name": volunteer.resident.name,
+                        "number": volunteer.number, "is_leader": m.is_leader})
+
+
+@router.get("/party/figures", response={200: FiguresOut, **ERRORS})
+def party_figures(request):
+    """The seed's figures for the caller's communities, counted from records."""
+    require_roles(request, *STAFF)
+    communities = selectors.staff_communities(request.auth)
+    party = selectors.party_figures(communities=communities)
+    vol = selectors.volunteer_figures(communities=communities)
+    return {**party.__dict__, "volunteers": vol.volunteers, "teams": vol.teams}
+
+
+@router.post("/party/reports", response={201: ReportOut, **ERRORS})
+def party_report_create(request, payload: ReportIn):
+    """Report to your community as a party member (双报到)."""
+    from linli.ledger.selectors import resident_for_user
+
+    resident = resident_for_user(request.auth)
+    if resident is None:
+        raise ValidationError("Your account is not linked to a resident record yet.")
+    report = services.party_member_report_create(
+        community=resident.household.community, name=payload.name, user=request.auth,
+        resident=resident, mobile=request.auth.mobile, work_unit=payload.work_unit,
+        actor=request.auth)
+    return Status(201, report)
+
+
+@router.post("/party/reports/{uuid}/decision", response={200: ReportOut, **ERRORS})
+def party_report_decide(request, uuid: UUID, payload: ReportDecisionIn):
+    require_roles(request, *STAFF)
+    report = selectors.party_report_get_for_user(user=request.auth, uuid=uuid)
+    if report is None:
+        raise Http404
+    return services.party_member_report_decide(report=report, actor=request.auth,
+                                               confirm=payload.confirm, note=payload.note)
+
+
+@router.get("/party/projects", response={200: list[ProjectOut], **ERRORS})
+@paginate(Pagination)
+def party_project_list(request):
+    """Staff: the projects of their communities; a party member: those of their community."""
+    if request.auth.has_role(*STAFF):
+        return selectors.party_project_list_for_user(user=request.auth)
+    report = selectors.party_report_for_user(user=request.auth)
+    return selectors.party_project_list_open_for_member(report=report).select_related(
+        "community")
+
+
+@router.post("/party/projects", response={201: ProjectOut, **ERRORS})
+def party_project_create(request, payload: ProjectIn):
+    require_roles(request, *STAFF)
+    communities = selectors.staff_communities(request.auth)
+    community = (communities.filter(uuid=payload.community).first() if payload.community
+                 else communities.first())
+    if community is None:
+        raise Http404
+    project = services.party_project_create(
+        community=community, title=payload.title, planned_claims=payload.planned_claims,
+        description=payload.description, actor=request.auth)
+    return Status(201, project)
+
+
+@router.post("/party/projects/{uuid}/claims", response={201: ClaimOut, **ERRORS})
+def project_claim(request, uuid: UUID, payload: ClaimIn):
+    """Claim a place in a project: as a confirmed party member, or (staff) for an
+    organisation. Never more claims than planned, even under concurrent requests."""
+    user = request.auth
+    if payload.organisation is not None:
+        require_roles(request, *STAFF)
+        project = selectors.party_project_get_for_user(user=user, uuid=uuid)
+        if project is None:
+            raise Http404
+        org = PartyOrganisation.objects.filter(community=project.community,
+                                               uuid=payload.organisation).first()
+        if org is None:
+            raise Http404
+        claim = services.project_claim_create(project=project, organisation=org, actor=user)
+    else:
+        project = selectors.party_project_get_for_member(user=user, uuid=uuid)
+        if project is None:
+            raise Http404
+        report = selectors.party_report_for_user(user=user)
+        claim = services.project_claim_create(project=project, member=report, actor=user)
+    project.refresh_from_db()
+    return Status(201, {"uuid": claim.uuid, "project": project.uuid,
+                        "claimed_count": project.claimed_count,
+                        "planned_claims": project.planned_claims})
