@@ -94,6 +94,7 @@ def _server_error(request, exc):
 def _register_routers() -> None:
     from linli.accounts.api import auth_router
     from linli.accounts.api import router as accounts_router
+    from linli.activities.api import router as activities_router
     from linli.common.api_routes import router as common_router
     from linli.notifications.api import router as notifications_router
     from linli.volunteers.api import router as volunteers_router
@@ -102,6 +103,7 @@ def _register_routers() -> None:
 
     api.add_router("/v1/auth/", auth_router)
     api.add_router("/v1/", accounts_router)
+    api.add_router("/v1/", activities_router)
     api.add_router("/v1/", common_router)
     api.add_router("/v1/", notifications_router)
     api.add_router("/v1/", volunteers_router)

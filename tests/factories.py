@@ -172,3 +172,60 @@ def registry_world(world):
     Resident.objects.filter(pk=data["a"]["resident"].pk).update(user=world.users["resident"])
     world.registry = data
     return data
+
+
+# --- activities and culture classes ---------------------------------------------------------
+
+
+def activity_make(community, *, publish: bool = True, starts_in=None, hours: float = 2,
+                  actor=None, **fields):
+    """An activity of `community` (published unless told), sign-up open now."""
+    import datetime
+
+    from django.utils import timezone
+
+    from linli.activities.services import activity_create, activity_publish
+
+    starts_in = datetime.timedelta(days=1) if starts_in is None else starts_in
+    starts = timezone.now() + starts_in
+    values = {
+        "title": "长者生日会", "kind": "festival", "organiser": "文艺体育志愿服务队",
+        "place": "社区活动室", "starts_at": starts,
+        "ends_at": starts + datetime.timedelta(hours=hours),
+        "signup_opens_at": timezone.now() - datetime.timedelta(days=1),
+        "signup_closes_at": starts + datetime.timedelta(minutes=30),
+        "capacity": 20, "points": 5, "volunteers_needed": 2, "volunteer_minutes": 0,
+    }
+    values.update(fields)
+    activity = activity_create(community=community, actor=actor, **values)
+    if publish:
+        activity = activity_publish(activity=activity, actor=actor)
+    return activity
+
+
+def activity_resident(community, *, user=None, household=None, name: str = "", birth_date=None,
+                      **fields):
+    """A registry resident of `community` (new household unless given), linked to `user`."""
+    from linli.registry.models import Resident
+
+    resident = ledger_resident(community=community, household=household, user=user, name=name,
+                               birth_date=birth_date)
+    if fields:
+        Resident.objects.filter(pk=resident.pk).update(**fields)
+        resident.refresh_from_db()
+    return resident
+
+
+def culture_class_make(community, *, actor=None, **fields):
+    import datetime
+
+    from linli.activities.services import class_create
+
+    values = {
+        "name": "剪纸班", "teacher_name": "王老师", "place": "居民文化苑二楼",
+        "weekdays": [1, 3], "start_time": datetime.time(9, 0), "end_time": datetime.time(10, 30),
+        "term_name": "2026春季", "term_start": datetime.date(2026, 3, 1),
+        "term_end": datetime.date(2026, 3, 31), "capacity": 20,
+    }
+    values.update(fields)
+    return class_create(community=community, actor=actor, **values)
