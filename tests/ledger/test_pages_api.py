@@ -1,0 +1,184 @@
+import json
+from datetime import date
+from io import BytesIO
+
+import pytest
+from openpyxl import load_workbook
+
+from linli.common.models import AuditEvent
+from linli.ledger import services
+from linli.ledger.models import Account, AccountKind, Transfer, TransferKind
+from tests.factories import UserFactory, ledger_funded_account, ledger_resident
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def family(world):
+    """A signed-up resident of community A with 10 hours, and her mother in the same home."""
+    user = UserFactory(name="管素芹")
+    me = ledger_resident(community=world.community, user=user, name="管素芹")
+    account = ledger_funded_account(resident=me, minutes=600)
+    mother = ledger_resident(household=me.household, name="管老太",
+                             birth_date=date(1940, 3, 8))
+    return user, me, account, mother
+
+
+def _api(client, method, url, body=None):
+    return getattr(client, method)(url, json.dumps(body) if body is not None else None,
+                                   content_type="application/json")
+
+
+def test_the_time_bank_page_and_statement_show_balances(client, family):
+    user, me, account, mother = family
+    services.gift_create(giver=me, recipient=mother, minutes=90, idempotency_key="g")
+    client.force_login(user)
+    page = client.get("/timebank/").content.decode()
+    assert "我的时间银行" in page and "8小时30分钟" in page
+    statement = client.get("/timebank/statement/").content.decode()
+    assert "转赠家人" in statement and "管老太" in statement and "服务存入" in statement
+    filtered = client.get("/timebank/statement/", {"kind": TransferKind.GIFT})
+    assert [(r.transfer.kind, r.change, r.balance_after) for r in filtered.context["rows"]] == [
+        (TransferKind.GIFT, -90, 510)]
+
+
+def test_the_statement_exports_to_excel_with_running_balance(client, family):
+    user, me, account, mother = family
+    services.gift_create(giver=me, recipient=mother, minutes=90, idempotency_key="g")
+    client.force_login(user)
+    response = client.get("/timebank/statement.xlsx")
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    sheet = load_workbook(BytesIO(response.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[3][:3] == ("时间", "类型", "对方")
+    assert [(r[1], r[5], r[6], r[7]) for r in rows[4:]] == [
+        ("转赠家人", None, 1.5, 8.5), ("服务存入", 10, None, 10)]
+
+
+def test_a_gift_needs_a_confirmation_and_happens_once(client, family):
+    user, me, account, mother = family
+    client.force_login(user)
+    assert "管老太" in client.get("/timebank/gift/").content.decode()
+    form = {"recipient": str(mother.uuid), "hours": "1.5", "memo": "给妈妈"}
+    confirm = client.post("/timebank/gift/", form)
+    assert "请核对并确认" in confirm.content.decode()
+    assert not Transfer.objects.filter(kind=TransferKind.GIFT).exists()
+    key = confirm.context["key"]
+    for _ in range(2):  # a double tap on "confirm"
+        done = client.post("/timebank/gift/", {**form, "confirm": "1", "key": key})
+        assert done.status_code == 302 and done["Location"] == "/timebank/"
+    gift = Transfer.objects.get(kind=TransferKind.GIFT)
+    assert (gift.amount, gift.credit.resident, gift.memo) == (90, mother, "给妈妈")
+    too_much = client.post("/timebank/gift/", {**form, "hours": "9", "confirm": "1",
+                                               "key": "other"})
+    assert "余额不足" in too_much.content.decode()
+
+
+def test_a_donation_is_confirmed_then_posted_to_the_fund(client, family, world):
+    user, me, account, mother = family
+    client.force_login(user)
+    confirm = client.post("/timebank/donate/", {"hours": "2"})
+    assert "紫轩社区时间基金" in confirm.content.decode()
+    client.post("/timebank/donate/", {"hours": "2", "confirm": "1", "key": confirm.context["key"]})
+    fund = Account.objects.get(kind=AccountKind.COMMUNITY_FUND, community=world.community)
+    assert fund.balance == 120
+
+
+def test_staff_correct_reverse_and_allocate_with_reasons(client, family, world):
+    user, me, account, mother = family
+    staff = world.users["community_staff"]
+    client.force_login(staff)
+    page = client.get(f"/workbench/ledger/{account.uuid}/")
+    assert page.status_code == 200 and "更正余额" in page.content.decode()
+    client.post(f"/workbench/ledger/{account.uuid}/adjust/",
+                {"direction": "debit", "amount": "1", "reason": "重复录入",
+                 "idempotency_key": "adj-1"})
+    account.refresh_from_db()
+    assert account.balance == 540
+    earn = Transfer.objects.get(credit=account, kind=TransferKind.EARN)
+    client.post(f"/workbench/ledger/transfers/{earn.uuid}/reverse/",
+                {"amount": "2", "reason": "服务时长录错", "idempotency_key": "rev-1"})
+    account.refresh_from_db()
+    assert account.balance == 420
+    assert "已于" in client.get(f"/workbench/ledger/transfers/{earn.uuid}/reverse/").content.decode()
+
+    services.donation_create(donor=me, minutes=120, idempotency_key="d")
+    funds = client.get("/workbench/timebank/funds/").content.decode()
+    assert "2小时" in funds
+    allocate = client.get(f"/workbench/timebank/funds/{world.community.uuid}/")
+    assert "管老太" in allocate.content.decode()
+    client.post(f"/workbench/timebank/funds/{world.community.uuid}/",
+                {"recipient": str(mother.uuid), "hours": "1", "idempotency_key": "al-1"})
+    assert Account.objects.get(resident=mother).balance == 60
+    assert set(AuditEvent.objects.filter(action__startswith="ledger_")
+               .values_list("action", flat=True)) == {
+        "ledger_adjustment", "ledger_reversal", "ledger_allocation"}
+    export = client.get(f"/workbench/ledger/{account.uuid}/statement.xlsx")
+    assert export.status_code == 200
+    assert AuditEvent.objects.filter(action="export", object_id=str(account.uuid)).exists()
+
+
+def test_staff_of_another_community_see_nothing(client, family, world):
+    user, me, account, mother = family
+    client.force_login(world.other["community_staff"])
+    assert client.get(f"/workbench/ledger/{account.uuid}/").status_code == 404
+    assert _api(client, "get", f"/api/v1/ledger/accounts/{account.uuid}").status_code == 404
+    listed = _api(client, "get", "/api/v1/ledger/accounts").json()
+    assert listed["count"] == 0
+
+
+def test_api_balance_statement_gift_and_conflict(client, family):
+    user, me, account, mother = family
+    client.force_login(user)
+    mine = _api(client, "get", "/api/v1/timebank/me").json()
+    assert mine["account"]["available"] == 600
+    assert mine["family"] == [{"uuid": str(mother.uuid), "name": "管老太"}]
+    body = {"recipient": str(mother.uuid), "minutes": 45, "idempotency_key": "api-gift"}
+    first = _api(client, "post", "/api/v1/timebank/gifts", body)
+    again = _api(client, "post", "/api/v1/timebank/gifts", body)
+    assert first.status_code == again.status_code == 201
+    assert first.json()["uuid"] == again.json()["uuid"]
+    clash = _api(client, "post", "/api/v1/timebank/gifts", {**body, "minutes": 46})
+    assert clash.status_code == 409
+    assert clash.json()["error"]["code"] == "idempotency_conflict"
+    statement = _api(client, "get", "/api/v1/timebank/me/statement").json()
+    assert [(e["kind"], e["change"], e["balance_after"]) for e in statement["items"]] == [
+        ("gift", -45, 555), ("earn", 600, 600)]
+    refused = _api(client, "post", "/api/v1/timebank/donations",
+                   {"minutes": 10_000, "idempotency_key": "big"})
+    assert refused.status_code == 400
+    assert refused.json()["error"] == {"code": "insufficient_funds", "message": "余额不足。",
+                                       "fields": []}
+
+
+def test_api_reservations_are_visible_and_count_against_available(client, family):
+    user, me, account, mother = family
+    services.reservation_create(account=account, amount=120, reference="order:x",
+                                idempotency_key="h", memo="上门理发")
+    client.force_login(user)
+    mine = _api(client, "get", "/api/v1/timebank/me").json()
+    assert (mine["account"]["reserved"], mine["account"]["available"]) == (120, 480)
+    assert mine["pending"][0]["memo"] == "上门理发"
+    assert "上门理发" in client.get("/timebank/statement/").content.decode()
+
+
+def test_api_staff_adjustment_and_single_reversal(client, family, world):
+    user, me, account, mother = family
+    client.force_login(world.users["street_admin"])
+    adjusted = _api(client, "post", f"/api/v1/ledger/accounts/{account.uuid}/adjustments",
+                    {"direction": "credit", "amount": 30, "reason": "漏记",
+                     "idempotency_key": "a1"})
+    assert adjusted.status_code == 201
+    uuid = adjusted.json()["uuid"]
+    ok = _api(client, "post", f"/api/v1/ledger/transfers/{uuid}/reversal",
+              {"reason": "录错", "idempotency_key": "r1"})
+    assert ok.status_code == 201 and ok.json()["reversal_of"] == uuid
+    twice = _api(client, "post", f"/api/v1/ledger/transfers/{uuid}/reversal",
+                 {"reason": "再来", "idempotency_key": "r2"})
+    assert twice.status_code == 409
+    account.refresh_from_db()
+    assert account.balance == 600
+    client.force_login(user)  # a resident cannot correct anything
+    assert _api(client, "post", f"/api/v1/ledger/accounts/{account.uuid}/adjustments",
+                {"direction": "credit", "amount": 30, "reason": "x",
+                 "idempotency_key": "a2"}).status_code == 403
