@@ -4,8 +4,8 @@ refused (403, or the login page / 401 for anonymous visitors), and staff of one 
 schema, so a new endpoint without a rule fails here."""
 
 import importlib
-import pkgutil
 import json
+import pkgutil
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
