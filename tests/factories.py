@@ -174,6 +174,70 @@ def registry_world(world):
     return data
 
 
+# --- volunteers and party members -----------------------------------------------------------
+
+
+def volunteer_make(*, community, user=None, status: str = "active", birth_date=None,
+                   health_ok: bool = True, consent: bool = True, name: str = "",
+                   slots=((0, 8, 12), (2, 14, 18), (5, 8, 18))):
+    """A volunteer of `community` with a resident record and an account; `status="active"`
+    goes through approval (number, role), others are set directly."""
+    import datetime as _dt
+
+    from django.utils import timezone as _tz
+
+    from linli.volunteers.models import AvailabilitySlot, Volunteer, VolunteerStatus
+
+    user = user or UserFactory()
+    resident = ledger_resident(community=community, user=user, name=name,
+                               birth_date=birth_date or _dt.date(1985, 6, 1))
+    now = _tz.now()
+    volunteer = Volunteer.objects.create(
+        resident=resident, user=user, community=community, health_ok=health_ok,
+        health_declared_at=now, consent_at=now if consent else None,
+        consent_version="2025-1" if consent else "")
+    AvailabilitySlot.objects.bulk_create(
+        AvailabilitySlot(volunteer=volunteer, weekday=d, start=_dt.time(a), end=_dt.time(b))
+        for d, a, b in slots)
+    if status == VolunteerStatus.ACTIVE:
+        from linli.volunteers.services import volunteer_approve
+
+        volunteer_approve(volunteer=volunteer, actor=None)
+    elif status != VolunteerStatus.PENDING:
+        Volunteer.objects.filter(pk=volunteer.pk).update(status=status,
+                                                         number=f"X{volunteer.pk:08d}")
+    volunteer.refresh_from_db()
+    return volunteer
+
+
+def volunteer_team(*, community, name: str = ""):
+    from linli.volunteers.models import Team
+
+    return Team.objects.create(street=community.street, community=community,
+                               name=name or f"测试志愿服务队{Team.objects.count() + 1}")
+
+
+def party_project_make(*, community, planned: int = 3, title: str = ""):
+    from linli.volunteers.models import PartyProject
+
+    return PartyProject.objects.create(community=community, planned_claims=planned,
+                                       title=title or f"认领项目{PartyProject.objects.count() + 1}")
+
+
+def party_member_make(*, community, user=None, confirmed: bool = True, name: str = ""):
+    from linli.volunteers.models import PartyMemberReport, ReportStatus
+
+    return PartyMemberReport.objects.create(
+        community=community, user=user, name=name or "党员",
+        status=ReportStatus.CONFIRMED if confirmed else ReportStatus.PENDING)
+
+
+def certificate_make(*, community):
+    from linli.volunteers.services import certificate_issue
+
+    return certificate_issue(volunteer=volunteer_make(community=community), actor=None)
+
+
 # --- activities and culture classes ---------------------------------------------------------
 
 

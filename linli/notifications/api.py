@@ -1,6 +1,5 @@
 """The inbox over JSON: list, unread count, mark read."""
 
-from __future__ import annotations
 
 from datetime import datetime
 from uuid import UUID

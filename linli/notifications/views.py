@@ -1,5 +1,4 @@
 from django.core.paginator import Paginator
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
@@ -21,8 +20,9 @@ def inbox(request):
 def read(request, uuid):
     try:
         notification = services.notification_mark_read(user=request.user, uuid=uuid)
-    except NotFound as exc:
-        raise Http404 from exc
+    except NotFound:
+        # Someone else's (or a deleted) message: nothing to mark, back to one's own inbox.
+        return redirect("notifications:inbox")
     target = notification.url
     if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         return redirect(target)

@@ -1,6 +1,5 @@
 """Volunteers, teams, certificates and party members (双报到) over JSON."""
 
-from __future__ import annotations
 
 from datetime import date, datetime, time
 from typing import Literal
@@ -130,7 +129,7 @@ class CertificateOut(Schema):
     def resolve_pdf_url(obj) -> str:
         from django.urls import reverse
 
-        return reverse("volunteers:certificate_pdf", kwargs={"token": obj.token})
+        return reverse("volunteers:staff_certificate_pdf", kwargs={"token": obj.token})
 
     @staticmethod
     def resolve_verify_url(obj) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -29,6 +30,7 @@ from linli.volunteers.forms import (
     slots_from_choices,
 )
 from linli.volunteers.models import (
+    Certificate,
     PartyMemberReport,
     PartyOrganisation,
     PartyProject,
@@ -106,18 +108,35 @@ def certificate_request(request):
         messages.error(request, exc.message)
         return redirect("volunteers:me")
     messages.success(request, _("Your certificate is ready. It is free of charge."))
-    return redirect("volunteers:certificate_pdf", token=certificate.token)
+    return redirect(f"{reverse('volunteers:my_certificate')}?serial={certificate.serial}")
 
 
-@signed_in
-def certificate_pdf_view(request, token: str):
-    certificate = selectors.certificate_get_for_user(user=request.user, token=token)
-    if certificate is None:
-        raise Http404
+def _pdf_response(request, certificate):
     pdf = certificate_pdf(certificate=certificate, request=request)
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="certificate-{certificate.serial}.pdf"'
     return response
+
+
+@signed_in
+def my_certificate(request):
+    """The signed-in volunteer's certificate (`?serial=`), or their latest one."""
+    volunteer = selectors.volunteer_for_user(request.user)
+    certificates = volunteer.certificates.all() if volunteer else Certificate.objects.none()
+    serial = request.GET.get("serial", "")[:32]
+    certificate = (certificates.filter(serial=serial) if serial else certificates).first()
+    if certificate is None:
+        messages.info(request, _("You have no certificate yet."))
+        return redirect("volunteers:me")
+    return _pdf_response(request, certificate)
+
+
+@roles_required(*STAFF)
+def staff_certificate_pdf(request, token: str):
+    certificate = selectors.certificate_get_for_staff(user=request.user, token=token)
+    if certificate is None:
+        raise Http404
+    return _pdf_response(request, certificate)
 
 
 @public
@@ -298,7 +317,7 @@ def staff_certificate(request, uuid):
     except DomainError as exc:
         messages.error(request, exc.message)
         return redirect("volunteers:staff_detail", uuid=volunteer.uuid)
-    return redirect("volunteers:certificate_pdf", token=certificate.token)
+    return redirect("volunteers:staff_certificate_pdf", token=certificate.token)
 
 
 @roles_required(*STAFF)
