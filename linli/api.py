@@ -100,6 +100,7 @@ def _register_routers() -> None:
     from linli.volunteers.api import router as volunteers_router
     from linli.registry.api import router as registry_router
     from linli.ledger.api import router as ledger_router
+    from linli.orders.api import router as orders_router
 
     api.add_router("/v1/auth/", auth_router)
     api.add_router("/v1/", accounts_router)
@@ -109,6 +110,7 @@ def _register_routers() -> None:
     api.add_router("/v1/", volunteers_router)
     api.add_router("/v1/", registry_router)
     api.add_router("/v1/", ledger_router)
+    api.add_router("/v1/", orders_router)
 
 
 _register_routers()

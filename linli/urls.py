@@ -20,6 +20,7 @@ urlpatterns = [
     path("", include("linli.volunteers.urls")),
     path("", include("linli.registry.urls")),
     path("", include("linli.ledger.urls")),
+    path("", include("linli.orders.urls")),
     path("", include("linli.activities.urls")),
     path("i18n/setlang/", public(set_language), name="set_language"),
     path("api/", api.urls),

@@ -293,3 +293,198 @@ def culture_class_make(community, *, actor=None, **fields):
     }
     values.update(fields)
     return class_create(community=community, actor=actor, **values)
+
+# --- Orders: service projects, orders, volunteers for dispatch ---------------------------------
+
+def orders_volunteer(*, community, user=None, name: str = "", birth_date=None,
+                     health_ok: bool = True, household=None, skills=()):
+    """An active volunteer of `community` (a resident with an account); reuses `user`'s record."""
+    import datetime
+    import uuid as _uuid
+
+    from linli.accounts.models import Role
+    from linli.volunteers.models import Volunteer, VolunteerStatus
+
+    if user is not None:
+        existing = Volunteer.objects.filter(user=user).first()
+        if existing is not None:
+            return existing
+    else:
+        user = user_with_role(Role.VOLUNTEER, community)
+    resident = ledger_resident(community=community, household=household, user=user,
+                               name=name or user.name or "志愿者",
+                               birth_date=birth_date or datetime.date(1990, 6, 1))
+    volunteer = Volunteer.objects.create(
+        resident=resident, user=user, community=community, status=VolunteerStatus.ACTIVE,
+        number=f"V{_uuid.uuid4().hex[:12]}", health_ok=health_ok)
+    if skills:
+        volunteer.skills.set(skills)
+    return volunteer
+
+
+def orders_slot(days: int = 1, hour: int = 9, hours: int = 2):
+    import datetime
+
+    from django.utils import timezone
+
+    day = timezone.localdate() + datetime.timedelta(days=days)
+    start = datetime.datetime.combine(day, datetime.time(hour), timezone.get_current_timezone())
+    return start, start + datetime.timedelta(hours=hours)
+
+
+def orders_project(community, code: str = "company"):
+    from linli.orders.services import project_catalogue_ensure
+
+    return {p.code: p for p in project_catalogue_ensure(community=community)}[code]
+
+
+def orders_order(world, key: str = "a", *, dispatched: bool = True, code: str = "company"):
+    """An order of the registry household of community `key` ("a" or "b"), entered by that
+    community's staff and (by default) dispatched to a volunteer of the community; in A the
+    volunteer is `world.users["volunteer"]`."""
+    from linli.orders import services
+
+    data = registry_world(world)[key]
+    if key == "a":
+        community, staff = world.community, world.users["community_staff"]
+        volunteer = orders_volunteer(community=community, user=world.users["volunteer"])
+    else:
+        community, staff = world.other_community, world.other["community_staff"]
+        volunteer = orders_volunteer(community=community)
+    start, end = orders_slot()
+    order = services.order_submit(project=orders_project(community, code),
+                                  household=data["household"], actor=staff,
+                                  slot_start=start, slot_end=end)
+    if dispatched:
+        order = services.order_dispatch(order=order, actor=staff, volunteer=volunteer)
+    return order
+
+
+def orders_meal(world, key: str = "a", *, assign: bool = True):
+    """Today's lunch for the registry household of community `key`, out for delivery with
+    that community's volunteer (in A: `world.users["volunteer"]`)."""
+    from django.utils import timezone
+
+    from linli.orders import services
+
+    data = registry_world(world)[key]
+    community = world.community if key == "a" else world.other_community
+    staff = world.users["community_staff"] if key == "a" else world.other["community_staff"]
+    meal = services.meal_order_create(project=orders_project(community, "meals"),
+                                      household=data["household"], actor=staff,
+                                      date=timezone.localdate())
+    if assign:
+        volunteer = orders_volunteer(community=community, user=world.users["volunteer"]
+                                     if key == "a" else None)
+        services.meal_assign(community=community, date=meal.date, meal=meal.meal, actor=staff,
+                             volunteer=volunteer, building=data["building"])
+        meal.refresh_from_db()
+    return meal
+
+
+# --- Points bank and points store ----------------------------------------------------------
+
+
+def points_png(name: str = "photo.png", size=(8, 8), color=(200, 30, 30)):
+    """A small real PNG (made with Pillow) as an uploaded file."""
+    from io import BytesIO
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    buffer = BytesIO()
+    Image.new("RGB", size, color).save(buffer, format="PNG")
+    return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/png")
+
+
+def points_member(*, community=None, user=None, grid=None, name: str = ""):
+    """A resident (linked to `user`, if given) in a new household; an already linked user
+    keeps their household. Returns the household."""
+    import uuid as _uuid
+
+    from linli.registry.models import Household, Resident
+
+    if user is not None:
+        linked = Resident.objects.filter(user=user).select_related("household").first()
+        if linked is not None:
+            return linked.household
+    grid = grid or community.grids.order_by("id").first() or GridFactory(community=community)
+    number = f"P-{_uuid.uuid4().hex[:10]}"
+    household = Household.objects.create(community=grid.community, grid=grid, number=number,
+                                         address=f"{grid.community.name}{number}号")
+    head = Resident.objects.create(household=household, user=user, name=name or "王秀英")
+    Household.objects.filter(pk=household.pk).update(head=head)
+    household.refresh_from_db()
+    return household
+
+
+def points_convention(community, *, deductions: bool = False, cap: int | None = 3):
+    """An adopted convention for `community` with a few items (HW01 capped at `cap` a month;
+    DD01 a deduction when `deductions`). Reuses the one in force."""
+    import datetime
+
+    from linli.points import services
+    from linli.points.models import Convention, ConventionStatus
+
+    current = Convention.objects.filter(community=community,
+                                        status=ConventionStatus.ADOPTED).first()
+    if current is not None:
+        return current
+    draft = services.convention_create(community=community, title="居民公约",
+                                       allows_deductions=deductions)
+    services.convention_item_add(convention=draft, code="HW01", title="门前三包环境整洁",
+                                 category="sanitation", points=10, cap_count=cap,
+                                 evidence="门前照片")
+    services.convention_item_add(convention=draft, code="MA01", title="邻里互助",
+                                 category="mutual_aid", points=5)
+    if deductions:
+        services.convention_item_add(convention=draft, code="DD01", title="乱扔垃圾",
+                                     category="waste", points=5, is_deduction=True)
+    return services.convention_adopt(convention=draft, adopted_on=datetime.date(2026, 1, 10),
+                                     meeting="居民代表会议", entitled_count=100,
+                                     present_count=60, votes_for=50)
+
+
+def points_fund(household, points: int):
+    """Credit `points` to the household from the street's issuer (as an approved award)."""
+    import uuid as _uuid
+
+    from linli.ledger.models import AccountKind, TransferKind, Unit
+    from linli.ledger.services import (
+        household_account_ensure,
+        system_account_ensure,
+        transfer_create,
+    )
+
+    account = household_account_ensure(household=household)
+    issuer = system_account_ensure(street=household.community.street, kind=AccountKind.ISSUER,
+                                   unit=Unit.POINTS)
+    transfer_create(unit=Unit.POINTS, debit=issuer, credit=account, amount=points,
+                    kind=TransferKind.AWARD, reference="test",
+                    idempotency_key=f"test-award-{_uuid.uuid4()}")
+    account.refresh_from_db()
+    return account
+
+
+def points_claim(household, *, code: str = "HW01", user=None, photo: bool = False):
+    """A pending self-reported claim of `household` (the convention is made if missing)."""
+    from linli.points import services
+    from linli.points.models import Claim, ClaimOrigin
+
+    convention = points_convention(household.community)
+    item = convention.items.get(code=code)
+    claim = Claim(household=household, item=item, origin=ClaimOrigin.SELF, submitted_by=user,
+                  resident=household.residents.first())
+    if photo:
+        upload = points_png()
+        claim.photo.save(services.photo_name(upload), upload, save=False)
+    claim.save()
+    return claim
+
+
+def store_goods(community, *, stock: int = 10, price: int = 10, photo: bool = False, **kwargs):
+    from linli.store import services
+
+    return services.goods_create(community=community, name=kwargs.pop("name", "大米5斤"),
+                                 price=price, stock=stock, donor_name="爱心超市",
+                                 photo=points_png() if photo else None, **kwargs)

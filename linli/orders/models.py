@@ -217,6 +217,10 @@ class OrderEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.action}: {self.from_status} → {self.to_status}"
 
+    @property
+    def to_label(self) -> str:
+        return OrderStatus(self.to_status).label if self.to_status in OrderStatus.values else ""
+
 
 class Meal(models.TextChoices):
     LUNCH = "lunch", _("Lunch")

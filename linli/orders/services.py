@@ -557,7 +557,9 @@ def order_accept(*, order: Order, actor) -> Order:
 def order_decline(*, order: Order, actor, reason: str = "") -> Order:
     """The volunteer it was offered to says no: back to dispatch."""
     order = _current(order)
-    if order.status == OrderStatus.DISPATCHED and order.volunteer_id is None:
+    if order.status != OrderStatus.DISPATCHED:
+        raise _refuse_move(order, "decline")
+    if order.volunteer_id is None:
         raise Conflict(_("This order is offered to your team; leave it for another member."),
                        code="illegal_transition")
     _require(_is_assigned(actor, order))
@@ -590,6 +592,8 @@ def order_time_out(*, order: Order, now: datetime | None = None) -> Order:
 @transaction.atomic
 def order_check_in(*, order: Order, actor) -> Order:
     order = _current(order)
+    if order.status != OrderStatus.ACCEPTED:
+        raise _refuse_move(order, "check_in")
     _require(_is_assigned(actor, order))
     return _move(order, action="check_in", allowed_from=(OrderStatus.ACCEPTED,),
                  to=OrderStatus.IN_SERVICE, actor=actor, checked_in_at=timezone.now())
@@ -601,9 +605,9 @@ def order_complete(*, order: Order, actor, minutes: int | None = None, note: str
     """圆单. 民政部令第67号: service time is the time actually served, so the stated minutes
     may not exceed the time between check-in and check-out."""
     order = _current(order)
-    _require(_is_assigned(actor, order))
     if order.status != OrderStatus.IN_SERVICE:
         raise _refuse_move(order, "complete")
+    _require(_is_assigned(actor, order))
     now = timezone.now()
     elapsed = max(1, math.ceil((now - order.checked_in_at).total_seconds() / 60))
     if minutes is None:
@@ -885,6 +889,7 @@ def meal_assign(*, community, date: date, meal: str, actor, volunteer,
 
 @transaction.atomic
 def meal_deliver(*, meal_order: MealOrder, actor, delivered: bool, note: str = "") -> MealOrder:
+    meal_order.refresh_from_db()
     volunteer = volunteer_of(actor)
     _require((volunteer is not None and meal_order.volunteer_id == volunteer.pk)
              or manages(actor, meal_order.community_id))

@@ -1,0 +1,578 @@
+"""Service-order API: projects, the order loop (one operation per transition), dispatch
+candidates, meals. Out-of-scope objects answer 404; illegal transitions 409."""
+
+from datetime import date, datetime
+from uuid import UUID
+
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from ninja import Field, Query, Router, Schema
+from ninja.pagination import paginate
+from ninja.responses import Status
+
+from linli.accounts.models import Role
+from linli.accounts.selectors import communities_for
+from linli.common.api import ERRORS, IsoDate, Pagination, StrictInt, require_roles
+from linli.common.exceptions import NotFound
+from linli.orders import selectors, services
+from linli.orders.models import Funding, Meal, MealOrder, MealStatus, Order, OrderStatus
+
+router = Router(tags=["orders"])
+
+MANAGERS = (Role.COMMUNITY_STAFF, Role.STREET_ADMIN)
+SPEAKERS = (Role.RESIDENT, Role.GRID_WORKER, Role.COMMUNITY_STAFF, Role.STREET_ADMIN)
+
+
+# --- schemas -----------------------------------------------------------------------------
+
+
+class ProjectOut(Schema):
+    uuid: UUID
+    community: UUID
+    code: str
+    name: str
+    description: str
+    kind: str
+    team: UUID | None
+    default_minutes: int
+    funding: Funding
+    points: int
+    volunteer_min_age: int
+    volunteer_max_age: int | None
+    needs_good_health: bool
+    requester_min_age: int | None
+    active: bool
+
+    @staticmethod
+    def resolve_community(obj) -> UUID:
+        return obj.community.uuid
+
+    @staticmethod
+    def resolve_team(obj) -> UUID | None:
+        return obj.team.uuid if obj.team_id else None
+
+
+class ProjectPatch(Schema):
+    name: str | None = Field(None, min_length=1, max_length=64)
+    description: str | None = Field(None, max_length=255)
+    default_minutes: StrictInt | None = Field(None, ge=1, le=1440)
+    funding: Funding | None = None
+    points: StrictInt | None = Field(None, ge=0, le=10000)
+    volunteer_min_age: StrictInt | None = Field(None, ge=14, le=100)
+    volunteer_max_age: StrictInt | None = Field(None, ge=14, le=100)
+    needs_good_health: bool | None = None
+    requester_min_age: StrictInt | None = Field(None, ge=0, le=120)
+    active: bool | None = None
+
+
+class ProjectIn(ProjectPatch):
+    community: UUID
+    code: str = Field(..., pattern=r"^[a-z0-9-]{1,32}$")
+    name: str = Field(..., min_length=1, max_length=64)
+
+
+class EventOut(Schema):
+    at: datetime
+    action: str
+    from_status: str
+    to_status: str
+    note: str
+    actor: str
+
+    @staticmethod
+    def resolve_actor(obj) -> str:
+        return obj.actor.name if obj.actor_id else ""
+
+
+class OrderOut(Schema):
+    uuid: UUID
+    project: str
+    project_uuid: UUID
+    status: OrderStatus
+    status_label: str
+    channel: str
+    household: str
+    beneficiary: str
+    slot_start: datetime
+    slot_end: datetime
+    note: str
+    funding: Funding
+    expected_minutes: int
+    volunteer: str | None
+    team: str | None
+    accept_by: datetime | None
+    checked_in_at: datetime | None
+    checked_out_at: datetime | None
+    actual_minutes: int | None
+    rating: int | None
+    rating_comment: str
+    settled_minutes: int | None
+    reason: str
+    escalations: int
+
+    @staticmethod
+    def resolve_project(obj) -> str:
+        return obj.project.name
+
+    @staticmethod
+    def resolve_project_uuid(obj) -> UUID:
+        return obj.project.uuid
+
+    @staticmethod
+    def resolve_status_label(obj) -> str:
+        return str(obj.get_status_display())
+
+    @staticmethod
+    def resolve_household(obj) -> str:
+        return obj.household.address
+
+    @staticmethod
+    def resolve_beneficiary(obj) -> str:
+        return obj.beneficiary.name
+
+    @staticmethod
+    def resolve_volunteer(obj) -> str | None:
+        return obj.volunteer.resident.name if obj.volunteer_id else None
+
+    @staticmethod
+    def resolve_team(obj) -> str | None:
+        return obj.team.name if obj.team_id else None
+
+
+class OrderDetailOut(OrderOut):
+    events: list[EventOut]
+
+    @staticmethod
+    def resolve_events(obj):
+        return list(obj.events.select_related("actor"))
+
+
+class OrderIn(Schema):
+    project: UUID
+    household: UUID
+    beneficiary: UUID | None = None
+    slot_start: datetime
+    slot_end: datetime
+    note: str = Field("", max_length=255)
+
+
+class OrderFilter(Schema):
+    status: OrderStatus | None = None
+
+
+class ReasonIn(Schema):
+    reason: str = Field(..., min_length=1, max_length=255)
+
+
+class OptionalReasonIn(Schema):
+    reason: str = Field("", max_length=255)
+
+
+class DispatchIn(Schema):
+    volunteer: UUID | None = None
+    team: UUID | None = None
+    note: str = Field("", max_length=255)
+
+
+class CompleteIn(Schema):
+    minutes: StrictInt | None = Field(None, ge=1, le=1440)
+    note: str = Field("", max_length=500)
+
+
+class RateIn(Schema):
+    stars: StrictInt = Field(..., ge=1, le=5)
+    comment: str = Field("", max_length=500)
+
+
+class ResolveIn(Schema):
+    pay: bool
+    note: str = Field(..., min_length=1, max_length=255)
+    minutes: StrictInt | None = Field(None, ge=1, le=1440)
+
+
+class CandidateOut(Schema):
+    volunteer: UUID
+    name: str
+    score: float
+    load: int
+    rating: float | None
+    reasons: list[str]
+
+
+class MealIn(Schema):
+    household: UUID
+    date: IsoDate
+    meal: Meal = Meal.LUNCH
+    portions: StrictInt = Field(1, ge=1, le=6)
+    diet: str = Field("", max_length=64)
+
+
+class MealOut(Schema):
+    uuid: UUID
+    household: str
+    building: str | None
+    date: date
+    meal: Meal
+    portions: int
+    diet: str
+    status: MealStatus
+    volunteer: str | None
+
+    @staticmethod
+    def resolve_household(obj) -> str:
+        return obj.household.address
+
+    @staticmethod
+    def resolve_building(obj) -> str | None:
+        return obj.household.building.name if obj.household.building_id else None
+
+    @staticmethod
+    def resolve_volunteer(obj) -> str | None:
+        return obj.volunteer.resident.name if obj.volunteer_id else None
+
+
+class MealDayFilter(Schema):
+    date: IsoDate | None = None
+
+
+class PrepRow(Schema):
+    community: str
+    meal: Meal
+    diet: str
+    portions: int
+    households: int
+
+
+class AssignIn(Schema):
+    community: UUID
+    date: IsoDate
+    meal: Meal = Meal.LUNCH
+    building: UUID | None = None
+    volunteer: UUID
+
+
+class AssignOut(Schema):
+    assigned: int
+
+
+class OutcomeIn(Schema):
+    delivered: bool
+    note: str = Field("", max_length=255)
+
+
+# --- helpers ------------------------------------------------------------------------------
+
+
+def _order(request, uuid: UUID) -> Order:
+    order = selectors.order_get_for_user(user=request.auth, uuid=uuid)
+    if order is None:
+        raise Http404
+    return order
+
+
+def _household(request, uuid: UUID):
+    """A household the caller may order for: their own (member or proxy), or one in the
+    communities or grids they work for."""
+    from linli.registry.models import Household
+    from linli.registry.selectors import household_ids_of_member, household_list_for_user
+
+    user = request.auth
+    household = Household.objects.filter(uuid=uuid, pk__in=household_ids_of_member(user)).first()
+    if household is None and user.is_staff_member:
+        household = household_list_for_user(user=user).filter(uuid=uuid).first()
+    if household is None:
+        raise NotFound(_("Household not found."))
+    return household
+
+
+# --- projects -----------------------------------------------------------------------------
+
+
+@router.get("/orders/projects", response={200: list[ProjectOut], **ERRORS})
+def project_list(request):
+    """The service catalogue of the caller's household community (or communities worked for)."""
+    return list(selectors.project_list_for_user(user=request.auth))
+
+
+@router.post("/orders/projects", response={201: ProjectOut, **ERRORS})
+def project_create(request, payload: ProjectIn):
+    require_roles(request, *MANAGERS)
+    community = communities_for(request.auth, set(MANAGERS)).filter(uuid=payload.community).first()
+    if community is None:
+        raise NotFound(_("Community not found."))
+    fields = payload.dict(exclude_unset=True, exclude={"community", "code", "name"})
+    fields = {k: v for k, v in fields.items() if v is not None}
+    project = services.project_create(community=community, code=payload.code,
+                                      name=payload.name, actor=request.auth, **fields)
+    return Status(201, project)
+
+
+@router.patch("/orders/projects/{uuid}", response={200: ProjectOut, **ERRORS})
+def project_update(request, uuid: UUID, payload: ProjectPatch):
+    require_roles(request, *MANAGERS)
+    project = selectors.project_get_for_manager(user=request.auth, uuid=uuid)
+    if project is None:
+        raise Http404
+    fields = {k: v for k, v in payload.dict(exclude_unset=True).items() if v is not None}
+    return services.project_update(project=project, actor=request.auth, **fields)
+
+
+# --- orders -------------------------------------------------------------------------------
+
+
+@router.get("/orders", response={200: list[OrderOut], **ERRORS})
+@paginate(Pagination)
+def order_list(request, filters: Query[OrderFilter]):
+    """Orders the caller may see: their household's, offered or assigned to them, or those of
+    the communities they work for."""
+    return selectors.order_list_for_user(user=request.auth, status=filters.status or "")
+
+
+@router.post("/orders", response={201: OrderDetailOut, **ERRORS})
+def order_submit(request, payload: OrderIn):
+    """点单 — by the resident, a confirmed family proxy (代点单) or staff taking a phone call."""
+    from linli.registry.models import Resident
+
+    household = _household(request, payload.household)
+    project = selectors.project_list_for_household(household=household).filter(
+        uuid=payload.project).first()
+    if project is None:
+        raise NotFound(_("Service not found."))
+    beneficiary = None
+    if payload.beneficiary:
+        beneficiary = Resident.objects.filter(household=household, uuid=payload.beneficiary
+                                              ).first()
+        if beneficiary is None:
+            raise NotFound(_("Resident not found."))
+    order = services.order_submit(project=project, household=household, actor=request.auth,
+                                  beneficiary=beneficiary, slot_start=payload.slot_start,
+                                  slot_end=payload.slot_end, note=payload.note)
+    return Status(201, order)
+
+
+@router.get("/orders/board", response={200: list[OrderOut], **ERRORS})
+@paginate(Pagination)
+def order_board(request):
+    """Staff: orders waiting for review, dispatch or a dispute decision."""
+    require_roles(request, *MANAGERS)
+    return selectors.board_for_user(user=request.auth)
+
+
+@router.get("/orders/offers", response={200: list[OrderOut], **ERRORS})
+def order_offers(request):
+    """Volunteer: orders offered to me or my teams, and those I have accepted."""
+    require_roles(request, Role.VOLUNTEER)
+    volunteer = services.volunteer_of(request.auth)
+    if volunteer is None:
+        return []
+    return [*selectors.offers_for_volunteer(volunteer=volunteer),
+            *selectors.tasks_for_volunteer(volunteer=volunteer)]
+
+
+@router.get("/orders/{uuid}", response={200: OrderDetailOut, **ERRORS})
+def order_get(request, uuid: UUID):
+    return _order(request, uuid)
+
+
+@router.get("/orders/{uuid}/candidates", response={200: list[CandidateOut], **ERRORS})
+def order_candidates(request, uuid: UUID):
+    """Ranked volunteers for this order, each with the reasons (skill, availability,
+    distance, load, rating, Art. 15 fit)."""
+    require_roles(request, *MANAGERS)
+    order = selectors.order_get_for_manager(user=request.auth, uuid=uuid)
+    if order is None:
+        raise Http404
+    return [{"volunteer": c.volunteer.uuid, "name": c.volunteer.resident.name,
+             "score": c.score, "load": c.load, "rating": c.rating, "reasons": c.reasons}
+            for c in selectors.candidates_for_order(order=order)]
+
+
+def _manager_order(request, uuid: UUID) -> Order:
+    require_roles(request, *MANAGERS)
+    order = selectors.order_get_for_manager(user=request.auth, uuid=uuid)
+    if order is None:
+        raise Http404
+    return order
+
+
+def _target(order: Order, payload: DispatchIn):
+    volunteer = team = None
+    if payload.volunteer:
+        volunteer = selectors.volunteer_for_dispatch(order=order, uuid=payload.volunteer)
+        if volunteer is None:
+            raise NotFound(_("Volunteer not found."), field="volunteer")
+    if payload.team:
+        team = selectors.team_for_dispatch(order=order, uuid=payload.team)
+        if team is None:
+            raise NotFound(_("Team not found."), field="team")
+    return volunteer, team
+
+
+@router.post("/orders/{uuid}/refuse", response={200: OrderDetailOut, **ERRORS})
+def order_refuse(request, uuid: UUID, payload: ReasonIn):
+    order = _manager_order(request, uuid)
+    return services.order_refuse(order=order, actor=request.auth, reason=payload.reason)
+
+
+@router.post("/orders/{uuid}/dispatch", response={200: OrderDetailOut, **ERRORS})
+def order_dispatch(request, uuid: UUID, payload: DispatchIn):
+    """派单 to one volunteer or to a team (its members can grab it; exactly one wins)."""
+    order = _manager_order(request, uuid)
+    volunteer, team = _target(order, payload)
+    return services.order_dispatch(order=order, actor=request.auth, volunteer=volunteer,
+                                   team=team, note=payload.note)
+
+
+@router.post("/orders/{uuid}/reassign", response={200: OrderDetailOut, **ERRORS})
+def order_reassign(request, uuid: UUID, payload: DispatchIn):
+    order = _manager_order(request, uuid)
+    volunteer, team = _target(order, payload)
+    return services.order_reassign(order=order, actor=request.auth, volunteer=volunteer,
+                                   team=team, note=payload.note)
+
+
+@router.post("/orders/{uuid}/accept", response={200: OrderDetailOut, **ERRORS})
+def order_accept(request, uuid: UUID):
+    require_roles(request, Role.VOLUNTEER)
+    return services.order_accept(order=_order(request, uuid), actor=request.auth)
+
+
+@router.post("/orders/{uuid}/decline", response={200: OrderDetailOut, **ERRORS})
+def order_decline(request, uuid: UUID, payload: OptionalReasonIn):
+    require_roles(request, Role.VOLUNTEER)
+    return services.order_decline(order=_order(request, uuid), actor=request.auth,
+                                  reason=payload.reason)
+
+
+@router.post("/orders/{uuid}/check-in", response={200: OrderDetailOut, **ERRORS})
+def order_check_in(request, uuid: UUID):
+    require_roles(request, Role.VOLUNTEER)
+    return services.order_check_in(order=_order(request, uuid), actor=request.auth)
+
+
+@router.post("/orders/{uuid}/complete", response={200: OrderDetailOut, **ERRORS})
+def order_complete(request, uuid: UUID, payload: CompleteIn):
+    """圆单: check-out with the minutes actually served (at most the time since check-in)."""
+    require_roles(request, Role.VOLUNTEER)
+    return services.order_complete(order=_order(request, uuid), actor=request.auth,
+                                   minutes=payload.minutes, note=payload.note)
+
+
+@router.post("/orders/{uuid}/rate", response={200: OrderDetailOut, **ERRORS})
+def order_rate(request, uuid: UUID, payload: RateIn):
+    """评单: 1–5 stars; confirmation settles the volunteer's hours exactly once."""
+    require_roles(request, *SPEAKERS)
+    return services.order_rate(order=_order(request, uuid), actor=request.auth,
+                               stars=payload.stars, comment=payload.comment)
+
+
+@router.post("/orders/{uuid}/dispute", response={200: OrderDetailOut, **ERRORS})
+def order_dispute(request, uuid: UUID, payload: ReasonIn):
+    require_roles(request, *SPEAKERS)
+    return services.order_dispute(order=_order(request, uuid), actor=request.auth,
+                                  reason=payload.reason)
+
+
+@router.post("/orders/{uuid}/resolve", response={200: OrderDetailOut, **ERRORS})
+def order_resolve(request, uuid: UUID, payload: ResolveIn):
+    order = _manager_order(request, uuid)
+    return services.order_resolve(order=order, actor=request.auth, pay=payload.pay,
+                                  note=payload.note, minutes=payload.minutes)
+
+
+@router.post("/orders/{uuid}/settle", response={200: OrderDetailOut, **ERRORS})
+def order_settle(request, uuid: UUID):
+    """Retry a settlement the ledger deferred; settling a settled order changes nothing."""
+    order = _manager_order(request, uuid)
+    return services.order_settle(order=order, actor=request.auth)
+
+
+@router.post("/orders/{uuid}/cancel", response={200: OrderDetailOut, **ERRORS})
+def order_cancel(request, uuid: UUID, payload: OptionalReasonIn):
+    require_roles(request, *SPEAKERS)
+    return services.order_cancel(order=_order(request, uuid), actor=request.auth,
+                                 reason=payload.reason)
+
+
+# --- meals --------------------------------------------------------------------------------
+
+
+@router.get("/meals", response={200: list[MealOut], **ERRORS})
+@paginate(Pagination)
+def meal_list(request, filters: Query[MealDayFilter]):
+    return selectors.meal_list_for_user(user=request.auth, day=filters.date)
+
+
+@router.post("/meals", response={201: MealOut, **ERRORS})
+def meal_create(request, payload: MealIn):
+    """在家点餐: one household's meal for one day."""
+    from linli.orders.models import ProjectKind
+
+    household = _household(request, payload.household)
+    project = selectors.project_list_for_household(household=household,
+                                                   kind=ProjectKind.MEAL).first()
+    if project is None:
+        raise NotFound(_("This community offers no meal service."))
+    meal = services.meal_order_create(project=project, household=household,
+                                      actor=request.auth, date=payload.date,
+                                      meal=payload.meal, portions=payload.portions,
+                                      diet=payload.diet)
+    return Status(201, meal)
+
+
+def _meal(request, uuid: UUID) -> MealOrder:
+    meal = selectors.meal_get_for_user(user=request.auth, uuid=uuid)
+    if meal is None:
+        raise Http404
+    return meal
+
+
+@router.post("/meals/{uuid}/cancel", response={200: MealOut, **ERRORS})
+def meal_cancel(request, uuid: UUID):
+    return services.meal_order_cancel(meal_order=_meal(request, uuid), actor=request.auth)
+
+
+@router.post("/meals/{uuid}/outcome", response={200: MealOut, **ERRORS})
+def meal_outcome(request, uuid: UUID, payload: OutcomeIn):
+    """Delivered, or nobody at home."""
+    require_roles(request, Role.VOLUNTEER, *MANAGERS)
+    return services.meal_deliver(meal_order=_meal(request, uuid), actor=request.auth,
+                                 delivered=payload.delivered, note=payload.note)
+
+
+@router.get("/meals/preparation", response={200: list[PrepRow], **ERRORS})
+def meal_preparation(request, filters: Query[MealDayFilter]):
+    """The centre's preparation list for a day (portions per meal and dietary need)."""
+    require_roles(request, *MANAGERS)
+    day = filters.date or timezone.localdate()
+    return [{"community": r["community__name"], "meal": r["meal"], "diet": r["diet"],
+             "portions": r["portions"], "households": r["households"]}
+            for r in selectors.meal_preparation(user=request.auth, day=day)]
+
+
+@router.post("/meals/assignments", response={200: AssignOut, **ERRORS})
+def meal_assign(request, payload: AssignIn):
+    """Give one building's deliveries for a meal to a volunteer."""
+    from linli.registry.models import Building
+    from linli.volunteers.models import Volunteer
+
+    require_roles(request, *MANAGERS)
+    community = communities_for(request.auth, set(MANAGERS)).filter(uuid=payload.community
+                                                                     ).first()
+    if community is None:
+        raise NotFound(_("Community not found."))
+    building = None
+    if payload.building:
+        building = Building.objects.filter(uuid=payload.building,
+                                           estate__community=community).first()
+        if building is None:
+            raise NotFound(_("Building not found."), field="building")
+    volunteer = Volunteer.objects.filter(uuid=payload.volunteer,
+                                         community__street_id=community.street_id).first()
+    if volunteer is None:
+        raise NotFound(_("Volunteer not found."), field="volunteer")
+    count = services.meal_assign(community=community, date=payload.date, meal=payload.meal,
+                                 actor=request.auth, volunteer=volunteer, building=building)
+    return {"assigned": count}
+
