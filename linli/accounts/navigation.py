@@ -44,6 +44,9 @@ NAV_ITEMS: list[NavItem] = [
     NavItem("orders:volunteer", _("My tasks"), "users", frozenset({Role.VOLUNTEER})),
     NavItem("orders:board", _("Dispatch board"), "grid",
             frozenset({Role.COMMUNITY_STAFF, Role.STREET_ADMIN}), staff=True),
+    NavItem("activities:list", _("Activities"), "grid", None),
+    NavItem("activities:manage", _("Activities"), "grid",
+            frozenset({Role.COMMUNITY_STAFF, Role.STREET_ADMIN}), staff=True),
     NavItem("accounts:me", _("Me"), "user", None),
 ]
 

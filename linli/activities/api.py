@@ -1,8 +1,6 @@
 """The activities API: activities, sign-ups, check-in, attendance, calendar, person-times,
 culture classes and notices. Every operation declares its error responses."""
 
-from __future__ import annotations
-
 from datetime import date, datetime, time
 from typing import Annotated
 from uuid import UUID
@@ -285,15 +283,6 @@ class PersonTimesFilter(Schema):
     community: UUID | None = None
     since: IsoDate | None = None
     until: IsoDate | None = None
-
-
-class NoticeOut(Schema):
-    uuid: UUID
-    title: str
-    body: str
-    url: str
-    created_at: datetime
-    read_at: datetime | None
 
 
 class CountOut(Schema):
@@ -663,20 +652,6 @@ def person_times(request, filters: Query[PersonTimesFilter]):
     result = selectors.person_times_breakdown(communities=communities, since=filters.since,
                                               until=filters.until)
     return {**vars(result), "total": result.total}
-
-
-# --- notices ----------------------------------------------------------------------------
-
-
-@router.get("/notices", response={200: list[NoticeOut], **ERRORS})
-@paginate(Pagination)
-def notice_list(request, unread: bool = False):
-    return selectors.notice_list_for_user(user=request.auth, unread_only=unread)
-
-
-@router.post("/notices/read", response={200: CountOut, **ERRORS})
-def notice_read_all(request):
-    return {"count": services.notice_mark_all_read(user=request.auth)}
 
 
 # --- culture classes --------------------------------------------------------------------

@@ -303,28 +303,6 @@ class Attendance(TimeStampedModel):
         return f"activity-minutes:{self.uuid}"
 
 
-class Notice(TimeStampedModel):
-    """An in-app notice to one account (cancellations, waitlist promotions, …). Other apps
-    send theirs with `linli.activities.services.notice_send`."""
-
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
-                             related_name="notices")
-    title = models.CharField(_("title"), max_length=120)
-    body = models.TextField(_("message"), blank=True)
-    url = models.CharField(_("link"), max_length=255, blank=True)
-    source = models.CharField(max_length=100, blank=True)
-    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-        verbose_name = _("notice")
-        verbose_name_plural = _("notices")
-        indexes = [models.Index(fields=["user", "read_at"])]
-
-    def __str__(self) -> str:
-        return self.title
-
-
 # --- culture classes --------------------------------------------------------------------
 
 weekday_list = RegexValidator(r"^[0-6](,[0-6])*$", _("Choose at least one weekday."))

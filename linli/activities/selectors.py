@@ -33,7 +33,6 @@ from linli.activities.models import (
     CultureClass,
     Enrolment,
     EnrolmentStatus,
-    Notice,
     SessionAttendance,
     Signup,
     SignupStatus,
@@ -198,18 +197,6 @@ def waitlist_position(signup: Signup) -> int | None:
         activity_id=signup.activity_id, role=signup.role, status=SignupStatus.WAITLISTED,
     ).filter(Q(created_at__lt=signup.created_at)
              | Q(created_at=signup.created_at, id__lt=signup.id)).count() + 1
-
-
-# --- notices ----------------------------------------------------------------------------
-
-
-def notice_list_for_user(*, user, unread_only: bool = False) -> QuerySet:
-    if not getattr(user, "is_authenticated", False):
-        return Notice.objects.none()
-    qs = Notice.objects.filter(user=user)
-    if unread_only:
-        qs = qs.filter(read_at__isnull=True)
-    return qs.order_by("-created_at", "-id")
 
 
 # --- classes ----------------------------------------------------------------------------

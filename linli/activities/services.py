@@ -38,7 +38,6 @@ from linli.activities.models import (
     CultureClass,
     Enrolment,
     EnrolmentStatus,
-    Notice,
     SessionAttendance,
     Signup,
     SignupRole,
@@ -60,23 +59,11 @@ IMAGE_FORMATS = {"JPEG", "PNG", "WEBP"}
 # --- notices ----------------------------------------------------------------------------
 
 
-def notice_send(*, user, title: str, body: str = "", url: str = "", source: str = "") -> Notice:
-    """An in-app notice to one account. Other apps may call this too."""
-    return Notice.objects.create(user=user, title=str(title)[:120], body=str(body),
-                                 url=url[:255], source=source[:100])
+def notice_send(*, user, title: str, body: str = "", url: str = ""):
+    """An in-app notice to one account, through the shared inbox."""
+    from linli.notifications.services import notify
 
-
-def notice_mark_read(*, notice: Notice, user) -> Notice:
-    if notice.user_id != user.pk:
-        raise NotFound(_("Not found."))
-    if notice.read_at is None:
-        Notice.objects.filter(pk=notice.pk, read_at__isnull=True).update(read_at=timezone.now())
-        notice.refresh_from_db()
-    return notice
-
-
-def notice_mark_all_read(*, user) -> int:
-    return Notice.objects.filter(user=user, read_at__isnull=True).update(read_at=timezone.now())
+    return notify(user=user, title=str(title), body=str(body), url=url)
 
 
 def _activity_url(activity: Activity) -> str:
@@ -274,7 +261,7 @@ def activity_cancel(*, activity: Activity, actor, reason: str) -> Activity:
                 title=_("Cancelled: %(title)s") % {"title": activity.title},
                 body=_("“%(title)s” on %(when)s for %(name)s is cancelled. Reason: %(reason)s")
                 % {"title": activity.title, "when": when, "name": signup.name, "reason": reason},
-                url=url, source=f"activity-cancelled:{activity.uuid}")
+                url=url)
     return activity
 
 
@@ -456,7 +443,7 @@ def _promote_waitlist(*, activity: Activity, role: str) -> list[Signup]:
                        "“%(title)s” on %(when)s.") % {
                     "name": nxt.name, "title": activity.title,
                     "when": timezone.localtime(activity.starts_at).strftime("%Y-%m-%d %H:%M")},
-                url=_activity_url(activity), source=f"activity-promoted:{nxt.uuid}")
+                url=_activity_url(activity))
 
 
 def _age_on(resident, day: date) -> int | None:
@@ -834,7 +821,7 @@ def session_cancel(*, session: ClassSession, actor, note: str) -> ClassSession:
         notice_send(user=follower.user,
                     title=_("No class: %(name)s on %(date)s") % {
                         "name": session.culture_class.name, "date": session.date.isoformat()},
-                    body=note, source=f"class-session-cancelled:{session.uuid}")
+                    body=note)
     return session
 
 

@@ -8,7 +8,6 @@ urlpatterns = [
     # residents
     path("activities/", views.activity_list, name="list"),
     path("activities/mine/", views.mine, name="mine"),
-    path("activities/notices/read/", views.notices_read, name="notices_read"),
     path("activities/calendar/", views.calendar, name="calendar"),
     path("activities/calendar/<str:day>/", views.calendar_day, name="calendar_day"),
     path("activities/feed/<uuid:community_uuid>.ics", views.calendar_ics, name="ics"),

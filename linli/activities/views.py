@@ -225,24 +225,18 @@ def checkin(request, uuid):
 
 @signed_in
 def mine(request):
+    from linli.notifications.selectors import notification_list_for_user
+
     signups = selectors.signup_list_for_user(user=request.user)
     page = Paginator(signups, PER_PAGE).get_page(request.GET.get("page"))
     account = crediting.household_points_account(user=request.user)
     return render(request, "activities/mine.html", {
         "page": page,
-        "notices": selectors.notice_list_for_user(user=request.user)[:20],
-        "unread": selectors.notice_list_for_user(user=request.user, unread_only=True).count(),
+        "notices": notification_list_for_user(user=request.user, unread_only=True)[:5],
         "points_account": account,
         "points_rows": crediting.recent_points(account=account) if account else [],
         "resident": selectors.resident_for_user(request.user),
     })
-
-
-@signed_in
-@require_POST
-def notices_read(request):
-    services.notice_mark_all_read(user=request.user)
-    return redirect("activities:mine")
 
 
 # --- calendar ---------------------------------------------------------------------------

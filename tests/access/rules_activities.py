@@ -55,11 +55,17 @@ def _attendance(which):
     return build
 
 
+def _unique(name):
+    import uuid
+
+    return f"{name}{uuid.uuid4().hex[:6]}"
+
+
 def _class(which):
     def build(w):
         from tests.factories import culture_class_make
 
-        return {"uuid": culture_class_make(_community(w, which)).uuid}
+        return {"uuid": culture_class_make(_community(w, which), name=_unique("剪纸班")).uuid}
 
     return build
 
@@ -68,7 +74,8 @@ def _session(which):
     def build(w):
         from tests.factories import culture_class_make
 
-        return {"uuid": culture_class_make(_community(w, which)).sessions.first().uuid}
+        klass = culture_class_make(_community(w, which), name=_unique("舞蹈队"))
+        return {"uuid": klass.sessions.first().uuid}
 
     return build
 
@@ -91,7 +98,6 @@ NEW_CLASS = {"name": "书法研讨班", "teacher_name": "李老师", "place": "�
 PAGE_RULES = {
     "activities:list": Rule(EVERYONE),
     "activities:mine": Rule(EVERYONE),
-    "activities:notices_read": Rule(EVERYONE, method="POST"),
     "activities:calendar": Rule(EVERYONE),
     "activities:calendar_day": Rule(EVERYONE, kwargs=lambda w: {"day": "2026-03-03"}),
     "activities:ics": Rule(PUBLIC, kwargs=lambda w: {"community_uuid": w.community.uuid}),
@@ -200,8 +206,6 @@ API_RULES = {
         MANAGERS, kwargs=_attendance("community"), foreign=_attendance("other_community")),
     ("GET", "/api/v1/activity-calendar"): Rule(EVERYONE),
     ("GET", "/api/v1/activity-stats/person-times"): Rule(MANAGERS),
-    ("GET", "/api/v1/notices"): Rule(EVERYONE),
-    ("POST", "/api/v1/notices/read"): Rule(EVERYONE),
     ("GET", "/api/v1/classes"): Rule(EVERYONE),
     ("POST", "/api/v1/classes"): Rule(MANAGERS, data=lambda w: {
         **NEW_CLASS, "community": str(w.community.uuid)}),

@@ -16,10 +16,10 @@ from linli.activities.models import (
     ActivityStatus,
     Attendance,
     CreditStatus,
-    Notice,
     SignupStatus,
 )
 from linli.common.exceptions import Conflict, PermissionDenied, ValidationError
+from linli.notifications.models import Notification as Notice
 from tests.factories import activity_make, activity_resident, culture_class_make, user_with_role
 
 pytestmark = pytest.mark.django_db
@@ -83,7 +83,7 @@ def test_signup_waitlist_and_promotion_with_notice(world):
     activity.refresh_from_db()
     assert second.status == SignupStatus.CONFIRMED and second.promoted_at is not None
     assert activity.seats_taken == 1
-    assert Notice.objects.filter(user=u2, source=f"activity-promoted:{second.uuid}").count() == 1
+    assert Notice.objects.filter(user=u2, title__contains=activity.title).count() == 1
     with pytest.raises(Conflict):
         services.signup_cancel(signup=first, actor=u1)
 
@@ -150,7 +150,7 @@ def test_cancelling_an_activity_tells_everyone_signed_up(world):
 
     activity.refresh_from_db()
     assert activity.status == ActivityStatus.CANCELLED
-    notices = Notice.objects.filter(source=f"activity-cancelled:{activity.uuid}")
+    notices = Notice.objects.filter(title__contains=activity.title)
     assert notices.filter(user=u1).count() == 1
     assert notices.filter(user=u2).count() == 2  # for themself and for grandma
     assert "暴雨红色预警" in notices.first().body
