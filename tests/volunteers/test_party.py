@@ -96,7 +96,7 @@ def test_claim_rules():
         services.project_claim_create(project=project, member=stranger, actor=None)
     services.project_claim_create(project=project, member=party_member_make(
         community=community), actor=None)
-    with pytest.raises(Conflict, match="claimed"):
+    with pytest.raises(Conflict, match="全部认领"):
         services.project_claim_create(project=project, member=party_member_make(
             community=community), actor=None)
     other = party_project_make(community=community)

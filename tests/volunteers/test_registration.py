@@ -41,7 +41,7 @@ def resident_user(world):
 
 
 def test_registration_needs_a_resident_record(world):
-    with pytest.raises(ValidationError, match="resident record"):
+    with pytest.raises(ValidationError, match="居民信息"):
         _register(world.users["store_clerk"])
 
 
@@ -64,7 +64,7 @@ def test_minors_register_at_the_office(world):
     user = UserFactory()
     ledger_resident(community=world.community, user=user,
                     birth_date=timezone.localdate() - dt.timedelta(days=365 * 16))
-    with pytest.raises(ValidationError, match="under 18"):
+    with pytest.raises(ValidationError, match="18周岁"):
         _register(user)
 
 

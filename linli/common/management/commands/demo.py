@@ -9,6 +9,7 @@ LOADERS = [
     "linli.registry.demo.load",
     "linli.accounts.demo.load",
     "linli.ledger.demo.load",
+    "linli.volunteers.demo.load",
     "linli.activities.demo.load",
 ]
 
