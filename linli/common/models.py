@@ -29,6 +29,9 @@ class AuditAction(models.TextChoices):
     EXPORT = "export", _("Personal data exported")
     TOKEN_ISSUED = "token_issued", _("API token issued")
     ROLE_CHANGED = "role_changed", _("Role changed")
+    LEDGER_ADJUSTMENT = "ledger_adjustment", _("Ledger adjustment")
+    LEDGER_REVERSAL = "ledger_reversal", _("Ledger reversal")
+    LEDGER_ALLOCATION = "ledger_allocation", _("Community fund allocation")
 
 
 class AuditResult(models.TextChoices):

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 
 from linli.common.audit import audit_record
 from linli.common.exceptions import Conflict, ValidationError
+from linli.common.models import AuditAction
 from linli.ledger import selectors
 from linli.ledger.models import (
     MEMBER_KINDS,
@@ -49,13 +50,6 @@ class InsufficientFunds(ValidationError):
 class LimitExceeded(ValidationError):
     code = "limit_exceeded"
 
-
-class AuditLedger:
-    """Audit actions written by the ledger (the audit log stores the value as given)."""
-
-    ADJUSTMENT = "ledger_adjustment"
-    REVERSAL = "ledger_reversal"
-    ALLOCATION = "ledger_allocation"
 
 
 def storage_cap_minutes() -> int:
@@ -326,7 +320,7 @@ def transfer_reverse(
         raise Conflict(_("This idempotency key was already used for a different transfer."),
                        field="idempotency_key", code="idempotency_conflict")
     if created and actor is not None:
-        audit_record(action=AuditLedger.REVERSAL, actor=actor, request=request, obj=transfer,
+        audit_record(action=AuditAction.LEDGER_REVERSAL, actor=actor, request=request, obj=transfer,
                      reason=reason, street_id=transfer.debit.street_id)
     return reversal
 
@@ -624,7 +618,7 @@ def allocation_create(
     with transaction.atomic():
         transfer, created = _post(spec, actor=actor)
         if created:
-            audit_record(action=AuditLedger.ALLOCATION, actor=actor, request=request,
+            audit_record(action=AuditAction.LEDGER_ALLOCATION, actor=actor, request=request,
                          obj=transfer, reason=reason or "priority",
                          street_id=fund.street_id)
     return transfer
@@ -662,6 +656,6 @@ def adjustment_create(
     with transaction.atomic():
         transfer, created = _post(spec, actor=actor)
         if created:
-            audit_record(action=AuditLedger.ADJUSTMENT, actor=actor, request=request,
+            audit_record(action=AuditAction.LEDGER_ADJUSTMENT, actor=actor, request=request,
                          obj=transfer, reason=reason, street_id=account.street_id)
     return transfer
