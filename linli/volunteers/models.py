@@ -126,6 +126,14 @@ class VolunteerEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.from_status}→{self.to_status}"
 
+    @property
+    def from_label(self) -> str:
+        return VolunteerStatus(self.from_status).label if self.from_status else ""
+
+    @property
+    def to_label(self) -> str:
+        return VolunteerStatus(self.to_status).label
+
 
 class VolunteerSequence(models.Model):
     """Next volunteer number per street and year; bumped with a guarded update."""

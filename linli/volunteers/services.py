@@ -193,10 +193,10 @@ def volunteer_register(
                 volunteer = Volunteer.objects.create(resident=resident, user=user, **fields)
         except IntegrityError as exc:
             raise Conflict(_("You have already registered as a volunteer.")) from exc
-        _event(volunteer, "", VolunteerStatus.PENDING, user, "registered")
+        _event(volunteer, "", VolunteerStatus.PENDING, user)
     else:
         _transition(volunteer, allowed={VolunteerStatus.REJECTED, VolunteerStatus.WITHDRAWN},
-                    to=VolunteerStatus.PENDING, actor=user, note="registered again",
+                    to=VolunteerStatus.PENDING, actor=user,
                     status_reason="", **fields)
     volunteer.skills.set(list(skills))
     _replace_slots(volunteer, slots)
