@@ -45,7 +45,7 @@ def rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def make_file(path: Path, n: int, grids: list[str], seed: int) -> None:
+def make_file(path: Path, n: int, grids: list[str], seed: int, area: str) -> None:
     """A write-only (streamed) workbook of `n` residents in households of 1–4."""
     rng = random.Random(seed)
     wb = Workbook(write_only=True)
@@ -65,7 +65,7 @@ def make_file(path: Path, n: int, grids: list[str], seed: int) -> None:
         left -= 1
         born = datetime.date(1935, 1, 1) + datetime.timedelta(days=rng.randrange(365 * 70))
         while True:
-            number = id_number_compose("522423", born, rng.randrange(1000))
+            number = id_number_compose(area, born, rng.randrange(1000))
             if number not in used:
                 used.add(number)
                 break
@@ -80,28 +80,32 @@ def make_file(path: Path, n: int, grids: list[str], seed: int) -> None:
     wb.save(path)
 
 
-def run(n: int, community: Community, grids: list[str], workdir: Path) -> dict:
+def run(n: int, community: Community, grids: list[str], workdir: Path, area: str,
+        trace: bool = False) -> dict:
     path = workdir / f"bench-{n}.xlsx"
+    before = Resident.objects.filter(household__community=community).count()
     t0 = time.perf_counter()
-    make_file(path, n, grids, seed=n)
+    make_file(path, n, grids, seed=n, area=area)
     made = time.perf_counter() - t0
     from django.core.files.storage import default_storage
 
     name = default_storage.save(f"registry/imports/bench-{n}.xlsx",
                                 ContentFile(path.read_bytes()))
     job = ImportJob.objects.create(community=community, file_name=path.name, storage_name=name)
-    tracemalloc.start()
+    if trace:
+        tracemalloc.start()
     t0 = time.perf_counter()
     job = import_check(job.pk)
     check_s = time.perf_counter() - t0
-    _cur, check_heap = tracemalloc.get_traced_memory()
+    check_heap = tracemalloc.get_traced_memory()[1] if trace else 0
     check_rss = rss_mb()
-    tracemalloc.reset_peak()
+    if trace:
+        tracemalloc.reset_peak()
     assert job.error_count == 0, (job.error_count, job.message)
     t0 = time.perf_counter()
     job = import_commit(job.pk)
     commit_s = time.perf_counter() - t0
-    _cur, commit_heap = tracemalloc.get_traced_memory()
+    commit_heap = tracemalloc.get_traced_memory()[1] if trace else 0
     tracemalloc.stop()
     assert job.status == "done", job.message
     return {
@@ -110,37 +114,45 @@ def run(n: int, community: Community, grids: list[str], workdir: Path) -> dict:
         "commit_rows_s": n / commit_s, "check_heap_mb": check_heap / 1e6,
         "commit_heap_mb": commit_heap / 1e6, "rss_after_mb": rss_mb(),
         "rss_after_check_mb": check_rss,
-        "residents": Resident.objects.filter(household__community=community).count(),
+        "residents": Resident.objects.filter(household__community=community).count() - before,
     }
 
 
 def main() -> None:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
-    call_command("flush", interactive=False, verbosity=0) if os.environ.get(
-        "DATABASE_URL") else None
+    if os.environ.get("DATABASE_URL"):
+        call_command("flush", interactive=False, verbosity=0)
     call_command("migrate", verbosity=0)
     from linli.registry.demo import load
 
     street = load()["street"]
     communities = list(Community.objects.filter(street=street).order_by("code"))
-    grids = [g.number for g in Grid.objects.filter(community=communities[0])]
+
+    def grids(c):
+        return [g.number for g in Grid.objects.filter(community=c)]
+
     workdir = Path(tempfile.mkdtemp(prefix="linli-bench-xlsx-"))
     print(f"database: {django.db.connection.vendor}; baseline {n // 10:,} rows, then {n:,}")
-    baseline = run(n // 10, communities[1], [g.number for g in
-                                             Grid.objects.filter(community=communities[1])],
-                   workdir)
-    full = run(n, communities[0], grids, workdir)
-    for label, r in (("baseline", baseline), ("full", full)):
-        print(f"{label:>8}: {r['rows']:>7,} rows ({r['file_mb']:.1f} MB xlsx) · "
+    baseline = run(n // 10, communities[1], grids(communities[1]), workdir, area="110101")
+    full = run(n, communities[0], grids(communities[0]), workdir, area="110102")
+    # The same baseline file again: every row is an update (matched on the ID hash), traced
+    # with tracemalloc for the Python heap peak (tracing slows it, so it is not timed above).
+    again = run(n // 10, communities[1], grids(communities[1]), workdir, area="110101",
+                trace=True)
+    for label, r in (("baseline", baseline), ("full", full), ("re-import", again)):
+        heap = (f" · heap peak check {r['check_heap_mb']:.1f} MB / commit "
+                f"{r['commit_heap_mb']:.1f} MB (traced)" if r["check_heap_mb"] else "")
+        print(f"{label:>9}: {r['rows']:>7,} rows ({r['file_mb']:.1f} MB xlsx) · "
               f"check {r['check_s']:.1f} s = {r['check_rows_s']:,.0f} rows/s · "
               f"commit {r['commit_s']:.1f} s = {r['commit_rows_s']:,.0f} rows/s · "
-              f"heap peak check {r['check_heap_mb']:.1f} MB / commit "
-              f"{r['commit_heap_mb']:.1f} MB · process peak RSS {r['rss_after_mb']:.0f} MB")
-    print(f"ratio full/baseline: rows ×{full['rows'] / baseline['rows']:.0f}, check heap "
-          f"×{full['check_heap_mb'] / baseline['check_heap_mb']:.1f}, commit heap "
-          f"×{full['commit_heap_mb'] / baseline['commit_heap_mb']:.1f}, commit rows/s "
-          f"×{full['commit_rows_s'] / baseline['commit_rows_s']:.2f}")
-    assert full["residents"] == n
+              f"new residents {r['residents']:,} · peak RSS so far {r['rss_after_mb']:.0f} MB"
+              f"{heap}")
+    print(f"ratio full/baseline: rows ×{full['rows'] / baseline['rows']:.0f}, "
+          f"check rows/s ×{full['check_rows_s'] / baseline['check_rows_s']:.2f}, "
+          f"commit rows/s ×{full['commit_rows_s'] / baseline['commit_rows_s']:.2f}, "
+          f"peak RSS ×{full['rss_after_mb'] / baseline['rss_after_mb']:.2f} "
+          f"({baseline['rss_after_mb']:.0f} → {full['rss_after_mb']:.0f} MB)")
+    assert full["residents"] == n and again["residents"] == 0
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -48,12 +49,20 @@ def id_number_parse(value: str, *, field_name: str = "id_number") -> IdNumberInf
         raise ValidationError(_("The birth date inside the ID number is not a valid date."),
                               field=field_name)
     warnings = []
-    try:
-        ric.get_birth_place(number)
-    except stdnum_errors.ValidationError:
+    if not _area_known(number[:6], birth.year):
         warnings.append(_("The area code is not a known division code; please double-check it."))
     gender = "M" if int(number[16]) % 2 == 1 else "F"
     return IdNumberInfo(number=number, birth_date=birth, gender=gender, warnings=warnings)
+
+
+@lru_cache(maxsize=4096)
+def _area_known(area: str, year: int) -> bool:
+    """Whether the division code existed in the birth year (only these inputs matter)."""
+    try:
+        ric.get_birth_place(f"{area}{year}0101000X")
+    except stdnum_errors.ValidationError:
+        return False
+    return True
 
 
 def id_number_compose(area: str, birth_date: date, sequence: int) -> str:

@@ -417,13 +417,6 @@ def import_commit_request(*, job: ImportJob, user) -> None:
     import_commit_task(job.pk, user.pk if user else None)
 
 
-RESIDENT_COLUMNS = ["name", "name_pinyin", "name_initials", "gender", "birth_date",
-                    "id_number_encrypted", "id_number_hash", "id_number_masked", "mobile",
-                    "ethnicity", "political_status", "residence_type", "relation", "moved_out",
-                    "moved_out_on", "deceased", "deceased_on", "sensitive_basis",
-                    "sensitive_basis_note", "household", "updated_at"]
-
-
 class _Places:
     """Estates, buildings and units met so far (created on first sight)."""
 
@@ -524,7 +517,7 @@ def _commit(job: ImportJob, user) -> dict:
             # Residents: matched on the ID number hash; updates load the full row so that
             # the history records the real previous values.
             current = Resident.objects.in_bulk([hit[0] for hit in existing.values()])
-            creates, updates, by_hash = [], [], {}
+            creates, updates, update_fields, by_hash = [], [], [], {}
             for p in parsed:
                 v = p.values
                 fields = {
@@ -550,6 +543,7 @@ def _commit(job: ImportJob, user) -> dict:
                     for key, value in fields.items():
                         setattr(r, key, value)
                     updates.append(r)
+                    update_fields.append(fields)
                 else:
                     r = Resident(**fields)
                     creates.append(r)
@@ -564,8 +558,11 @@ def _commit(job: ImportJob, user) -> dict:
                 for r in creates:
                     r.pk = r.id = ids[r.id_number_hash]
             if updates:
-                bulk_update_with_history(updates, Resident, RESIDENT_COLUMNS,
-                                         default_user=user)
+                # One plain UPDATE per row: Django's bulk_update builds a CASE per column
+                # and row, which is far slower for wide rows.
+                for r, fields in zip(updates, update_fields, strict=True):
+                    Resident.objects.filter(pk=r.pk).update(**fields)
+                Resident.history.bulk_history_create(updates, update=True, default_user=user)
             counts["create"] += len(creates)
             counts["update"] += len(updates)
             # Tags replace the previous ones; heads of household follow the relation column.
@@ -581,8 +578,8 @@ def _commit(job: ImportJob, user) -> dict:
                 if r.relation == "head" and entry[6] != r.pk:
                     entry[6] = r.pk
                     heads.append(Household(pk=entry[0], head_id=r.pk))
-            if heads:
-                Household.objects.bulk_update(heads, ["head"])
+            for h in heads:
+                Household.objects.filter(pk=h.pk).update(head_id=h.head_id)
             processed += len(chunk)
             HUEY.put(_progress_key(job.pk), processed)
         missing = checker.unresolved_guardians()

@@ -24,9 +24,9 @@ def test_valid_id_number_gives_birth_date_and_gender():
 
 
 @pytest.mark.parametrize("value, message", [
-    ("11010519491231002", "18"),
-    ("1101051949123100AX", "17"),
-    ("110105194912310021", "check digit"),
+    ("11010519491231002", "18位"),
+    ("1101051949123100AX", "17位"),
+    ("110105194912310021", "校验位"),
 ])
 def test_invalid_id_numbers_are_rejected(value, message):
     with pytest.raises(ValidationError) as exc:
@@ -38,7 +38,7 @@ def test_invalid_id_numbers_are_rejected(value, message):
 def test_impossible_birth_date_is_rejected():
     body = "52058119620231001"  # 31 February
     from stdnum.cn import ric
-    with pytest.raises(ValidationError, match="birth date"):
+    with pytest.raises(ValidationError, match="出生日期"):
         id_number_parse(body + ric.calc_check_digit(body + "0"))
 
 
