@@ -1,0 +1,485 @@
+"""Writes for the civic points bank: convention versions, claims and automatic awards.
+
+Points move only through the ledger's public services: an approved claim is one transfer from
+the street's points issuer to the household (idempotency key `points-claim:<claim uuid>`); an
+approved deduction is one transfer back; an award is one transfer per (rule, source record).
+Per-household checks (caps, rate limits) run after the household's points account row is
+locked, so two requests for one household cannot both pass a check (PostgreSQL row lock;
+SQLite's IMMEDIATE transaction already serialises writers).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Max, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from linli.accounts.models import Role
+from linli.accounts.selectors import communities_for, grids_for
+from linli.common.exceptions import Conflict, DomainError, NotFound, PermissionDenied
+from linli.common.exceptions import ValidationError as DomainValidationError
+from linli.ledger.models import Account, AccountKind, TransferKind, Unit
+from linli.ledger.services import (
+    household_account_ensure,
+    system_account_ensure,
+    transfer_create,
+)
+from linli.points.models import (
+    Award,
+    AwardRule,
+    Category,
+    Claim,
+    ClaimEvent,
+    ClaimOrigin,
+    ClaimStatus,
+    Convention,
+    ConventionItem,
+    ConventionStatus,
+    Period,
+    period_bounds,
+)
+from linli.points.photos import photo_name
+
+#: May approve or reject ordinary claims (in their grids / communities / street).
+REVIEWER_ROLES = frozenset({Role.GRID_WORKER, Role.COMMUNITY_STAFF, Role.STREET_ADMIN})
+#: Manage conventions and approve deductions.
+MANAGER_ROLES = frozenset({Role.COMMUNITY_STAFF, Role.STREET_ADMIN})
+
+
+class RateLimited(DomainError):
+    status = 429
+    code = "rate_limited"
+
+
+class CapReached(Conflict):
+    code = "cap_reached"
+
+
+def claims_per_day() -> int:
+    return int(getattr(settings, "POINTS_CLAIMS_PER_DAY", 10))
+
+
+def lock_household_account(household) -> Account:
+    """The household's points account, its row locked for the rest of the transaction."""
+    account = household_account_ensure(household=household)
+    if connection.vendor != "sqlite":
+        account = Account.objects.select_for_update().get(pk=account.pk)
+    return account
+
+
+def period_range(period: str, day: date) -> tuple[datetime, datetime]:
+    start, end = period_bounds(period, day)
+    tz = timezone.get_current_timezone()
+    return datetime.combine(start, time.min, tz), datetime.combine(end, time.min, tz)
+
+
+def _event(claim: Claim, *, actor, before: str, after: str, note: str = "") -> None:
+    ClaimEvent.objects.create(claim=claim, actor=actor, from_status=before, to_status=after,
+                              note=note[:255])
+
+
+# --- conventions ------------------------------------------------------------------------
+
+
+def _text(value: str, *, field: str, max_length: int, required: bool = True) -> str:
+    value = (value or "").strip()
+    if required and not value:
+        raise DomainValidationError(_("This field is required."), field=field)
+    if len(value) > max_length:
+        raise DomainValidationError(_("This text is too long."), field=field)
+    return value
+
+
+@transaction.atomic
+def convention_create(*, community, title: str, allows_deductions: bool = False, actor=None,
+                      copy_current: bool = True) -> Convention:
+    """A new draft version; by default it starts as a copy of the version in force."""
+    title = _text(title, field="title", max_length=100)
+    if Convention.objects.filter(community=community, status=ConventionStatus.DRAFT).exists():
+        raise Conflict(_("This community already has a draft; finish or adopt it first."))
+    latest = Convention.objects.filter(community=community).aggregate(v=Max("version"))["v"]
+    convention = Convention.objects.create(community=community, version=(latest or 0) + 1,
+                                           title=title, allows_deductions=allows_deductions)
+    current = Convention.objects.filter(community=community,
+                                        status=ConventionStatus.ADOPTED).first()
+    if copy_current and current is not None:
+        ConventionItem.objects.bulk_create([
+            ConventionItem(convention=convention, code=i.code, title=i.title,
+                           category=i.category, points=i.points,
+                           is_deduction=i.is_deduction and allows_deductions,
+                           evidence=i.evidence, photo_required=i.photo_required,
+                           cap_count=i.cap_count, period=i.period, order=i.order)
+            for i in current.items.all() if allows_deductions or not i.is_deduction
+        ])
+    return convention
+
+
+@transaction.atomic
+def convention_item_add(*, convention: Convention, code: str, title: str, category: str,
+                        points: int, is_deduction: bool = False, evidence: str = "",
+                        photo_required: bool = False, cap_count: int | None = None,
+                        period: str = Period.MONTH, actor=None) -> ConventionItem:
+    """Add an item to a draft; the items of an adopted version never change."""
+    if Convention.objects.filter(pk=convention.pk, status=ConventionStatus.DRAFT).count() != 1:
+        raise Conflict(_("Items of an adopted convention cannot be changed; create a new "
+                         "version instead."))
+    code = _text(code, field="code", max_length=16)
+    title = _text(title, field="title", max_length=100)
+    evidence = _text(evidence, field="evidence", max_length=200, required=False)
+    if category not in Category.values:
+        raise DomainValidationError(_("Choose a category."), field="category")
+    if period not in Period.values:
+        raise DomainValidationError(_("Choose a period."), field="period")
+    if isinstance(points, bool) or not isinstance(points, int) or not 0 < points <= 10_000:
+        raise DomainValidationError(_("Points must be a whole number from 1 to 10,000."),
+                                    field="points")
+    if cap_count is not None and (isinstance(cap_count, bool) or not 0 < cap_count <= 1000):
+        raise DomainValidationError(_("The limit must be from 1 to 1,000 times."),
+                                    field="cap_count")
+    if is_deduction and not convention.allows_deductions:
+        raise DomainValidationError(_("This convention has no deduction items; deductions "
+                                      "are not allowed."), field="is_deduction")
+    if convention.items.filter(code=code).exists():
+        raise Conflict(_("This code is already used in this version."), field="code")
+    order = convention.items.count() + 1
+    return ConventionItem.objects.create(
+        convention=convention, code=code, title=title, category=category, points=points,
+        is_deduction=is_deduction, evidence=evidence, photo_required=photo_required,
+        cap_count=cap_count, period=period, order=order)
+
+
+@transaction.atomic
+def convention_adopt(*, convention: Convention, adopted_on: date, meeting: str,
+                     entitled_count: int, present_count: int, votes_for: int,
+                     actor=None) -> Convention:
+    """Record the residents' meeting that adopted the draft; the previous version stops."""
+    meeting = _text(meeting, field="meeting", max_length=100)
+    for name, value in (("entitled_count", entitled_count), ("present_count", present_count),
+                        ("votes_for", votes_for)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise DomainValidationError(_("Enter a whole number."), field=name)
+    if entitled_count < 1 or present_count > entitled_count:
+        raise DomainValidationError(_("Those present cannot exceed those entitled to attend."),
+                                    field="present_count")
+    if present_count * 2 <= entitled_count:
+        raise DomainValidationError(
+            _("The meeting was not quorate: more than half of those entitled must be present "
+              "(%(need)s of %(total)s).") % {"need": entitled_count // 2 + 1,
+                                              "total": entitled_count},
+            field="present_count")
+    if votes_for > present_count:
+        raise DomainValidationError(_("Votes in favour cannot exceed those present."),
+                                    field="votes_for")
+    if votes_for * 2 <= present_count:
+        raise DomainValidationError(
+            _("Not adopted: more than half of those present must vote in favour "
+              "(%(need)s of %(total)s).") % {"need": present_count // 2 + 1,
+                                              "total": present_count},
+            field="votes_for")
+    if adopted_on > timezone.localdate():
+        raise DomainValidationError(_("The adoption date cannot be in the future."),
+                                    field="adopted_on")
+    if not convention.items.exists():
+        raise DomainValidationError(_("Add at least one item before adopting."))
+    Convention.objects.filter(community=convention.community_id,
+                              status=ConventionStatus.ADOPTED).exclude(pk=convention.pk).update(
+        status=ConventionStatus.SUPERSEDED, updated_at=timezone.now())
+    rows = Convention.objects.filter(pk=convention.pk, status=ConventionStatus.DRAFT).update(
+        status=ConventionStatus.ADOPTED, adopted_on=adopted_on, meeting=meeting,
+        entitled_count=entitled_count, present_count=present_count, votes_for=votes_for,
+        adopted_by=actor, updated_at=timezone.now())
+    if rows != 1:
+        raise Conflict(_("This version has already been adopted."))
+    convention.refresh_from_db()
+    return convention
+
+
+# --- claims -----------------------------------------------------------------------------
+
+
+def _check_item_in_force(*, household, item: ConventionItem) -> None:
+    convention = item.convention
+    if convention.community_id != household.community_id:
+        raise NotFound(_("This item is not part of your community's convention."))
+    if convention.status != ConventionStatus.ADOPTED:
+        raise Conflict(_("This item is not in force; choose an item of the current "
+                         "convention."), field="item")
+
+
+def _period_count(*, household, item: ConventionItem, day: date,
+                  statuses: tuple[str, ...]) -> int:
+    start, end = period_bounds(item.period, day)
+    return Claim.objects.filter(
+        household=household, item__code=item.code,
+        item__convention__community_id=household.community_id, status__in=statuses,
+        occurred_on__gte=start, occurred_on__lt=end,
+    ).count()
+
+
+def _check_cap(*, household, item: ConventionItem, day: date, statuses: tuple[str, ...],
+               exclude_pk: int | None = None) -> None:
+    if not item.cap_count:
+        return
+    count = _period_count(household=household, item=item, day=day, statuses=statuses)
+    if count >= item.cap_count:
+        raise CapReached(
+            _("The limit for “%(item)s” is %(cap)s times %(period)s per household, and it has "
+              "been reached for this period.") % {
+                "item": item.title, "cap": item.cap_count, "period": item.get_period_display()},
+            field="item")
+
+
+def _check_rate(*, household) -> None:
+    limit = claims_per_day()
+    since = timezone.now() - timedelta(days=1)
+    if Claim.objects.filter(household=household, created_at__gte=since).count() >= limit:
+        raise RateLimited(_("Your household has sent %(n)s claims in the last 24 hours, the "
+                            "most allowed. Please try again tomorrow.") % {"n": limit})
+
+
+def _member(household, resident):
+    if resident is not None and resident.household_id != household.pk:
+        raise DomainValidationError(_("Choose a member of this household."), field="resident")
+    return resident
+
+
+def _occurred(day: date | None) -> date:
+    today = timezone.localdate()
+    day = day or today
+    if day > today:
+        raise DomainValidationError(_("The date cannot be in the future."), field="occurred_on")
+    if day < today - timedelta(days=90):
+        raise DomainValidationError(_("Claims must be made within 90 days."),
+                                    field="occurred_on")
+    return day
+
+
+def _create_claim(*, household, item, origin, actor, resident, note, photo, occurred_on,
+                  event_note: str) -> Claim:
+    claim = Claim(household=household, item=item, resident=resident, origin=origin,
+                  occurred_on=occurred_on, note=(note or "").strip()[:500], submitted_by=actor)
+    if photo is not None:
+        claim.photo.save(photo_name(photo), photo, save=False)
+    claim.save()
+    _event(claim, actor=actor, before="", after=ClaimStatus.PENDING, note=event_note)
+    return claim
+
+
+@transaction.atomic
+def claim_submit(*, household, item: ConventionItem, user, resident=None, note: str = "",
+                 photo=None, occurred_on: date | None = None) -> Claim:
+    """A household member reports something they did (photo and note as evidence)."""
+    from linli.registry.selectors import household_ids_of_member
+
+    if household.pk not in household_ids_of_member(user):
+        raise NotFound(_("Your account is not linked to this household."))
+    _check_item_in_force(household=household, item=item)
+    if item.is_deduction:
+        raise PermissionDenied(_("Deduction items are recorded by the grid worker."))
+    if item.photo_required and photo is None:
+        raise DomainValidationError(_("This item needs a photo as evidence."), field="photo")
+    day = _occurred(occurred_on)
+    lock_household_account(household)
+    _check_rate(household=household)
+    _check_cap(household=household, item=item, day=day,
+               statuses=(ClaimStatus.PENDING, ClaimStatus.APPROVED))
+    return _create_claim(household=household, item=item, origin=ClaimOrigin.SELF, actor=user,
+                         resident=_member(household, resident), note=note, photo=photo,
+                         occurred_on=day, event_note="")
+
+
+def _in_review_scope(user, household) -> bool:
+    return grids_for(user, REVIEWER_ROLES).filter(pk=household.grid_id).exists()
+
+
+@transaction.atomic
+def claim_record(*, household, item: ConventionItem, actor, resident=None, note: str = "",
+                 photo=None, occurred_on: date | None = None) -> Claim:
+    """A grid worker (or staff) records a claim on inspection; it still needs approval."""
+    if not _in_review_scope(actor, household):
+        raise NotFound(_("Household not found."))
+    _check_item_in_force(household=household, item=item)
+    day = _occurred(occurred_on)
+    lock_household_account(household)
+    _check_cap(household=household, item=item, day=day,
+               statuses=(ClaimStatus.PENDING, ClaimStatus.APPROVED))
+    return _create_claim(household=household, item=item, origin=ClaimOrigin.INSPECTION,
+                         actor=actor, resident=_member(household, resident), note=note,
+                         photo=photo, occurred_on=day, event_note="inspection")
+
+
+def _check_decider(claim: Claim, actor) -> None:
+    if not _in_review_scope(actor, claim.household):
+        raise NotFound(_("Claim not found."))
+    if claim.item.is_deduction:
+        managed = communities_for(actor, MANAGER_ROLES)
+        if not managed.filter(pk=claim.household.community_id).exists():
+            raise PermissionDenied(_("A deduction needs the approval of community staff."))
+
+
+def _transition(claim: Claim, *, actor, to: str, **fields) -> None:
+    now = timezone.now()
+    rows = Claim.objects.filter(pk=claim.pk, status=ClaimStatus.PENDING).update(
+        status=to, decided_by=actor, decided_at=now, updated_at=now, **fields)
+    if rows != 1:
+        raise Conflict(_("This claim has already been decided."), code="already_decided")
+    claim.status, claim.decided_by, claim.decided_at = to, actor, now
+    for name, value in fields.items():
+        setattr(claim, name, value)
+
+
+@transaction.atomic
+def claim_approve(*, claim: Claim, actor, note: str = "") -> Claim:
+    """Approve: the household is credited exactly once (or debited, for a deduction)."""
+    claim = Claim.objects.select_related("item__convention", "household__community").get(
+        pk=claim.pk)
+    _check_decider(claim, actor)
+    if claim.status != ClaimStatus.PENDING:
+        raise Conflict(_("This claim has already been decided."), code="already_decided")
+    household = claim.household
+    account = lock_household_account(household)
+    item = claim.item
+    if not item.is_deduction:
+        _check_cap(household=household, item=item, day=claim.occurred_on,
+                   statuses=(ClaimStatus.APPROVED,))
+    _transition(claim, actor=actor, to=ClaimStatus.APPROVED, reason=(note or "").strip()[:255])
+    issuer = system_account_ensure(street=household.community.street, kind=AccountKind.ISSUER,
+                                   unit=Unit.POINTS)
+    memo = f"{item.code} {item.title}"[:255]
+    transfer = None
+    if item.is_deduction:
+        account.refresh_from_db()
+        amount = min(item.points, account.available)
+        if amount > 0:
+            transfer = transfer_create(unit=Unit.POINTS, debit=account, credit=issuer,
+                                       amount=amount, kind=TransferKind.ADJUSTMENT,
+                                       reference=claim.reference,
+                                       idempotency_key=claim.reference, memo=memo, actor=actor)
+        points = -amount
+    else:
+        transfer = transfer_create(unit=Unit.POINTS, debit=issuer, credit=account,
+                                   amount=item.points, kind=TransferKind.AWARD,
+                                   reference=claim.reference, idempotency_key=claim.reference,
+                                   memo=memo, actor=actor)
+        points = item.points
+    Claim.objects.filter(pk=claim.pk).update(points=points, transfer=transfer)
+    claim.points, claim.transfer = points, transfer
+    _event(claim, actor=actor, before=ClaimStatus.PENDING, after=ClaimStatus.APPROVED,
+           note=note)
+    return claim
+
+
+@transaction.atomic
+def claim_reject(*, claim: Claim, actor, reason: str) -> Claim:
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainValidationError(_("Please give the reason for rejecting."), field="reason")
+    claim = Claim.objects.select_related("item", "household").get(pk=claim.pk)
+    _check_decider(claim, actor)
+    _transition(claim, actor=actor, to=ClaimStatus.REJECTED, reason=reason[:255])
+    _event(claim, actor=actor, before=ClaimStatus.PENDING, after=ClaimStatus.REJECTED,
+           note=reason)
+    return claim
+
+
+def claim_bulk_approve(*, claims, actor) -> tuple[list[Claim], list[tuple[Claim, str]]]:
+    """Approve several claims of a queue; each on its own, so one refusal (a cap, a
+    deduction needing staff) does not hold up the others."""
+    approved, refused = [], []
+    for claim in claims:
+        try:
+            approved.append(claim_approve(claim=claim, actor=actor))
+        except DomainError as exc:
+            refused.append((claim, exc.message))
+    return approved, refused
+
+
+# --- automatic awards -------------------------------------------------------------------
+
+
+@transaction.atomic
+def award_rule_set(*, community, code: str, title: str, points_per_unit: int,
+                   unit_label: str = "", cap_points: int | None = None,
+                   period: str = Period.MONTH, active: bool = True, actor=None) -> AwardRule:
+    """Create or change a community's automatic award rule (past awards keep their points)."""
+    code = _text(code, field="code", max_length=32)
+    title = _text(title, field="title", max_length=100)
+    if isinstance(points_per_unit, bool) or not 0 < points_per_unit <= 1000:
+        raise DomainValidationError(_("Points must be a whole number from 1 to 1,000."),
+                                    field="points_per_unit")
+    if period not in Period.values:
+        raise DomainValidationError(_("Choose a period."), field="period")
+    rule, _created = AwardRule.objects.update_or_create(
+        community=community, code=code,
+        defaults={"title": title, "points_per_unit": points_per_unit,
+                  "unit_label": unit_label[:16], "cap_points": cap_points, "period": period,
+                  "active": active})
+    return rule
+
+
+def _award_replay(rule: AwardRule, *, household, source_reference: str, quantity: int):
+    award = Award.objects.filter(rule=rule, source_reference=source_reference).first()
+    if award is not None and (award.household_id != household.pk
+                              or award.quantity != quantity):
+        raise Conflict(_("This source record was already awarded with other figures."),
+                       code="idempotency_conflict")
+    return award
+
+
+def award_for_source(*, household, rule_code: str, source_reference: str, quantity: int,
+                     actor=None, resident=None) -> Award:
+    """Award points by rule for one source record (a completed service, an attendance).
+
+    Idempotent on (rule, source_reference): calling again returns the first award. The
+    points are `quantity × points_per_unit`, cut to what remains of the rule's cap for the
+    household in the current period (an award may therefore carry 0 points)."""
+    if isinstance(quantity, bool) or not isinstance(quantity, int) or not 0 < quantity <= 10_000:
+        raise DomainValidationError(_("The quantity must be a whole number from 1 to 10,000."),
+                                    field="quantity")
+    source_reference = (source_reference or "").strip()
+    if not source_reference or len(source_reference) > 50:
+        raise DomainValidationError(_("A source reference of 1 to 50 characters is required."),
+                                    field="source_reference")
+    rule = AwardRule.objects.filter(community_id=household.community_id, code=rule_code,
+                                    active=True).first()
+    if rule is None:
+        raise NotFound(_("There is no active award rule “%(code)s” in this community.")
+                       % {"code": rule_code})
+    previous = _award_replay(rule, household=household, source_reference=source_reference,
+                             quantity=quantity)
+    if previous is not None:
+        return previous
+    try:
+        with transaction.atomic():
+            account = lock_household_account(household)
+            points = quantity * rule.points_per_unit
+            if rule.cap_points is not None:
+                start, end = period_range(rule.period, timezone.localdate())
+                earned = Award.objects.filter(rule=rule, household=household,
+                                              created_at__gte=start, created_at__lt=end
+                                              ).aggregate(s=Sum("points"))["s"] or 0
+                points = max(0, min(points, rule.cap_points - earned))
+            award = Award.objects.create(rule=rule, household=household,
+                                         resident=_member(household, resident),
+                                         source_reference=source_reference, quantity=quantity,
+                                         points=points, actor=actor)
+            if points:
+                issuer = system_account_ensure(street=household.community.street,
+                                               kind=AccountKind.ISSUER, unit=Unit.POINTS)
+                key = f"points-award:{rule.uuid}:{source_reference}"
+                award.transfer = transfer_create(
+                    unit=Unit.POINTS, debit=issuer, credit=account, amount=points,
+                    kind=TransferKind.AWARD, reference=key, idempotency_key=key,
+                    memo=f"{rule.title} ×{quantity}"[:255], actor=actor)
+                Award.objects.filter(pk=award.pk).update(transfer=award.transfer)
+            return award
+    except IntegrityError:
+        previous = _award_replay(rule, household=household, source_reference=source_reference,
+                                 quantity=quantity)
+        if previous is None:
+            raise
+        return previous

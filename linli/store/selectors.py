@@ -1,0 +1,76 @@
+"""Reads for the points store, scoped: households see their community's goods and their own
+exchanges; clerks and community staff their communities; street administrators the street."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from linli.accounts.models import User
+from linli.accounts.selectors import communities_for
+from linli.points.selectors import household_ids_for, ranking_communities
+from linli.store.models import Goods, Redemption, RedemptionStatus
+from linli.store.services import CLERK_ROLES
+
+
+def goods_visible_to(user: User) -> QuerySet:
+    """Goods of any community the user belongs to (a role there, or their household)."""
+    if not user.is_authenticated:
+        return Goods.objects.none()
+    return Goods.objects.filter(community__in=ranking_communities(user)).select_related(
+        "community", "donor")
+
+
+def goods_get_for_user(*, user: User, uuid) -> Goods | None:
+    return goods_visible_to(user).filter(uuid=uuid).first()
+
+
+def goods_on_offer(*, community) -> QuerySet:
+    now = timezone.now()
+    return (Goods.objects.filter(community=community, active=True)
+            .filter(Q(available_from__isnull=True) | Q(available_from__lte=now))
+            .filter(Q(available_until__isnull=True) | Q(available_until__gt=now))
+            .select_related("donor").order_by("price", "name"))
+
+
+def goods_list_for_clerk(*, user: User, q: str = "") -> QuerySet:
+    qs = Goods.objects.filter(community__in=communities_for(user, CLERK_ROLES)).select_related(
+        "community", "donor")
+    if q:
+        qs = qs.filter(Q(name__icontains=q) | Q(donor__name__icontains=q))
+    return qs.order_by("community__code", "-active", "name")
+
+
+def goods_get_for_clerk(*, user: User, uuid) -> Goods | None:
+    return goods_list_for_clerk(user=user).filter(uuid=uuid).first()
+
+
+def _redemptions() -> QuerySet:
+    return Redemption.objects.select_related("goods__community", "household__community",
+                                             "requested_by", "closed_by", "transfer")
+
+
+def redemption_list_for_household(*, household) -> QuerySet:
+    return _redemptions().filter(household=household).order_by("-created_at", "-id")
+
+
+def redemption_get_for_user(*, user: User, uuid) -> Redemption | None:
+    if not user.is_authenticated:
+        return None
+    scope = Q(household_id__in=household_ids_for(user))
+    if user.has_role(*CLERK_ROLES):
+        scope |= Q(goods__community__in=communities_for(user, CLERK_ROLES))
+    return _redemptions().filter(scope, uuid=uuid).first()
+
+
+def redemption_by_code(*, user: User, code: str) -> Redemption | None:
+    code = (code or "").strip().upper().replace(" ", "")
+    if not code or len(code) > 8:
+        return None
+    return _redemptions().filter(goods__community__in=communities_for(user, CLERK_ROLES),
+                                 pickup_code=code).first()
+
+
+def counter_waiting(*, user: User) -> QuerySet:
+    return _redemptions().filter(goods__community__in=communities_for(user, CLERK_ROLES),
+                                 status=RedemptionStatus.RESERVED).order_by("expires_at")

@@ -1,0 +1,359 @@
+"""Writes for the points store.
+
+A redemption is one transaction: the household's points row is locked, the rate limit and the
+per-household limit are counted, stock is taken with a guarded conditional update
+(`stock >= n`, row count checked), and the points move to the street's store account through
+the ledger's guarded balance update. Any refusal rolls all of it back. Cancellation and expiry
+give the stock back and refund the points with a reversing transfer, exactly once (the status
+change is itself a guarded update)."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from linli.accounts.models import Role
+from linli.accounts.selectors import communities_for
+from linli.common.exceptions import Conflict, NotFound, PermissionDenied
+from linli.common.exceptions import ValidationError as DomainValidationError
+from linli.ledger.models import AccountKind, TransferKind, Unit
+from linli.ledger.services import (
+    InsufficientFunds,
+    system_account_ensure,
+    transfer_create,
+    transfer_reverse,
+)
+from linli.points.models import Period
+from linli.points.photos import photo_name
+from linli.points.services import CapReached, RateLimited, lock_household_account, period_range
+from linli.store.models import (
+    Donor,
+    Goods,
+    Redemption,
+    RedemptionEvent,
+    RedemptionStatus,
+    Restock,
+)
+
+#: Run the counter and look after goods.
+CLERK_ROLES = frozenset({Role.STORE_CLERK, Role.COMMUNITY_STAFF, Role.STREET_ADMIN})
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read aloud at the counter
+MAX_QUANTITY = 20
+
+
+class SoldOut(Conflict):
+    code = "sold_out"
+
+
+def pickup_days() -> int:
+    return int(getattr(settings, "STORE_PICKUP_DAYS", 7))
+
+
+def redemptions_per_day() -> int:
+    return int(getattr(settings, "STORE_REDEMPTIONS_PER_DAY", 5))
+
+
+def new_pickup_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _i in range(8))
+
+
+def _event(redemption: Redemption, *, actor, before: str, after: str, note: str = "") -> None:
+    RedemptionEvent.objects.create(redemption=redemption, actor=actor, from_status=before,
+                                   to_status=after, note=note[:255])
+
+
+def _clerk_scope(actor, goods: Goods) -> None:
+    if not communities_for(actor, CLERK_ROLES).filter(pk=goods.community_id).exists():
+        raise NotFound(_("Goods not found."))
+
+
+# --- goods ------------------------------------------------------------------------------
+
+
+def donor_ensure(*, street, name: str, contact: str = "") -> Donor | None:
+    name = (name or "").strip()[:100]
+    if not name:
+        return None
+    donor, _created = Donor.objects.get_or_create(street=street, name=name,
+                                                  defaults={"contact": contact[:100]})
+    return donor
+
+
+def _check_goods_fields(*, name: str, price, limit_per_household, available_from,
+                        available_until, limit_period) -> str:
+    name = (name or "").strip()
+    if not name or len(name) > 100:
+        raise DomainValidationError(_("Enter a name of up to 100 characters."), field="name")
+    if isinstance(price, bool) or not isinstance(price, int) or not 0 < price <= 1_000_000:
+        raise DomainValidationError(_("The price must be a whole number of points from 1 to "
+                                      "1,000,000."), field="price")
+    if limit_per_household is not None and (isinstance(limit_per_household, bool)
+                                            or not 0 < limit_per_household <= 1000):
+        raise DomainValidationError(_("The limit must be from 1 to 1,000."),
+                                    field="limit_per_household")
+    if limit_period not in Period.values:
+        raise DomainValidationError(_("Choose a period."), field="limit_period")
+    if available_from and available_until and available_until <= available_from:
+        raise DomainValidationError(_("The end of the availability window must be after its "
+                                      "start."), field="available_until")
+    return name
+
+
+@transaction.atomic
+def goods_create(*, community, name: str, price: int, stock: int = 0, description: str = "",
+                 limit_per_household: int | None = None, limit_period: str = Period.MONTH,
+                 available_from: datetime | None = None,
+                 available_until: datetime | None = None, donor_name: str = "",
+                 photo=None, active: bool = True, actor=None) -> Goods:
+    name = _check_goods_fields(name=name, price=price, limit_per_household=limit_per_household,
+                               available_from=available_from, available_until=available_until,
+                               limit_period=limit_period)
+    if actor is not None:
+        if not communities_for(actor, CLERK_ROLES).filter(pk=community.pk).exists():
+            raise NotFound(_("Community not found."))
+    if isinstance(stock, bool) or not isinstance(stock, int) or not 0 <= stock <= 100_000:
+        raise DomainValidationError(_("Stock must be from 0 to 100,000."), field="stock")
+    donor = donor_ensure(street=community.street, name=donor_name)
+    goods = Goods(community=community, name=name, description=(description or "")[:500],
+                  price=price, stock=0, limit_per_household=limit_per_household,
+                  limit_period=limit_period, available_from=available_from,
+                  available_until=available_until, donor=donor, active=active)
+    if photo is not None:
+        goods.photo.save(photo_name(photo), photo, save=False)
+    goods.save()
+    if stock:
+        goods_restock(goods=goods, quantity=stock, donor_name=donor_name,
+                      note=_("Initial stock"), actor=actor)
+        goods.refresh_from_db()
+    return goods
+
+
+@transaction.atomic
+def goods_update(*, goods: Goods, actor, name: str, price: int, description: str = "",
+                 limit_per_household: int | None = None, limit_period: str = Period.MONTH,
+                 available_from=None, available_until=None, donor_name: str = "",
+                 active: bool = True, photo=None) -> Goods:
+    """Change what is on offer; stock changes only by restocking and redemptions."""
+    _clerk_scope(actor, goods)
+    name = _check_goods_fields(name=name, price=price, limit_per_household=limit_per_household,
+                               available_from=available_from, available_until=available_until,
+                               limit_period=limit_period)
+    fields = {"name": name, "price": price, "description": (description or "")[:500],
+              "limit_per_household": limit_per_household, "limit_period": limit_period,
+              "available_from": available_from, "available_until": available_until,
+              "donor": donor_ensure(street=goods.community.street, name=donor_name),
+              "active": active, "updated_at": timezone.now()}
+    if photo is not None:
+        goods.photo.save(photo_name(photo), photo, save=False)
+        fields["photo"] = goods.photo.name
+    Goods.objects.filter(pk=goods.pk).update(**fields)
+    goods.refresh_from_db()
+    return goods
+
+
+@transaction.atomic
+def goods_restock(*, goods: Goods, quantity: int, donor_name: str = "", note: str = "",
+                  actor=None) -> Restock:
+    if isinstance(quantity, bool) or not isinstance(quantity, int) or not 0 < quantity <= 100_000:
+        raise DomainValidationError(_("The quantity must be from 1 to 100,000."),
+                                    field="quantity")
+    if actor is not None:
+        _clerk_scope(actor, goods)
+    donor = donor_ensure(street=goods.community.street, name=donor_name) or goods.donor
+    Goods.objects.filter(pk=goods.pk).update(stock=F("stock") + quantity,
+                                             updated_at=timezone.now())
+    return Restock.objects.create(goods=goods, quantity=quantity, donor=donor,
+                                  note=(note or "")[:255], actor=actor)
+
+
+# --- redemptions ------------------------------------------------------------------------
+
+
+def _replay(*, household, key: str, goods: Goods, quantity: int) -> Redemption | None:
+    original = Redemption.objects.filter(household=household, idempotency_key=key).first()
+    if original is None:
+        return None
+    if (original.goods_id, original.quantity) != (goods.pk, quantity):
+        raise Conflict(_("This idempotency key was already used for a different exchange."),
+                       field="idempotency_key", code="idempotency_conflict")
+    return original
+
+
+def redemption_create(*, household, goods: Goods, quantity: int, idempotency_key: str,
+                      user=None) -> Redemption:
+    """Exchange points for goods: stock reserved and points debited together, or neither."""
+    key = (idempotency_key or "").strip()
+    if not key or len(key) > 100:
+        raise DomainValidationError(_("An idempotency key of 1 to 100 characters is required."),
+                                    field="idempotency_key")
+    if isinstance(quantity, bool) or not isinstance(quantity, int) or \
+            not 0 < quantity <= MAX_QUANTITY:
+        raise DomainValidationError(_("Choose a quantity from 1 to %(n)s.") % {"n": MAX_QUANTITY},
+                                    field="quantity")
+    previous = _replay(household=household, key=key, goods=goods, quantity=quantity)
+    if previous is not None:
+        return previous
+    if goods.community_id != household.community_id:
+        raise NotFound(_("Goods not found."))
+    try:
+        with transaction.atomic():
+            return _redeem(household=household, goods=goods, quantity=quantity, key=key,
+                           user=user)
+    except IntegrityError:
+        previous = _replay(household=household, key=key, goods=goods, quantity=quantity)
+        if previous is None:
+            raise
+        return previous
+
+
+def _redeem(*, household, goods: Goods, quantity: int, key: str, user) -> Redemption:
+    now = timezone.now()
+    if not goods.is_available(now):
+        raise Conflict(_("“%(name)s” is not available for exchange now.") % {"name": goods.name},
+                       code="not_available")
+    account = lock_household_account(household)
+    limit = redemptions_per_day()
+    recent = Redemption.objects.filter(household=household,
+                                       created_at__gte=now - timedelta(days=1)).count()
+    if recent >= limit:
+        raise RateLimited(_("Your household has made %(n)s exchanges in the last 24 hours, the "
+                            "most allowed. Please try again tomorrow.") % {"n": limit})
+    if goods.limit_per_household:
+        start, end = period_range(goods.limit_period, timezone.localdate(now))
+        taken = Redemption.objects.filter(
+            household=household, goods=goods, created_at__gte=start, created_at__lt=end,
+            status__in=(RedemptionStatus.RESERVED, RedemptionStatus.HANDED_OVER),
+        ).aggregate(n=Sum("quantity"))["n"] or 0
+        if taken + quantity > goods.limit_per_household:
+            raise CapReached(
+                _("Each household can exchange at most %(n)s of “%(name)s” %(period)s; "
+                  "your household can take %(left)s more.") % {
+                    "n": goods.limit_per_household, "name": goods.name,
+                    "period": goods.get_limit_period_display(),
+                    "left": max(goods.limit_per_household - taken, 0)},
+                field="quantity")
+    price = goods.price * quantity
+    account.refresh_from_db()
+    if account.available < price:
+        raise InsufficientFunds(_("Not enough points: this needs %(price)s points and your "
+                                  "household has %(have)s.") % {"price": price,
+                                                                "have": account.available})
+    taken = Goods.objects.filter(pk=goods.pk, active=True, stock__gte=quantity).update(
+        stock=F("stock") - quantity, updated_at=now)
+    if taken != 1:
+        raise SoldOut(_("Sorry, “%(name)s” is sold out.") % {"name": goods.name})
+    redemption = Redemption.objects.create(
+        goods=goods, household=household, quantity=quantity, points=price,
+        pickup_code=new_pickup_code(), idempotency_key=key, requested_by=user,
+        expires_at=now + timedelta(days=pickup_days()))
+    store = system_account_ensure(street=household.community.street, kind=AccountKind.STORE,
+                                  unit=Unit.POINTS)
+    redemption.transfer = transfer_create(
+        unit=Unit.POINTS, debit=account, credit=store, amount=price,
+        kind=TransferKind.REDEMPTION, reference=redemption.reference,
+        idempotency_key=redemption.reference, memo=f"{goods.name}×{quantity}"[:255],
+        actor=user)
+    Redemption.objects.filter(pk=redemption.pk).update(transfer=redemption.transfer)
+    _event(redemption, actor=user, before="", after=RedemptionStatus.RESERVED)
+    return redemption
+
+
+def _close(redemption: Redemption, *, to: str, actor, note: str = "",
+           extra_filter: dict | None = None) -> Redemption:
+    now = timezone.now()
+    rows = Redemption.objects.filter(pk=redemption.pk, status=RedemptionStatus.RESERVED,
+                                     **(extra_filter or {})).update(
+        status=to, closed_at=now, closed_by=actor, updated_at=now)
+    if rows != 1:
+        current = Redemption.objects.get(pk=redemption.pk)
+        raise Conflict(_("This exchange is already %(status)s.") % {
+            "status": current.get_status_display()}, code="already_closed")
+    redemption.status, redemption.closed_at, redemption.closed_by = to, now, actor
+    _event(redemption, actor=actor, before=RedemptionStatus.RESERVED, after=to, note=note)
+    return redemption
+
+
+def _refund(redemption: Redemption, *, actor, reason: str) -> None:
+    Goods.objects.filter(pk=redemption.goods_id).update(
+        stock=F("stock") + redemption.quantity, updated_at=timezone.now())
+    refund = transfer_reverse(transfer=redemption.transfer,
+                              idempotency_key=f"redemption-refund:{redemption.uuid}",
+                              reason=reason, actor=actor)
+    Redemption.objects.filter(pk=redemption.pk).update(refund=refund)
+    redemption.refund = refund
+
+
+def _may_act_for(actor, redemption: Redemption) -> bool:
+    from linli.registry.selectors import household_ids_of_member
+
+    if redemption.household_id in household_ids_of_member(actor):
+        return True
+    return communities_for(actor, CLERK_ROLES).filter(
+        pk=redemption.household.community_id).exists()
+
+
+@transaction.atomic
+def redemption_hand_over(*, redemption: Redemption, actor) -> Redemption:
+    """The clerk gives the goods out at the counter against the pickup code."""
+    if not communities_for(actor, CLERK_ROLES).filter(pk=redemption.goods.community_id).exists():
+        raise NotFound(_("Pickup code not found."))
+    if redemption.status == RedemptionStatus.RESERVED and redemption.expires_at <= timezone.now():
+        raise Conflict(_("This pickup code has expired; the points are refunded to the "
+                         "household."), code="expired")
+    return _close(redemption, to=RedemptionStatus.HANDED_OVER, actor=actor,
+                  extra_filter={"expires_at__gt": timezone.now()})
+
+
+@transaction.atomic
+def redemption_cancel(*, redemption: Redemption, actor, reason: str = "") -> Redemption:
+    """Cancel before pickup (the household, or the clerk): stock back, points refunded."""
+    if not _may_act_for(actor, redemption):
+        raise NotFound(_("Exchange not found."))
+    if actor is not None and not actor.has_role(*CLERK_ROLES) and \
+            redemption.status != RedemptionStatus.RESERVED:
+        raise Conflict(_("This exchange is already %(status)s.") % {
+            "status": redemption.get_status_display()}, code="already_closed")
+    reason = (reason or "").strip() or _("Cancelled before pickup")
+    _close(redemption, to=RedemptionStatus.CANCELLED, actor=actor, note=reason)
+    _refund(redemption, actor=actor, reason=reason)
+    return redemption
+
+
+@transaction.atomic
+def redemption_expire(*, redemption: Redemption, now: datetime | None = None) -> Redemption:
+    """An uncollected reservation past its pickup deadline: stock back, points refunded."""
+    now = now or timezone.now()
+    if redemption.expires_at > now:
+        raise Conflict(_("This exchange can still be collected."), code="not_expired")
+    _close(redemption, to=RedemptionStatus.EXPIRED, actor=None,
+           note=_("Not collected in time"), extra_filter={"expires_at__lte": now})
+    _refund(redemption, actor=None, reason=_("Not collected in time"))
+    return redemption
+
+
+def redemption_expire_due(*, now: datetime | None = None, batch: int = 500) -> int:
+    """Expire every uncollected reservation past its deadline; returns how many."""
+    now = now or timezone.now()
+    done = 0
+    due = Redemption.objects.filter(status=RedemptionStatus.RESERVED, expires_at__lte=now
+                                    ).select_related("transfer").order_by("expires_at")[:batch]
+    for redemption in due:
+        try:
+            redemption_expire(redemption=redemption, now=now)
+        except Conflict:
+            continue  # collected or cancelled meanwhile
+        done += 1
+    return done
+
+
+def ensure_member(user, household) -> None:
+    from linli.registry.selectors import household_ids_of_member
+
+    if household.pk not in household_ids_of_member(user):
+        raise PermissionDenied(_("You can only exchange points for your own household."))

@@ -1,0 +1,264 @@
+"""Points store pages: goods and exchange for households (phone), the counter and goods
+management for clerks and community staff."""
+
+from __future__ import annotations
+
+import uuid as uuid_lib
+
+import segno
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from linli.accounts.models import Role
+from linli.accounts.permissions import roles_required, signed_in
+from linli.common.exceptions import DomainError
+from linli.points import selectors as points_selectors
+from linli.points.photos import content_type_for
+from linli.store import selectors, services
+from linli.store.forms import GoodsForm, RedeemForm, RestockForm
+from linli.store.models import RedemptionStatus
+
+CLERKS = tuple(services.CLERK_ROLES)
+REDEMPTION_VIEWERS = (Role.RESIDENT, *CLERKS)
+PER_PAGE = 20
+
+
+def _household(request):
+    return points_selectors.household_for_user(request.user)
+
+
+@signed_in
+def index(request):
+    home = _household(request)
+    ctx = {"household": home}
+    if home is not None:
+        goods = selectors.goods_on_offer(community=home.community)
+        ctx.update({
+            "account": points_selectors.points_account(home),
+            "page": Paginator(goods, PER_PAGE).get_page(request.GET.get("page")),
+            "waiting": selectors.redemption_list_for_household(household=home).filter(
+                status=RedemptionStatus.RESERVED)[:5],
+        })
+    return render(request, "store/index.html", ctx)
+
+
+def _goods(request, uuid):
+    goods = selectors.goods_get_for_user(user=request.user, uuid=uuid)
+    if goods is None:
+        raise Http404
+    return goods
+
+
+@signed_in
+def goods_detail(request, uuid):
+    goods = _goods(request, uuid)
+    home = _household(request)
+    return render(request, "store/goods_detail.html", {
+        "goods": goods, "household": home, "form": RedeemForm(),
+        "account": points_selectors.points_account(home),
+        "own_community": home is not None and home.community_id == goods.community_id,
+    })
+
+
+@signed_in
+def goods_photo(request, uuid):
+    goods = _goods(request, uuid)
+    if not goods.photo:
+        raise Http404
+    response = FileResponse(goods.photo.open("rb"), content_type=content_type_for(goods.photo.name))
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+@signed_in
+@require_POST
+def redeem(request, uuid):
+    """Two steps without pop-ups: the first POST shows what will happen; the confirmation
+    carries a one-time key, so a double tap exchanges once."""
+    goods = _goods(request, uuid)
+    home = _household(request)
+    if home is None:
+        messages.error(request, _("Your account is not linked to a household yet. Scan your "
+                                  "door plate or ask your grid worker."))
+        return redirect("store:index")
+    form = RedeemForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose a quantity from 1 to 20."))
+        return redirect("store:goods_detail", uuid=goods.uuid)
+    quantity = form.cleaned_data["quantity"]
+    account = points_selectors.points_account(home)
+    if request.POST.get("confirm") != "1":
+        return render(request, "store/redeem_confirm.html", {
+            "goods": goods, "household": home, "quantity": quantity,
+            "total": goods.price * quantity, "account": account,
+            "after": (account.available if account else 0) - goods.price * quantity,
+            "key": uuid_lib.uuid4().hex, "days": services.pickup_days(),
+        })
+    try:
+        redemption = services.redemption_create(
+            household=home, goods=goods, quantity=quantity,
+            idempotency_key=request.POST.get("key", ""), user=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("store:goods_detail", uuid=goods.uuid)
+    messages.success(request, _("Exchanged! Show the pickup code at the store counter."))
+    return redirect("store:redemption_detail", uuid=redemption.uuid)
+
+
+@signed_in
+def mine(request):
+    home = _household(request)
+    ctx = {"household": home}
+    if home is not None:
+        qs = selectors.redemption_list_for_household(household=home)
+        ctx["page"] = Paginator(qs, PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "store/mine.html", ctx)
+
+
+def _redemption(request, uuid):
+    redemption = selectors.redemption_get_for_user(user=request.user, uuid=uuid)
+    if redemption is None:
+        raise Http404
+    return redemption
+
+
+def _qr_svg(request, redemption) -> str:
+    url = request.build_absolute_uri(reverse("store:counter") + f"?code={redemption.pickup_code}")
+    return mark_safe(segno.make(url, error="m").svg_inline(scale=4, omitsize=True))  # noqa: S308 - generated SVG
+
+
+@roles_required(*REDEMPTION_VIEWERS)
+def redemption_detail(request, uuid):
+    redemption = _redemption(request, uuid)
+    waiting = redemption.status == RedemptionStatus.RESERVED
+    return render(request, "store/redemption_detail.html", {
+        "r": redemption, "qr": _qr_svg(request, redemption) if waiting else "",
+        "events": redemption.events.select_related("actor"), "waiting": waiting,
+    })
+
+
+@roles_required(*REDEMPTION_VIEWERS)
+@require_POST
+def redemption_cancel(request, uuid):
+    redemption = _redemption(request, uuid)
+    try:
+        services.redemption_cancel(redemption=redemption, actor=request.user,
+                                   reason=request.POST.get("reason", ""))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Cancelled. %(points)s points are back in your household's "
+                                    "account.") % {"points": redemption.points})
+    return redirect("store:redemption_detail", uuid=redemption.uuid)
+
+
+# --- counter and goods (clerks, community staff) ----------------------------------------
+
+
+@roles_required(*CLERKS)
+def counter(request):
+    code = request.GET.get("code", "").strip()[:16]
+    found = selectors.redemption_by_code(user=request.user, code=code) if code else None
+    return render(request, "store/counter.html", {
+        "code": code, "found": found, "searched": bool(code),
+        "waiting": selectors.counter_waiting(user=request.user)[:20],
+    })
+
+
+@roles_required(*CLERKS)
+@require_POST
+def hand_over(request, uuid):
+    redemption = selectors.redemption_get_for_user(user=request.user, uuid=uuid)
+    if redemption is None or not request.user.has_role(*CLERKS):
+        raise Http404
+    try:
+        services.redemption_hand_over(redemption=redemption, actor=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Handed over: %(goods)s × %(n)s.") % {
+            "goods": redemption.goods.name, "n": redemption.quantity})
+    return redirect(reverse("store:counter") + f"?code={redemption.pickup_code}")
+
+
+def _clerk_communities(request):
+    from linli.accounts.selectors import communities_for
+
+    return communities_for(request.user, services.CLERK_ROLES).order_by("code")
+
+
+@roles_required(*CLERKS)
+def manage(request):
+    q = request.GET.get("q", "").strip()[:64]
+    qs = selectors.goods_list_for_clerk(user=request.user, q=q)
+    return render(request, "store/manage.html", {
+        "page": Paginator(qs, PER_PAGE).get_page(request.GET.get("page")), "q": q})
+
+
+@roles_required(*CLERKS)
+def goods_new(request):
+    form = GoodsForm(request.POST or None, request.FILES or None,
+                     communities=_clerk_communities(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            goods = services.goods_create(actor=request.user, **form.cleaned_data)
+        except DomainError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(request, _("Goods added."))
+            return redirect("store:goods_edit", uuid=goods.uuid)
+    return render(request, "store/goods_form.html", {"form": form, "goods": None})
+
+
+def _clerk_goods(request, uuid):
+    goods = selectors.goods_get_for_clerk(user=request.user, uuid=uuid)
+    if goods is None:
+        raise Http404
+    return goods
+
+
+@roles_required(*CLERKS)
+def goods_edit(request, uuid):
+    goods = _clerk_goods(request, uuid)
+    initial = {"name": goods.name, "description": goods.description, "price": goods.price,
+               "limit_per_household": goods.limit_per_household,
+               "limit_period": goods.limit_period, "available_from": goods.available_from,
+               "available_until": goods.available_until,
+               "donor_name": goods.donor.name if goods.donor else "", "active": goods.active}
+    form = GoodsForm(request.POST or None, request.FILES or None, initial=initial,
+                     communities=_clerk_communities(request), editing=True)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.goods_update(goods=goods, actor=request.user, **form.cleaned_data)
+        except DomainError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("store:goods_edit", uuid=goods.uuid)
+    return render(request, "store/goods_form.html", {
+        "form": form, "goods": goods, "restock_form": RestockForm(),
+        "restocks": goods.restocks.select_related("donor", "actor")[:20],
+    })
+
+
+@roles_required(*CLERKS)
+@require_POST
+def restock(request, uuid):
+    goods = _clerk_goods(request, uuid)
+    form = RestockForm(request.POST)
+    if form.is_valid():
+        try:
+            services.goods_restock(goods=goods, actor=request.user, **form.cleaned_data)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("Stock added."))
+    else:
+        messages.error(request, _("Enter a quantity from 1 to 100,000."))
+    return redirect("store:goods_edit", uuid=goods.uuid)

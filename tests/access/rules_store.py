@@ -1,0 +1,85 @@
+from tests.access.rules import EVERYONE, Rule
+
+CLERKS = frozenset({"store_clerk", "community_staff", "street_admin"})
+VIEWERS = CLERKS | {"resident"}
+
+
+def _community(w, key):
+    return w.community if key == "a" else w.other_community
+
+
+def _goods(key="a", photo=False):
+    def build(w):
+        from tests.factories import store_goods
+
+        return {"uuid": store_goods(_community(w, key), photo=photo).uuid}
+
+    return build
+
+
+def _redemption_object(w, key):
+    import uuid as _uuid
+
+    from linli.store.services import redemption_create
+    from tests.factories import points_fund, points_member, store_goods
+
+    if key == "a":
+        home = points_member(community=w.community, user=w.users["resident"], grid=w.grid)
+    else:
+        home = points_member(community=w.other_community, user=w.other["resident"],
+                             grid=w.other_grid)
+    points_fund(home, 100)
+    goods = store_goods(_community(w, key))
+    return redemption_create(household=home, goods=goods, quantity=1,
+                             idempotency_key=_uuid.uuid4().hex)
+
+
+def _redemption(key="a"):
+    return lambda w: {"uuid": _redemption_object(w, key).uuid}
+
+
+def _code(key="a"):
+    return lambda w: {"code": _redemption_object(w, key).pickup_code}
+
+
+PAGE_RULES = {
+    "store:index": Rule(EVERYONE),
+    "store:goods_detail": Rule(EVERYONE, kwargs=_goods(), foreign=_goods("b")),
+    "store:goods_photo": Rule(EVERYONE, kwargs=_goods(photo=True),
+                              foreign=_goods("b", photo=True)),
+    "store:redeem": Rule(EVERYONE, method="POST", kwargs=_goods(), foreign=_goods("b"),
+                         data=lambda w: {"quantity": "1"}),
+    "store:mine": Rule(EVERYONE),
+    "store:redemption_detail": Rule(VIEWERS, kwargs=_redemption(), foreign=_redemption("b")),
+    "store:redemption_cancel": Rule(VIEWERS, method="POST", kwargs=_redemption(),
+                                    foreign=_redemption("b")),
+    "store:counter": Rule(CLERKS),
+    "store:hand_over": Rule(CLERKS, method="POST", kwargs=_redemption(),
+                            foreign=_redemption("b")),
+    "store:manage": Rule(CLERKS),
+    "store:goods_new": Rule(CLERKS),
+    "store:goods_edit": Rule(CLERKS, kwargs=_goods(), foreign=_goods("b")),
+    "store:restock": Rule(CLERKS, method="POST", kwargs=_goods(), foreign=_goods("b"),
+                          data=lambda w: {"quantity": "5"}),
+}
+
+API_RULES = {
+    ("GET", "/api/v1/store/goods"): Rule(EVERYONE),
+    ("GET", "/api/v1/store/goods/{uuid}"): Rule(EVERYONE, kwargs=_goods(), foreign=_goods("b")),
+    ("POST", "/api/v1/store/goods"): Rule(CLERKS, data=lambda w: {
+        "community": str(w.community.uuid), "name": "洗衣液", "price": 30, "stock": 5}),
+    ("POST", "/api/v1/store/goods/{uuid}/photo"): Rule(CLERKS, kwargs=_goods(),
+                                                       foreign=_goods("b")),
+    ("POST", "/api/v1/store/goods/{uuid}/restock"): Rule(
+        CLERKS, kwargs=_goods(), foreign=_goods("b"), data=lambda w: {"quantity": 5}),
+    ("POST", "/api/v1/store/redemptions"): Rule(EVERYONE, data=lambda w: {
+        "goods": str(_goods()(w)["uuid"]), "quantity": 1, "idempotency_key": "access-redeem"}),
+    ("GET", "/api/v1/store/me/redemptions"): Rule(EVERYONE),
+    ("GET", "/api/v1/store/redemptions/{uuid}"): Rule(VIEWERS, kwargs=_redemption(),
+                                                      foreign=_redemption("b")),
+    ("POST", "/api/v1/store/redemptions/{uuid}/cancel"): Rule(
+        VIEWERS, kwargs=_redemption(), foreign=_redemption("b"), data=lambda w: {}),
+    ("GET", "/api/v1/store/counter/{code}"): Rule(CLERKS, kwargs=_code(), foreign=_code("b")),
+    ("POST", "/api/v1/store/redemptions/{uuid}/hand-over"): Rule(
+        CLERKS, kwargs=_redemption(), foreign=_redemption("b")),
+}
