@@ -99,6 +99,8 @@ def _register_routers() -> None:
     from linli.notifications.api import router as notifications_router
     from linli.volunteers.api import router as volunteers_router
     from linli.registry.api import router as registry_router
+    from linli.points.api import router as points_router
+    from linli.store.api import router as store_router
     from linli.ledger.api import router as ledger_router
     from linli.orders.api import router as orders_router
 
@@ -109,6 +111,8 @@ def _register_routers() -> None:
     api.add_router("/v1/", notifications_router)
     api.add_router("/v1/", volunteers_router)
     api.add_router("/v1/", registry_router)
+    api.add_router("/v1/", points_router)
+    api.add_router("/v1/", store_router)
     api.add_router("/v1/", ledger_router)
     api.add_router("/v1/", orders_router)
 

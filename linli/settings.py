@@ -57,6 +57,8 @@ INSTALLED_APPS = [
     "linli.accounts",
     "linli.registry",
     "linli.ledger",
+    "linli.points",
+    "linli.store",
     "linli.activities",
     "linli.notifications",
     "linli.volunteers",

@@ -19,6 +19,8 @@ urlpatterns = [
     path("", include("linli.notifications.urls")),
     path("", include("linli.volunteers.urls")),
     path("", include("linli.registry.urls")),
+    path("", include("linli.points.urls")),
+    path("", include("linli.store.urls")),
     path("", include("linli.ledger.urls")),
     path("", include("linli.orders.urls")),
     path("", include("linli.activities.urls")),

@@ -47,6 +47,15 @@ NAV_ITEMS: list[NavItem] = [
     NavItem("activities:list", _("Activities"), "grid", None),
     NavItem("activities:manage", _("Activities"), "grid",
             frozenset({Role.COMMUNITY_STAFF, Role.STREET_ADMIN}), staff=True),
+    NavItem("points:household", _("My points"), "shield", frozenset({Role.RESIDENT})),
+    NavItem("points:queue", _("Points review"), "shield",
+            frozenset({Role.GRID_WORKER, Role.COMMUNITY_STAFF, Role.STREET_ADMIN}), staff=True),
+    NavItem("points:conventions", _("Conventions"), "grid",
+            frozenset({Role.COMMUNITY_STAFF, Role.STREET_ADMIN}), staff=True),
+    NavItem("store:counter", _("Store counter"), "home",
+            frozenset({Role.STORE_CLERK, Role.COMMUNITY_STAFF, Role.STREET_ADMIN}), staff=True),
+    NavItem("store:manage", _("Store goods"), "grid",
+            frozenset({Role.STORE_CLERK, Role.COMMUNITY_STAFF, Role.STREET_ADMIN}), staff=True),
     NavItem("accounts:me", _("Me"), "user", None),
 ]
 

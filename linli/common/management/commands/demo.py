@@ -11,6 +11,8 @@ LOADERS = [
     "linli.ledger.demo.load",
     "linli.volunteers.demo.load",
     "linli.activities.demo.load",
+    "linli.points.demo.load",
+    "linli.store.demo.load",
 ]
 
 
