@@ -311,6 +311,8 @@ def orders_volunteer(*, community, user=None, name: str = "", birth_date=None,
             return existing
     else:
         user = user_with_role(Role.VOLUNTEER, community)
+    if name:
+        User.objects.filter(pk=user.pk).update(name=name)
     resident = ledger_resident(community=community, household=household, user=user,
                                name=name or user.name or "志愿者",
                                birth_date=birth_date or datetime.date(1990, 6, 1))
@@ -380,7 +382,6 @@ def orders_meal(world, key: str = "a", *, assign: bool = True):
                              volunteer=volunteer, building=data["building"])
         meal.refresh_from_db()
     return meal
-
 
 # --- Points bank and points store ----------------------------------------------------------
 

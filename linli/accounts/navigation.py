@@ -40,7 +40,7 @@ NAV_ITEMS: list[NavItem] = [
             frozenset({Role.COMMUNITY_STAFF, Role.STREET_ADMIN}), staff=True),
     NavItem("volunteers:party_staff", _("Party members"), "users",
             frozenset({Role.COMMUNITY_STAFF, Role.STREET_ADMIN}), staff=True),
-    NavItem("orders:mine", _("Services"), "home", None),
+    NavItem("orders:mine", _("Home services"), "home", None),
     NavItem("orders:volunteer", _("My tasks"), "users", frozenset({Role.VOLUNTEER})),
     NavItem("orders:board", _("Dispatch board"), "grid",
             frozenset({Role.COMMUNITY_STAFF, Role.STREET_ADMIN}), staff=True),

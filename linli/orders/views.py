@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from linli.accounts.models import Role
@@ -162,12 +163,12 @@ def _abilities(user, order) -> dict:
 
 
 STEPS = [
-    (OrderStatus.SUBMITTED, _("Ordered")),
-    (OrderStatus.DISPATCHED, _("Sent to volunteers")),
-    (OrderStatus.ACCEPTED, _("Volunteer coming")),
-    (OrderStatus.IN_SERVICE, _("In service")),
-    (OrderStatus.COMPLETED, _("Done")),
-    (OrderStatus.RATED, _("Rated")),
+    (OrderStatus.SUBMITTED, gettext_lazy("Step: ordered")),
+    (OrderStatus.DISPATCHED, gettext_lazy("Step: dispatched")),
+    (OrderStatus.ACCEPTED, gettext_lazy("Step: accepted")),
+    (OrderStatus.IN_SERVICE, gettext_lazy("Step: in service")),
+    (OrderStatus.COMPLETED, gettext_lazy("Step: completed")),
+    (OrderStatus.RATED, gettext_lazy("Step: rated")),
 ]
 STEP_INDEX = {OrderStatus.SUBMITTED: 0, OrderStatus.DISPATCHED: 1, OrderStatus.ACCEPTED: 2,
               OrderStatus.IN_SERVICE: 3, OrderStatus.COMPLETED: 4, OrderStatus.DISPUTED: 4,
@@ -463,3 +464,8 @@ def meal_outcome(request, uuid):
             meal.volunteer.user_id == request.user.pk):
         return redirect("orders:volunteer")
     return redirect("orders:meal_prep")
+
+
+#: Labels of this app's entries in `linli.accounts.navigation.NAV_ITEMS`, so that this app's
+#: catalogue carries their translations.
+NAV_LABELS = (gettext_lazy("Home services"), gettext_lazy("My tasks"), gettext_lazy("Dispatch board"))

@@ -1,0 +1,134 @@
+"""The 5-order loop in a real browser at phone width: an elder orders 卫生清洁 from the door
+plate in three taps, staff dispatch to the top-ranked volunteer, the volunteer accepts, checks
+in and completes, the elder rates 5 stars, and the volunteer's statement shows the minutes."""
+
+import os
+from pathlib import Path
+
+import pytest
+
+from tests.conftest_helpers import DESKTOP, PHONE
+from tests.factories import (
+    PASSWORD,
+    ledger_funded_account,
+    orders_project,
+    orders_volunteer,
+    registry_world,
+)
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+SHOTS = Path(os.environ.get("LINLI_SCREENSHOTS", "var/screenshots"))
+
+
+def _shot(page, name):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"orders-{name}.png"), full_page=True)
+
+
+def _log_in(page, base, mobile, next_url=""):
+    page.goto(f"{base}/accounts/login/" + (f"?next={next_url}" if next_url else ""))
+    page.get_by_label("手机号").fill(mobile)
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").last.click()
+    page.wait_for_load_state()
+
+
+def _no_sideways_scroll(page, width=390):
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+
+
+def test_elder_orders_cleaning_and_the_loop_closes(browser, live_server, world):
+    from linli.accounts.models import User
+    from linli.ledger.units import format_duration
+    from linli.orders.models import Order
+    from tests.orders.conftest import served_for
+
+    base = live_server.url
+    data = registry_world(world)["a"]
+    household = data["household"]
+    elder_user = world.users["resident"]
+    User.objects.filter(pk=elder_user.pk).update(elder_mode=True)
+    ledger_funded_account(resident=data["resident"], minutes=300)  # 卫生清洁 uses banked hours
+    orders_project(world.community, "cleaning")
+    top = orders_volunteer(community=world.community, user=world.users["volunteer"],
+                           name="王志愿")
+    orders_volunteer(community=world.other_community, name="远方志愿")
+
+    # --- the elder, on a phone, in elder mode ---------------------------------------------
+    elder_ctx = browser.new_context(**PHONE)
+    elder = elder_ctx.new_page()
+    _log_in(elder, base, elder_user.mobile)
+    elder.goto(f"{base}/d/{household.door_token}/")
+    elder.get_by_role("link", name="预约服务").click()
+    elder.wait_for_url("**/orders/new/**")
+    _shot(elder, "1-elder-projects-phone")
+    box = elder.get_by_role("link", name="卫生清洁").bounding_box()
+    assert box["height"] >= 60 and box["width"] >= 60
+    assert elder.evaluate("parseFloat(getComputedStyle(document.body).fontSize)") >= 18
+    _no_sideways_scroll(elder)
+    elder.get_by_role("link", name="卫生清洁").click()  # tap 1
+    _shot(elder, "2-elder-slots-phone")
+    elder.get_by_role("link", name="明天 上午").click()  # tap 2
+    _shot(elder, "3-elder-confirm-phone")
+    elder.get_by_role("button", name="确认下单").click()  # tap 3
+    elder.wait_for_url("**/orders/*/")
+    assert elder.locator("#order-status").inner_text() == "待派单"
+    order = Order.objects.get()
+    assert order.project.name == "卫生清洁" and order.channel == "self"
+    _shot(elder, "4-elder-ordered-phone")
+
+    # --- community staff, at a desktop -------------------------------------------------------
+    staff_ctx = browser.new_context(**DESKTOP)
+    staff = staff_ctx.new_page()
+    _log_in(staff, base, world.users["community_staff"].mobile)
+    staff.goto(f"{base}/workbench/orders/")
+    _shot(staff, "5-board-desktop")
+    staff.get_by_role("link", name="派单").last.click()
+    staff.wait_for_url("**/dispatch/")
+    first = staff.locator(".cand").first
+    assert "王志愿" in first.inner_text() and "同网格" in first.inner_text()
+    _shot(staff, "6-dispatch-desktop")
+    first.get_by_role("button").click()
+    staff.wait_for_url("**/workbench/orders/")
+    order.refresh_from_db()
+    assert order.status == "dispatched" and order.volunteer_id == top.pk
+
+    # --- the volunteer, on a phone -------------------------------------------------------------
+    vol_ctx = browser.new_context(**PHONE)
+    vol = vol_ctx.new_page()
+    _log_in(vol, base, top.user.mobile)
+    vol.goto(f"{base}/orders/volunteer/")
+    vol.get_by_role("link", name="卫生清洁").first.click()
+    vol.get_by_role("button", name="接单").click()
+    assert vol.locator("#order-status").inner_text() == "已接单"
+    vol.get_by_role("button", name="签到：我已到达").click()
+    assert vol.locator("#order-status").inner_text() == "服务中"
+    served_for(order, 90)  # the service took an hour and a half
+    vol.reload()
+    vol.get_by_label("实际服务分钟数").fill("90")
+    vol.get_by_label("服务内容").fill("厨房、卫生间清洁")
+    _shot(vol, "7-volunteer-complete-phone")
+    _no_sideways_scroll(vol)
+    vol.get_by_role("button", name="圆单").click()
+    assert vol.locator("#order-status").inner_text() == "已圆单，待评价"
+
+    # --- the elder sees who came and rates -------------------------------------------------------
+    elder.reload()
+    assert "王志愿" in elder.locator("#who-coming").inner_text()
+    _shot(elder, "8-elder-rate-phone")
+    star = elder.get_by_role("button", name="5 星")
+    assert star.bounding_box()["height"] >= 60
+    star.click()
+    assert elder.locator("#order-status").inner_text() == "已结算"
+    _shot(elder, "9-elder-settled-phone")
+
+    # --- the volunteer's statement shows the minutes ----------------------------------------------
+    vol.goto(f"{base}/timebank/statement/")
+    text = vol.locator("main").inner_text()
+    assert "卫生清洁" in text and format_duration(90) in text
+    _shot(vol, "10-volunteer-statement-phone")
+    order.refresh_from_db()
+    assert order.status == "settled" and order.settled_minutes == 90 and order.rating == 5
+    for ctx in (elder_ctx, staff_ctx, vol_ctx):
+        ctx.close()
