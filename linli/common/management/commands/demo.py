@@ -10,6 +10,7 @@ LOADERS = [
     "linli.accounts.demo.load",
     "linli.ledger.demo.load",
     "linli.volunteers.demo.load",
+    "linli.orders.demo.load",
     "linli.activities.demo.load",
     "linli.points.demo.load",
     "linli.store.demo.load",
