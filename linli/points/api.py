@@ -1,6 +1,7 @@
 """Civic points API: my household's points, claims and their review, conventions, rankings."""
 
 from datetime import date, datetime
+from typing import Annotated
 from uuid import UUID
 
 from django.utils.translation import gettext as _
@@ -8,14 +9,19 @@ from ninja import Field, File, Form, Query, Router, Schema
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 from ninja.responses import Status
+from pydantic import BeforeValidator
 
 from linli.accounts.models import Role
-from linli.common.api import ERRORS, IsoDate, Pagination, StrictInt, require_roles
+from linli.common.api import ERRORS, IsoDate, Pagination, StrictInt, _reject_bool, require_roles
 from linli.common.exceptions import NotFound
 from linli.ledger import selectors as ledger_selectors
 from linli.ledger.api import StatementEntryOut, StatementPage
 from linli.points import selectors, services
 from linli.points.models import Category, Claim, ClaimStatus, Period
+
+#: An optional bounded whole number. The bounds sit inside the union (before the bool check)
+#: so that the OpenAPI schema documents them as minimum/maximum.
+OptionalLimit = Annotated[int, Field(ge=1, le=1000), BeforeValidator(_reject_bool)]
 
 router = Router(tags=["points"])
 
@@ -127,7 +133,7 @@ class ItemIn(Schema):
     is_deduction: bool = False
     evidence: str = Field("", max_length=200)
     photo_required: bool = False
-    cap_count: StrictInt | None = Field(None, ge=1, le=1000)
+    cap_count: OptionalLimit | None = None
     period: Period = Period.MONTH
 
 
@@ -141,8 +147,9 @@ class AdoptIn(Schema):
 
 class ClaimIn(Schema):
     item: UUID
-    member: UUID | None = None
-    occurred_on: IsoDate | None = None
+    # Not nullable in the schema: a multipart form has no null, only a missing field.
+    member: UUID = None
+    occurred_on: IsoDate = None
     note: str = Field("", max_length=500)
 
 
@@ -179,7 +186,7 @@ class QueueFilter(Schema):
 
 class RankingFilter(Schema):
     community: UUID | None = None
-    month: str | None = Field(None, pattern=r"^\d{4}-(0[1-9]|1[0-2])$")
+    month: str | None = Field(None, pattern=r"^20\d{2}-(0[1-9]|1[0-2])$")
 
 
 def _household(request):
@@ -322,7 +329,7 @@ def claim_reject(request, uuid: UUID, payload: RejectIn):
                                  reason=payload.reason)
 
 
-@router.post("/points/claims/bulk-approve", response={200: BulkOut, **ERRORS})
+@router.post("/points/claim-approvals", response={200: BulkOut, **ERRORS})
 def claim_bulk_approve(request, payload: BulkIn):
     """Approve several claims of my queue; each is decided on its own."""
     require_roles(request, *REVIEWERS)

@@ -41,7 +41,7 @@ RULES = [("volunteer_hour", "志愿服务每小时", 2, "小时", 40),
 def _convention(community, actor) -> Convention:
     draft = services.convention_create(community=community, title=f"{community.name}居民公约",
                                        allows_deductions=True)
-    for order, (code, title, category, points, cap, evidence, photo) in enumerate(ITEMS):
+    for code, title, category, points, cap, evidence, photo in ITEMS:
         services.convention_item_add(
             convention=draft, code=code, title=title, category=category, points=points,
             is_deduction=code.startswith("DD"), evidence=evidence, photo_required=photo,

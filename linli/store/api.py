@@ -1,6 +1,7 @@
 """Points store API: goods, exchanges (redemptions) with pickup codes, the counter."""
 
 from datetime import datetime
+from typing import Annotated
 from uuid import UUID
 
 from django.utils.translation import gettext as _
@@ -8,14 +9,19 @@ from ninja import Field, File, Router, Schema
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 from ninja.responses import Status
+from pydantic import BeforeValidator
 
 from linli.accounts.models import Role
-from linli.common.api import ERRORS, Pagination, StrictInt, require_roles
+from linli.common.api import ERRORS, Pagination, StrictInt, _reject_bool, require_roles
 from linli.common.exceptions import NotFound, ValidationError
 from linli.points import selectors as points_selectors
 from linli.points.models import Period
 from linli.store import selectors, services
 from linli.store.models import Goods, Redemption, RedemptionStatus
+
+#: An optional bounded whole number. The bounds sit inside the union (before the bool check)
+#: so that the OpenAPI schema documents them as minimum/maximum.
+OptionalLimit = Annotated[int, Field(ge=1, le=1000), BeforeValidator(_reject_bool)]
 
 router = Router(tags=["store"])
 
@@ -82,7 +88,7 @@ class GoodsIn(Schema):
     description: str = Field("", max_length=500)
     price: StrictInt = Field(..., ge=1, le=1_000_000)
     stock: StrictInt = Field(0, ge=0, le=100_000)
-    limit_per_household: StrictInt | None = Field(None, ge=1, le=1000)
+    limit_per_household: OptionalLimit | None = None
     limit_period: Period = Period.MONTH
     available_from: datetime | None = None
     available_until: datetime | None = None

@@ -99,7 +99,7 @@ API_RULES = {
         REVIEWERS, kwargs=_claim(), foreign=_claim("b"), data=lambda w: {}),
     ("POST", "/api/v1/points/claims/{uuid}/reject"): Rule(
         REVIEWERS, kwargs=_claim(), foreign=_claim("b"), data=lambda w: {"reason": "照片不清楚"}),
-    ("POST", "/api/v1/points/claims/bulk-approve"): Rule(
+    ("POST", "/api/v1/points/claim-approvals"): Rule(
         REVIEWERS, data=lambda w: {"claims": [str(_claim()(w)["uuid"])]}),
     ("GET", "/api/v1/points/conventions"): Rule(MANAGERS),
     ("POST", "/api/v1/points/conventions"): Rule(
