@@ -1,17 +1,24 @@
 """The activities API: activities, sign-ups, check-in, attendance, calendar, person-times,
-culture classes and notices. Every operation declares its error responses."""
+culture classes. Every operation declares its error responses.
 
+Input that is well formed but breaks a rule (an activity that ends before it starts, a full
+class, a sign-up after the deadline) answers 409 with the error code `invalid` or `conflict`
+and the offending field: the schema promises the shape of a request, the services decide
+whether its content fits (the registry API does the same)."""
+
+import functools
 from datetime import date, datetime, time
 from typing import Annotated
 from uuid import UUID
 
+from annotated_types import Ge, Le
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 from ninja.responses import Status
-from pydantic import AfterValidator
+from pydantic import AfterValidator, BeforeValidator, StringConstraints
 
 from linli.activities import selectors, services
 from linli.activities.models import (
@@ -30,30 +37,60 @@ from linli.activities.models import (
     SignupStatus,
 )
 from linli.common.api import ERRORS, IsoDate, Pagination, StrictInt, require_roles
-from linli.common.exceptions import ValidationError
+from linli.common.exceptions import Conflict, ValidationError
 
 router = Router(tags=["activities"])
 MANAGERS = tuple(selectors.MANAGER_ROLES)
 
 
-def _sane_datetime(value: datetime) -> datetime:
-    if not 2000 <= value.year <= 2100:
-        raise ValueError("must be between the years 2000 and 2100")
+def _no_bool(value):
+    if isinstance(value, bool):
+        raise ValueError("must be an integer, not a boolean")
+    return value
+
+
+#: Like StrictInt, placed after the bounds so that they stay in the published schema.
+NO_BOOL = BeforeValidator(_no_bool)
+
+
+def _aware(value: datetime) -> datetime:
     if timezone.is_naive(value):
         value = timezone.make_aware(value)
     return value
 
 
-When = Annotated[datetime, AfterValidator(_sane_datetime)]
+When = Annotated[datetime, AfterValidator(_aware)]
 
 
-def _sane_time(value: time) -> time:
-    if value.tzinfo is not None:
-        raise ValueError("give a local time without a UTC offset")
-    return value
+def _local_time(value: time) -> time:
+    # Class times are wall-clock times in the community; an offset sent along is dropped.
+    return value.replace(tzinfo=None)
 
 
-LocalTime = Annotated[time, AfterValidator(_sane_time)]
+LocalTime = Annotated[time, AfterValidator(_local_time)]
+
+
+class RuleBroken(Conflict):
+    code = "invalid"
+
+
+def _rules(view):
+    """Rule violations of well-formed input answer 409 (see the module docstring)."""
+
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        try:
+            return view(*args, **kwargs)
+        except ValidationError as exc:
+            raise RuleBroken(exc.message, field=exc.field) from exc
+
+    return wrapper
+
+
+def _check_years(values: dict) -> None:
+    for name, value in values.items():
+        if isinstance(value, datetime) and not 2000 <= value.year <= 2100:
+            raise ValidationError("Dates must be between the years 2000 and 2100.", field=name)
 
 
 # --- schemas ----------------------------------------------------------------------------
@@ -116,20 +153,20 @@ class ActivityIn(Schema):
 
 
 class ActivityPatch(Schema):
-    title: str | None = Field(None, min_length=1, max_length=100)
+    title: Annotated[str, StringConstraints(min_length=1, max_length=100)] | None = None
     kind: ActivityKind | None = None
-    description: str | None = Field(None, max_length=5000)
-    organiser: str | None = Field(None, min_length=1, max_length=64)
-    place: str | None = Field(None, min_length=1, max_length=128)
+    description: Annotated[str, StringConstraints(max_length=5000)] | None = None
+    organiser: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
+    place: Annotated[str, StringConstraints(min_length=1, max_length=128)] | None = None
     starts_at: When | None = None
     ends_at: When | None = None
     signup_opens_at: When | None = None
     signup_closes_at: When | None = None
     audience: Audience | None = None
-    capacity: StrictInt | None = Field(None, ge=1, le=100_000)
-    volunteers_needed: StrictInt | None = Field(None, ge=0, le=10_000)
-    points: StrictInt | None = Field(None, ge=0, le=10_000)
-    volunteer_minutes: StrictInt | None = Field(None, ge=0, le=7 * 24 * 60)
+    capacity: Annotated[int, Ge(1), Le(100_000), NO_BOOL] | None = None
+    volunteers_needed: Annotated[int, Ge(0), Le(10_000), NO_BOOL] | None = None
+    points: Annotated[int, Ge(0), Le(10_000), NO_BOOL] | None = None
+    volunteer_minutes: Annotated[int, Ge(0), Le(7 * 24 * 60), NO_BOOL] | None = None
 
 
 class ActivityFilter(Schema):
@@ -404,6 +441,7 @@ def _day_end(day: date | None):
 
 @router.get("/activities", response={200: list[ActivityOut], **ERRORS})
 @paginate(Pagination)
+@_rules
 def activity_list(request, filters: Query[ActivityFilter]):
     """Activities the caller may see (residents: published ones of their community;
     managers also their drafts)."""
@@ -421,33 +459,38 @@ def activity_list(request, filters: Query[ActivityFilter]):
 
 
 @router.post("/activities", response={201: ActivityOut, **ERRORS})
+@_rules
 def activity_create(request, payload: ActivityIn):
     """Create a draft activity (community staff, street administrators)."""
     require_roles(request, *MANAGERS)
     data = payload.model_dump()
+    _check_years(data)
     community = _managed_community(request, data.pop("community"))
     activity = services.activity_create(community=community, actor=request.auth, **data)
     return Status(201, activity)
 
 
 @router.get("/activities/{uuid}", response={200: ActivityOut, **ERRORS})
+@_rules
 def activity_get(request, uuid: UUID):
     return _activity(request, uuid)
 
 
 @router.patch("/activities/{uuid}", response={200: ActivityOut, **ERRORS})
+@_rules
 def activity_update(request, uuid: UUID, payload: ActivityPatch):
     activity = _managed_activity(request, uuid)
     fields = payload.model_dump(exclude_unset=True)
     if any(v is None for v in fields.values()):
         raise ValidationError("Fields cannot be set to null.")
+    _check_years(fields)
     return services.activity_update(activity=activity, actor=request.auth, **fields)
 
 
 def _transition(name):
     def operation(request, uuid: UUID):
         activity = _managed_activity(request, uuid)
-        getattr(services, name)(activity=activity, actor=request.auth)
+        _rules(getattr(services, name))(activity=activity, actor=request.auth)
         activity.refresh_from_db()
         return activity
 
@@ -468,6 +511,7 @@ router.post("/activities/{uuid}/credit", response={200: ActivityOut, **ERRORS},
 
 
 @router.post("/activities/{uuid}/cancel", response={200: ActivityOut, **ERRORS})
+@_rules
 def activity_cancel(request, uuid: UUID, payload: ReasonIn):
     """Cancel; everyone signed up gets an in-app notice."""
     activity = _managed_activity(request, uuid)
@@ -476,6 +520,7 @@ def activity_cancel(request, uuid: UUID, payload: ReasonIn):
 
 
 @router.post("/activities/{uuid}/summary", response={200: ActivityOut, **ERRORS})
+@_rules
 def activity_summarise(request, uuid: UUID, payload: SummaryIn):
     activity = _managed_activity(request, uuid)
     return services.activity_summarise(activity=activity, actor=request.auth,
@@ -483,6 +528,7 @@ def activity_summarise(request, uuid: UUID, payload: SummaryIn):
 
 
 @router.post("/activities/{uuid}/beneficiaries", response={200: ActivityOut, **ERRORS})
+@_rules
 def activity_beneficiaries(request, uuid: UUID, payload: BeneficiariesIn):
     """Other people served (with who they were); counts towards person-times."""
     activity = _managed_activity(request, uuid)
@@ -495,12 +541,14 @@ def activity_beneficiaries(request, uuid: UUID, payload: BeneficiariesIn):
 
 @router.get("/activities/{uuid}/signups", response={200: list[SignupOut], **ERRORS})
 @paginate(Pagination)
+@_rules
 def signup_list(request, uuid: UUID):
     activity = _managed_activity(request, uuid)
     return selectors.signup_list_for_activity(activity=activity).select_related("activity")
 
 
 @router.post("/activities/{uuid}/signups", response={201: SignupOut, **ERRORS})
+@_rules
 def signup_create(request, uuid: UUID, payload: SignupIn):
     """Sign up yourself or a member of your household: a place, or the waiting list."""
     activity = _activity(request, uuid)
@@ -524,6 +572,7 @@ def signup_create(request, uuid: UUID, payload: SignupIn):
 
 
 @router.post("/activities/{uuid}/signups/cancel", response={200: SignupOut, **ERRORS})
+@_rules
 def signup_cancel(request, uuid: UUID, payload: SignupCancelIn):
     """Cancel one of your sign-ups; the first person waiting moves up."""
     activity = _activity(request, uuid)
@@ -537,6 +586,7 @@ def signup_cancel(request, uuid: UUID, payload: SignupCancelIn):
 
 @router.get("/me/activity-signups", response={200: list[SignupOut], **ERRORS})
 @paginate(Pagination)
+@_rules
 def my_signups(request):
     """Your sign-ups and those you made for your family."""
     return selectors.signup_list_for_user(user=request.auth)
@@ -546,6 +596,7 @@ def my_signups(request):
 
 
 @router.get("/activities/{uuid}/checkin-code", response={200: CheckinCodeOut, **ERRORS})
+@_rules
 def checkin_code(request, uuid: UUID):
     """The organiser's rotating check-in code and the URL it encodes."""
     activity = _managed_activity(request, uuid)
@@ -557,6 +608,7 @@ def checkin_code(request, uuid: UUID):
 
 
 @router.post("/activities/{uuid}/checkins", response={200: list[AttendanceOut], **ERRORS})
+@_rules
 def checkin(request, uuid: UUID, payload: CheckinIn):
     """Check in with the organiser's code (idempotent)."""
     activity = _activity(request, uuid)
@@ -565,12 +617,14 @@ def checkin(request, uuid: UUID, payload: CheckinIn):
 
 @router.get("/activities/{uuid}/attendances", response={200: list[AttendanceOut], **ERRORS})
 @paginate(Pagination)
+@_rules
 def attendance_list(request, uuid: UUID):
     activity = _managed_activity(request, uuid)
     return selectors.attendance_list_for_activity(activity=activity).select_related("activity")
 
 
 @router.post("/activities/{uuid}/attendances", response={200: AttendanceOut, **ERRORS})
+@_rules
 def attendance_record(request, uuid: UUID, payload: AttendanceIn):
     """Staff check-in of a sign-up, of a scanned ticket code, or of a walk-in."""
     from linli.registry.models import Resident
@@ -596,6 +650,7 @@ def attendance_record(request, uuid: UUID, payload: AttendanceIn):
 
 
 @router.post("/activity-attendances/{uuid}/checkout", response={200: AttendanceOut, **ERRORS})
+@_rules
 def attendance_checkout(request, uuid: UUID):
     """Check a volunteer out: the minutes actually served are recorded."""
     require_roles(request, *MANAGERS)
@@ -609,6 +664,7 @@ def attendance_checkout(request, uuid: UUID):
 
 
 @router.get("/activity-calendar", response={200: CalendarOut, **ERRORS})
+@_rules
 def calendar(request, filters: Query[CalendarFilter]):
     """A month of a community's activities and class sessions; managers also get planning
     warnings (empty days, one type repeated within a week)."""
@@ -641,6 +697,7 @@ def calendar(request, filters: Query[CalendarFilter]):
 
 
 @router.get("/activity-stats/person-times", response={200: PersonTimesOut, **ERRORS})
+@_rules
 def person_times(request, filters: Query[PersonTimesFilter]):
     """服务人次: people served by finished activities and classes in the caller's scope."""
     require_roles(request, *MANAGERS)
@@ -666,11 +723,13 @@ def _class(request, uuid: UUID) -> CultureClass:
 
 @router.get("/classes", response={200: list[ClassOut], **ERRORS})
 @paginate(Pagination)
+@_rules
 def class_list(request):
     return selectors.class_list_for_user(user=request.auth)
 
 
 @router.post("/classes", response={201: ClassOut, **ERRORS})
+@_rules
 def class_create(request, payload: ClassIn):
     """Create a class; its weekly sessions for the term are generated."""
     require_roles(request, *MANAGERS)
@@ -681,17 +740,20 @@ def class_create(request, payload: ClassIn):
 
 
 @router.get("/classes/{uuid}", response={200: ClassOut, **ERRORS})
+@_rules
 def class_get(request, uuid: UUID):
     return _class(request, uuid)
 
 
 @router.get("/classes/{uuid}/sessions", response={200: list[SessionOut], **ERRORS})
 @paginate(Pagination)
+@_rules
 def class_sessions(request, uuid: UUID):
     return selectors.session_list_for_class(culture_class=_class(request, uuid))
 
 
 @router.post("/classes/{uuid}/sessions/generate", response={200: CountOut, **ERRORS})
+@_rules
 def class_generate(request, uuid: UUID):
     require_roles(request, *MANAGERS)
     culture_class = selectors.class_get_for_manager(user=request.auth, uuid=uuid)
@@ -702,6 +764,7 @@ def class_generate(request, uuid: UUID):
 
 
 @router.post("/classes/{uuid}/enrolments", response={201: EnrolmentOut, **ERRORS})
+@_rules
 def class_enrol(request, uuid: UUID):
     enrolment = services.enrolment_create(culture_class=_class(request, uuid),
                                           actor=request.auth)
@@ -709,6 +772,7 @@ def class_enrol(request, uuid: UUID):
 
 
 @router.post("/classes/{uuid}/follow", response={200: FollowOut, **ERRORS})
+@_rules
 def class_follow(request, uuid: UUID, payload: FollowIn):
     following = services.class_follow_set(culture_class=_class(request, uuid),
                                           user=request.auth, follow=payload.follow)
@@ -716,6 +780,7 @@ def class_follow(request, uuid: UUID, payload: FollowIn):
 
 
 @router.post("/class-sessions/{uuid}/attendance", response={200: CountOut, **ERRORS})
+@_rules
 def session_attendance(request, uuid: UUID, payload: SessionAttendanceIn):
     """Record who came to a session (the full list)."""
     require_roles(request, *MANAGERS)

@@ -45,8 +45,9 @@ def _household_points(household):
 def test_each_transition_writes_an_event_and_illegal_ones_are_refused(world):
     staff = world.users["community_staff"]
     activity = activity_make(world.community, publish=False, actor=staff)
-    with pytest.raises(Conflict, match="cannot become"):
+    with pytest.raises(Conflict) as err:
         services.activity_start(activity=activity, actor=staff)
+    assert err.value.code == "illegal_transition"
     services.activity_publish(activity=activity, actor=staff)
     with pytest.raises(Conflict):
         services.activity_summarise(activity=activity, actor=staff, summary="x")
@@ -123,8 +124,9 @@ def test_signup_window_and_volunteer_role(world):
     user, _r = _resident_user(world)
     closed = activity_make(world.community,
                            signup_opens_at=timezone.now() + datetime.timedelta(hours=2))
-    with pytest.raises(Conflict, match="opens"):
+    with pytest.raises(Conflict) as err:
         services.signup_create(activity=closed, actor=user)
+    assert err.value.code == "signup_closed"
     activity = activity_make(world.community)
     with pytest.raises(PermissionDenied):
         services.signup_create(activity=activity, actor=user, role="volunteer")
@@ -197,8 +199,9 @@ def test_checkin_token_valid_expired_forged_and_foreign(world):
         with pytest.raises(ValidationError) as err:
             services.checkin_token_verify(activity=activity, token=bad)
         assert err.value.code == "token_invalid"
-    with pytest.raises(ValidationError, match="another activity"):
+    with pytest.raises(ValidationError) as err:
         services.checkin_token_verify(activity=other, token=token)
+    assert err.value.code == "token_invalid"
 
 
 def test_checkin_is_idempotent_and_covers_family_signed_up_together(world):
@@ -373,8 +376,9 @@ def test_class_enrolment_capacity_and_duplicates(world):
     with pytest.raises(Conflict) as err:
         services.enrolment_create(culture_class=klass, actor=u1)
     assert err.value.code in ("full", "duplicate")
-    with pytest.raises(Conflict, match="full"):
+    with pytest.raises(Conflict) as err:
         services.enrolment_create(culture_class=klass, actor=u2)
+    assert err.value.code == "full"
 
 
 def test_calendar_warns_about_empty_days_and_repeated_types(world):
