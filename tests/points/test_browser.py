@@ -110,6 +110,9 @@ def test_claim_approve_redeem_and_hand_over(browser, live_server, world):
     clerk.get_by_role("button", name="确认发放").click()
     assert clerk.get_by_text("已发放：大米5斤 × 1").is_visible()
     assert clerk.get_by_text("已领取").first.is_visible()
+    clerk.goto(f"{live_server.url}/workbench/store/goods/")
+    assert clerk.get_by_role("cell", name="大米5斤").is_visible()
+    _shot(clerk, "goods-desktop")
 
     # Balances and stock are right
     account = Account.objects.get(household=home, unit=Unit.POINTS)
