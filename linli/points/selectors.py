@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from uuid import UUID
 
 from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
@@ -43,7 +44,10 @@ def household_for_user(user: User, uuid=None):
         return None
     households = household_list_of_member(user=user).select_related("community__street")
     if uuid is not None:
-        return households.filter(uuid=uuid).first()
+        try:
+            return households.filter(uuid=UUID(str(uuid))).first()
+        except ValueError:
+            return None
     resident = resident_of_user(user=user)
     if resident is not None:
         own = Household.objects.select_related("community__street", "grid").filter(

@@ -146,7 +146,8 @@ def queue(request):
     if status not in ClaimStatus.values:
         status = ClaimStatus.PENDING
     grids = selectors.review_grids(request.user)
-    grid = grids.filter(uuid=request.GET.get("grid")).first() if request.GET.get("grid") else None
+    grid_uuid = request.GET.get("grid", "")
+    grid = grids.filter(uuid=grid_uuid).first() if _is_uuid(grid_uuid) else None
     q = request.GET.get("q", "").strip()[:64]
     qs = selectors.claim_queue_for_user(user=request.user, status=status, grid=grid, q=q)
     page = Paginator(qs, PER_PAGE).get_page(request.GET.get("page"))

@@ -306,3 +306,11 @@ def test_api_claim_flow_and_error_bodies(client, world, home):
     assert statement["items"][0]["change"] == 10
     client.force_login(staff)
     assert client.get("/api/v1/points/me").status_code == 404
+
+
+def test_pages_ignore_malformed_query_parameters(client, world, home):
+    client.force_login(world.users["resident"])
+    assert client.get(reverse("points:household") + "?household=nope").status_code == 200
+    assert client.get(reverse("points:rankings") + "?community=x&month=13-99").status_code == 200
+    client.force_login(world.users["grid_worker"])
+    assert client.get(reverse("points:queue") + "?grid=bad&status=odd").status_code == 200
