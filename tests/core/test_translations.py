@@ -6,9 +6,8 @@ from pathlib import Path
 
 import pytest
 
-import linli
-
-CATALOGUES = sorted(Path(linli.__file__).parent.glob("**/locale/zh_Hans/LC_MESSAGES/django.po"))
+PACKAGE = Path(__file__).resolve().parents[2] / "linli"
+CATALOGUES = sorted(PACKAGE.glob("**/locale/zh_Hans/LC_MESSAGES/django.po"))
 ENTRY = re.compile(
     r'^(?P<flags>#,[^\n]*\n)?msgid (?P<id>(?:"(?:[^"\\]|\\.)*"\n)+)'
     r'(?:msgid_plural (?:"(?:[^"\\]|\\.)*"\n)+)?'
