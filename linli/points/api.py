@@ -22,6 +22,7 @@ from linli.points.models import Category, Claim, ClaimStatus, Period
 #: An optional bounded whole number. The bounds sit inside the union (before the bool check)
 #: so that the OpenAPI schema documents them as minimum/maximum.
 OptionalLimit = Annotated[int, Field(ge=1, le=1000), BeforeValidator(_reject_bool)]
+OptionalPoints = Annotated[int, Field(ge=1, le=1_000_000), BeforeValidator(_reject_bool)]
 
 router = Router(tags=["points"])
 
@@ -391,6 +392,58 @@ def convention_adopt(request, uuid: UUID, payload: AdoptIn):
     require_roles(request, *MANAGERS)
     return services.convention_adopt(convention=_convention(request, uuid), actor=request.auth,
                                      **payload.dict())
+
+
+# --- automatic award rules -------------------------------------------------------------
+
+
+class RuleOut(Schema):
+    uuid: UUID
+    community: str
+    code: str
+    title: str
+    points_per_unit: int
+    unit_label: str
+    cap_points: int | None
+    period: Period
+    active: bool
+
+    @staticmethod
+    def resolve_community(obj) -> str:
+        return obj.community.name
+
+
+class RuleIn(Schema):
+    community: UUID
+    code: str = Field(..., min_length=1, max_length=32)
+    title: str = Field(..., min_length=1, max_length=100)
+    points_per_unit: StrictInt = Field(..., ge=1, le=1000)
+    unit_label: str = Field("", max_length=16)
+    cap_points: OptionalPoints | None = None
+    period: Period = Period.MONTH
+    active: bool = True
+
+
+@router.get("/points/rules", response={200: list[RuleOut], **ERRORS})
+@paginate(Pagination)
+def rule_list(request):
+    """Automatic award rules (used by `award_for_source` for volunteer hours, attendance)."""
+    require_roles(request, *MANAGERS)
+    return selectors.award_rule_list_for_user(user=request.auth).order_by("community__code",
+                                                                          "code")
+
+
+@router.put("/points/rules", response={200: RuleOut, **ERRORS})
+def rule_set(request, payload: RuleIn):
+    """Create or change a rule (by community and code); past awards keep their points."""
+    require_roles(request, *MANAGERS)
+    community = selectors.manager_communities(request.auth).filter(
+        uuid=payload.community).first()
+    if community is None:
+        raise NotFound(_("Community not found."))
+    data = payload.dict()
+    data.pop("community")
+    return services.award_rule_set(community=community, actor=request.auth, **data)
 
 
 # --- ranking ----------------------------------------------------------------------------

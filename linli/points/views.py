@@ -153,7 +153,7 @@ def queue(request):
     page = Paginator(qs, PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "points/queue.html", {
         "page": page, "status": status, "statuses": ClaimStatus.choices, "grids": grids,
-        "grid": grid, "q": q,
+        "grid": grid, "q": q, "select_all": request.GET.get("select") == "all",
     })
 
 

@@ -111,4 +111,8 @@ API_RULES = {
     ("POST", "/api/v1/points/conventions/{uuid}/adopt"): Rule(
         MANAGERS, kwargs=_draft(), foreign=_draft("b"), data=lambda w: ADOPT),
     ("GET", "/api/v1/points/rankings"): Rule(EVERYONE),
+    ("GET", "/api/v1/points/rules"): Rule(MANAGERS),
+    ("PUT", "/api/v1/points/rules"): Rule(MANAGERS, data=lambda w: {
+        "community": str(w.community.uuid), "code": "activity_attendance", "title": "参加活动",
+        "points_per_unit": 2}),
 }

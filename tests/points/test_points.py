@@ -314,3 +314,16 @@ def test_pages_ignore_malformed_query_parameters(client, world, home):
     assert client.get(reverse("points:rankings") + "?community=x&month=13-99").status_code == 200
     client.force_login(world.users["grid_worker"])
     assert client.get(reverse("points:queue") + "?grid=bad&status=odd").status_code == 200
+
+
+def test_api_award_rules(client, world):
+    client.force_login(world.users["community_staff"])
+    body = {"community": str(world.community.uuid), "code": "volunteer_hour",
+            "title": "志愿服务每小时", "points_per_unit": 2, "cap_points": 40}
+    saved = client.put("/api/v1/points/rules", body, content_type="application/json")
+    assert saved.status_code == 200 and saved.json()["cap_points"] == 40
+    listed = client.get("/api/v1/points/rules").json()["items"]
+    assert [r["code"] for r in listed] == ["volunteer_hour"]
+    client.force_login(world.other["community_staff"])
+    assert client.put("/api/v1/points/rules", body,
+                      content_type="application/json").status_code == 404
