@@ -5,7 +5,7 @@ from typing import Annotated
 from uuid import UUID
 
 from django.utils.translation import gettext as _
-from ninja import Field, File, Router, Schema
+from ninja import Field, File, Query, Router, Schema
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 from ninja.responses import Status
@@ -96,6 +96,22 @@ class GoodsIn(Schema):
     active: bool = True
 
 
+class GoodsUpdateIn(Schema):
+    name: str = Field(..., min_length=1, max_length=100)
+    description: str = Field("", max_length=500)
+    price: StrictInt = Field(..., ge=1, le=1_000_000)
+    limit_per_household: OptionalLimit | None = None
+    limit_period: Period = Period.MONTH
+    available_from: datetime | None = None
+    available_until: datetime | None = None
+    donor_name: str = Field("", max_length=100)
+    active: bool = True
+
+
+class RedemptionFilter(Schema):
+    status: RedemptionStatus = RedemptionStatus.RESERVED
+
+
 class RestockIn(Schema):
     quantity: StrictInt = Field(..., ge=1, le=100_000)
     donor_name: str = Field("", max_length=100)
@@ -179,6 +195,14 @@ def goods_create(request, payload: GoodsIn):
     return Status(201, services.goods_create(community=community, actor=request.auth, **data))
 
 
+@router.put("/store/goods/{uuid}", response={200: GoodsOut, **ERRORS})
+def goods_update(request, uuid: UUID, payload: GoodsUpdateIn):
+    """Change what is on offer (stock changes only by restocking and exchanges)."""
+    require_roles(request, *CLERKS)
+    return services.goods_update(goods=_clerk_goods(request, uuid), actor=request.auth,
+                                 **payload.dict())
+
+
 @router.post("/store/goods/{uuid}/photo", response={200: GoodsOut, **ERRORS})
 def goods_photo(request, uuid: UUID, photo: File[UploadedFile] = None):
     """Set the goods' photo (checked with Pillow: JPEG, PNG, WebP or GIF, at most 5 MB)."""
@@ -238,6 +262,14 @@ def redemption_cancel(request, uuid: UUID, payload: CancelIn):
     require_roles(request, Role.RESIDENT, *CLERKS)
     return services.redemption_cancel(redemption=_redemption(request, uuid), actor=request.auth,
                                       reason=payload.reason)
+
+
+@router.get("/store/redemptions", response={200: list[RedemptionOut], **ERRORS})
+@paginate(Pagination)
+def redemption_list(request, filters: Query[RedemptionFilter]):
+    """Exchanges in the clerk's communities (by default those waiting for pickup)."""
+    require_roles(request, *CLERKS)
+    return selectors.redemptions_for_clerk(user=request.auth, status=filters.status)
 
 
 @router.get("/store/counter/{code}", response={200: RedemptionOut, **ERRORS})

@@ -71,6 +71,13 @@ def redemption_by_code(*, user: User, code: str) -> Redemption | None:
                                  pickup_code=code).first()
 
 
+def redemptions_for_clerk(*, user: User, status: str = RedemptionStatus.RESERVED) -> QuerySet:
+    qs = _redemptions().filter(goods__community__in=communities_for(user, CLERK_ROLES),
+                               status=status)
+    if status == RedemptionStatus.RESERVED:
+        return qs.order_by("expires_at", "id")
+    return qs.order_by("-closed_at", "-id")
+
+
 def counter_waiting(*, user: User) -> QuerySet:
-    return _redemptions().filter(goods__community__in=communities_for(user, CLERK_ROLES),
-                                 status=RedemptionStatus.RESERVED).order_by("expires_at")
+    return redemptions_for_clerk(user=user)

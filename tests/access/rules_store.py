@@ -68,6 +68,10 @@ API_RULES = {
     ("GET", "/api/v1/store/goods/{uuid}"): Rule(EVERYONE, kwargs=_goods(), foreign=_goods("b")),
     ("POST", "/api/v1/store/goods"): Rule(CLERKS, data=lambda w: {
         "community": str(w.community.uuid), "name": "洗衣液", "price": 30, "stock": 5}),
+    ("PUT", "/api/v1/store/goods/{uuid}"): Rule(
+        CLERKS, kwargs=_goods(), foreign=_goods("b"),
+        data=lambda w: {"name": "大米10斤", "price": 90, "limit_per_household": 1}),
+    ("GET", "/api/v1/store/redemptions"): Rule(CLERKS),
     ("POST", "/api/v1/store/goods/{uuid}/photo"): Rule(CLERKS, kwargs=_goods(),
                                                        foreign=_goods("b")),
     ("POST", "/api/v1/store/goods/{uuid}/restock"): Rule(

@@ -224,3 +224,18 @@ def test_api_redeem_sold_out_is_409_with_clean_body(client, world, home):
     found = client.get(f"/api/v1/store/counter/{code}").json()
     handed = client.post(f"/api/v1/store/redemptions/{found['uuid']}/hand-over")
     assert handed.status_code == 200 and handed.json()["status"] == "handed_over"
+
+
+def test_api_goods_update_and_clerk_list(client, world, home):
+    goods = store_goods(world.community, stock=3, price=10)
+    _redeem(home, goods)
+    client.force_login(world.users["store_clerk"])
+    changed = client.put(f"/api/v1/store/goods/{goods.uuid}",
+                         {"name": "大米10斤", "price": 20, "limit_per_household": 1},
+                         content_type="application/json")
+    assert changed.status_code == 200 and changed.json()["stock"] == 2
+    assert changed.json()["price"] == 20
+    waiting = client.get("/api/v1/store/redemptions").json()["items"]
+    assert [r["household"] for r in waiting] == [home.address]
+    client.force_login(world.other["community_staff"])
+    assert client.get("/api/v1/store/redemptions").json()["items"] == []
