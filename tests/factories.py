@@ -372,10 +372,15 @@ def orders_meal(world, key: str = "a", *, assign: bool = True):
     data = registry_world(world)[key]
     community = world.community if key == "a" else world.other_community
     staff = world.users["community_staff"] if key == "a" else world.other["community_staff"]
-    meal = services.meal_order_create(project=orders_project(community, "meals"),
-                                      household=data["household"], actor=staff,
-                                      date=timezone.localdate())
-    if assign:
+    from linli.orders.models import MealOrder
+
+    meal = MealOrder.objects.filter(household=data["household"], date=timezone.localdate()
+                                    ).exclude(status="cancelled").first()
+    if meal is None:
+        meal = services.meal_order_create(project=orders_project(community, "meals"),
+                                          household=data["household"], actor=staff,
+                                          date=timezone.localdate())
+    if assign and meal.status == "ordered":
         volunteer = orders_volunteer(community=community, user=world.users["volunteer"]
                                      if key == "a" else None)
         services.meal_assign(community=community, date=meal.date, meal=meal.meal, actor=staff,

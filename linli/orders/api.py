@@ -54,16 +54,18 @@ class ProjectOut(Schema):
 
 
 class ProjectPatch(Schema):
-    name: str | None = Field(None, min_length=1, max_length=64)
-    description: str | None = Field(None, max_length=255)
-    default_minutes: StrictInt | None = Field(None, ge=1, le=1440)
-    funding: Funding | None = None
-    points: StrictInt | None = Field(None, ge=0, le=10000)
-    volunteer_min_age: StrictInt | None = Field(None, ge=14, le=100)
-    volunteer_max_age: StrictInt | None = Field(None, ge=14, le=100)
-    needs_good_health: bool | None = None
-    requester_min_age: StrictInt | None = Field(None, ge=0, le=120)
-    active: bool | None = None
+    """Only the fields sent are changed."""
+
+    name: str = Field("", min_length=1, max_length=64)
+    description: str = Field("", max_length=255)
+    default_minutes: StrictInt = Field(60, ge=1, le=1440)
+    funding: Funding = Funding.COMMUNITY
+    points: StrictInt = Field(0, ge=0, le=10000)
+    volunteer_min_age: StrictInt = Field(16, ge=14, le=100)
+    volunteer_max_age: StrictInt = Field(100, ge=14, le=100)
+    needs_good_health: bool = False
+    requester_min_age: StrictInt = Field(0, ge=0, le=120)
+    active: bool = True
 
 
 class ProjectIn(ProjectPatch):
@@ -176,7 +178,8 @@ class DispatchIn(Schema):
 
 
 class CompleteIn(Schema):
-    minutes: StrictInt | None = Field(None, ge=1, le=1440)
+    minutes: StrictInt = Field(0, ge=0, le=1440,
+                               description="Minutes served; 0 or absent: the time since check-in.")
     note: str = Field("", max_length=500)
 
 
@@ -188,7 +191,8 @@ class RateIn(Schema):
 class ResolveIn(Schema):
     pay: bool
     note: str = Field(..., min_length=1, max_length=255)
-    minutes: StrictInt | None = Field(None, ge=1, le=1440)
+    minutes: StrictInt = Field(0, ge=0, le=1440,
+                               description="Minutes to pay; 0 or absent: as recorded.")
 
 
 class CandidateOut(Schema):
@@ -302,7 +306,6 @@ def project_create(request, payload: ProjectIn):
     if community is None:
         raise NotFound(_("Community not found."))
     fields = payload.dict(exclude_unset=True, exclude={"community", "code", "name"})
-    fields = {k: v for k, v in fields.items() if v is not None}
     project = services.project_create(community=community, code=payload.code,
                                       name=payload.name, actor=request.auth, **fields)
     return Status(201, project)
@@ -314,7 +317,7 @@ def project_update(request, uuid: UUID, payload: ProjectPatch):
     project = selectors.project_get_for_manager(user=request.auth, uuid=uuid)
     if project is None:
         raise Http404
-    fields = {k: v for k, v in payload.dict(exclude_unset=True).items() if v is not None}
+    fields = payload.dict(exclude_unset=True)
     return services.project_update(project=project, actor=request.auth, **fields)
 
 
@@ -456,7 +459,7 @@ def order_complete(request, uuid: UUID, payload: CompleteIn):
     """圆单: check-out with the minutes actually served (at most the time since check-in)."""
     require_roles(request, Role.VOLUNTEER)
     return services.order_complete(order=_order(request, uuid), actor=request.auth,
-                                   minutes=payload.minutes, note=payload.note)
+                                   minutes=payload.minutes or None, note=payload.note)
 
 
 @router.post("/orders/{uuid}/rate", response={200: OrderDetailOut, **ERRORS})
@@ -478,7 +481,7 @@ def order_dispute(request, uuid: UUID, payload: ReasonIn):
 def order_resolve(request, uuid: UUID, payload: ResolveIn):
     order = _manager_order(request, uuid)
     return services.order_resolve(order=order, actor=request.auth, pay=payload.pay,
-                                  note=payload.note, minutes=payload.minutes)
+                                  note=payload.note, minutes=payload.minutes or None)
 
 
 @router.post("/orders/{uuid}/settle", response={200: OrderDetailOut, **ERRORS})
@@ -530,6 +533,7 @@ def _meal(request, uuid: UUID) -> MealOrder:
 
 @router.post("/meals/{uuid}/cancel", response={200: MealOut, **ERRORS})
 def meal_cancel(request, uuid: UUID):
+    require_roles(request, Role.RESIDENT, *MANAGERS)
     return services.meal_order_cancel(meal_order=_meal(request, uuid), actor=request.auth)
 
 

@@ -776,7 +776,7 @@ def order_settle(*, order: Order, actor=None) -> Order:
 def order_cancel(*, order: Order, actor, reason: str = "") -> Order:
     """Before the service starts, the household or staff may cancel; a hold is released."""
     order = _current(order)
-    _require(household_member(actor, order.household_id) or manages(actor, order.community_id)
+    _require(_may_speak_for_household(actor, order)
              or (order.requested_by_id is not None and order.requested_by_id == actor.pk))
     volunteer = order.volunteer
     order = _move(order, action="cancel", allowed_from=CANCELLABLE_STATES,

@@ -148,7 +148,7 @@ def _abilities(user, order) -> dict:
                      and volunteer.memberships.filter(team_id=order.team_id).exists()))
     return {
         "can_cancel": order.status in CANCELLABLE_STATES and (
-            member or manager or order.requested_by_id == user.pk),
+            speaker or order.requested_by_id == user.pk),
         "can_rate": order.status == OrderStatus.COMPLETED and speaker,
         "can_accept": offered,
         "can_decline": offered and assigned,

@@ -115,7 +115,7 @@ API_RULES = {
     ("POST", "/api/v1/orders/{uuid}/cancel"): _op(SPEAKERS, _order),
     ("GET", "/api/v1/meals"): Rule(EVERYONE),
     ("POST", "/api/v1/meals"): Rule(EVERYONE, data=_meal_body),
-    ("POST", "/api/v1/meals/{uuid}/cancel"): _op(EVERYONE, _meal),
+    ("POST", "/api/v1/meals/{uuid}/cancel"): _op(MANAGERS | {"resident"}, _meal),
     ("POST", "/api/v1/meals/{uuid}/outcome"): _op(MANAGERS | VOLUNTEER, _meal,
                                                    data=lambda w: {"delivered": True}),
     ("GET", "/api/v1/meals/preparation"): Rule(MANAGERS),
