@@ -327,3 +327,9 @@ def test_api_award_rules(client, world):
     client.force_login(world.other["community_staff"])
     assert client.put("/api/v1/points/rules", body,
                       content_type="application/json").status_code == 404
+
+
+def test_the_door_plate_home_links_to_my_points(client, world, home):
+    client.force_login(world.users["resident"])
+    page = client.get(reverse("registry:door", kwargs={"token": home.door_token}))
+    assert f'href="{reverse("points:household")}"' in page.content.decode()
