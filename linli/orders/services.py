@@ -719,6 +719,36 @@ def order_resolve(*, order: Order, actor, pay: bool, note: str,
     return _settle_quietly(order, actor)
 
 
+#: The points rule (linli.points) under which a completed service awards the project's points.
+POINTS_RULE = "service_order"
+
+
+def _award_points(order: Order, actor=None) -> None:
+    """The project's points to the volunteer's household, once per order (the points service
+    is idempotent on the source). A switched-off rule simply awards nothing."""
+    from linli.common.exceptions import DomainError
+    from linli.points import services as points
+    from linli.points.models import AwardRule
+
+    if not order.project.points:
+        return
+    resident = order.volunteer.resident
+    household = resident.household
+    try:
+        with transaction.atomic():
+            if not AwardRule.objects.filter(community_id=household.community_id,
+                                            code=POINTS_RULE).exists():
+                points.award_rule_set(community=household.community, code=POINTS_RULE,
+                                      title=_("Completed service orders"), points_per_unit=1,
+                                      unit_label=_("points"))
+            points.award_for_source(household=household, rule_code=POINTS_RULE,
+                                    source_reference=order.reference,
+                                    quantity=order.project.points, actor=actor,
+                                    resident=resident)
+    except DomainError:
+        logger.warning("no points for order %s", order.uuid, exc_info=True)
+
+
 @transaction.atomic
 def order_settle(*, order: Order, actor=None) -> Order:
     """Bank the volunteer's actual minutes, exactly once (key `order-settle:<uuid>`).
@@ -762,6 +792,7 @@ def order_settle(*, order: Order, actor=None) -> Order:
         if current.status == OrderStatus.SETTLED:  # a concurrent retry got there first
             return current
         raise
+    _award_points(order, actor)
     _notify(order.volunteer.user, _("Hours banked"),
             _("%(minutes)s minutes for %(project)s.") % {"minutes": minutes,
                                                          "project": order.project.name},

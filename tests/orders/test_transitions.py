@@ -424,3 +424,14 @@ def test_other_grid_worker_and_resident_cannot_order_here(loop):
     outsider = user_with_role("grid_worker", w.other_grid)
     with pytest.raises(PermissionDenied):
         loop.submit(actor=outsider)
+
+
+def test_settlement_awards_the_project_points_to_the_volunteer_household_once(loop):
+    from linli.points.models import Award
+
+    order = _reach(loop, "completed")  # 精神慰藉 awards 3 points
+    order = services.order_rate(order=order, actor=loop.resident_user, stars=5)
+    services.order_settle(order=order, actor=loop.staff)
+    award = Award.objects.get(source_reference=order.reference)
+    assert award.points == loop.project.points == 3
+    assert award.household == loop.volunteer.resident.household
