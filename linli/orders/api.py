@@ -2,6 +2,7 @@
 candidates, meals. Out-of-scope objects answer 404; illegal transitions 409."""
 
 from datetime import date, datetime
+from functools import wraps
 from uuid import UUID
 
 from django.http import Http404
@@ -14,7 +15,7 @@ from ninja.responses import Status
 from linli.accounts.models import Role
 from linli.accounts.selectors import communities_for
 from linli.common.api import ERRORS, IsoDate, Pagination, StrictInt, require_roles
-from linli.common.exceptions import NotFound
+from linli.common.exceptions import Conflict, NotFound, ValidationError
 from linli.orders import selectors, services
 from linli.orders.models import Funding, Meal, MealOrder, MealStatus, Order, OrderStatus
 
@@ -268,6 +269,22 @@ class OutcomeIn(Schema):
 # --- helpers ------------------------------------------------------------------------------
 
 
+def _rule(service):
+    """Well-formed input that breaks a rule of the service (a slot in the past, an ineligible
+    volunteer, not enough banked hours) answers 409, as across this API; 422 stays for input
+    the schema itself rejects."""
+
+    @wraps(service)
+    def call(**kwargs):
+        try:
+            return service(**kwargs)
+        except ValidationError as exc:
+            raise Conflict(exc.message, field=exc.field, code=exc.code) from exc
+
+    return call
+
+
+
 def _order(request, uuid: UUID) -> Order:
     order = selectors.order_get_for_user(user=request.auth, uuid=uuid)
     if order is None:
@@ -306,7 +323,7 @@ def project_create(request, payload: ProjectIn):
     if community is None:
         raise NotFound(_("Community not found."))
     fields = payload.dict(exclude_unset=True, exclude={"community", "code", "name"})
-    project = services.project_create(community=community, code=payload.code,
+    project = _rule(services.project_create)(community=community, code=payload.code,
                                       name=payload.name, actor=request.auth, **fields)
     return Status(201, project)
 
@@ -318,7 +335,7 @@ def project_update(request, uuid: UUID, payload: ProjectPatch):
     if project is None:
         raise Http404
     fields = payload.dict(exclude_unset=True)
-    return services.project_update(project=project, actor=request.auth, **fields)
+    return _rule(services.project_update)(project=project, actor=request.auth, **fields)
 
 
 # --- orders -------------------------------------------------------------------------------
@@ -348,7 +365,7 @@ def order_submit(request, payload: OrderIn):
                                               ).first()
         if beneficiary is None:
             raise NotFound(_("Resident not found."))
-    order = services.order_submit(project=project, household=household, actor=request.auth,
+    order = _rule(services.order_submit)(project=project, household=household, actor=request.auth,
                                   beneficiary=beneficiary, slot_start=payload.slot_start,
                                   slot_end=payload.slot_end, note=payload.note)
     return Status(201, order)
@@ -415,7 +432,7 @@ def _target(order: Order, payload: DispatchIn):
 @router.post("/orders/{uuid}/refuse", response={200: OrderDetailOut, **ERRORS})
 def order_refuse(request, uuid: UUID, payload: ReasonIn):
     order = _manager_order(request, uuid)
-    return services.order_refuse(order=order, actor=request.auth, reason=payload.reason)
+    return _rule(services.order_refuse)(order=order, actor=request.auth, reason=payload.reason)
 
 
 @router.post("/orders/{uuid}/dispatch", response={200: OrderDetailOut, **ERRORS})
@@ -423,7 +440,7 @@ def order_dispatch(request, uuid: UUID, payload: DispatchIn):
     """派单 to one volunteer or to a team (its members can grab it; exactly one wins)."""
     order = _manager_order(request, uuid)
     volunteer, team = _target(order, payload)
-    return services.order_dispatch(order=order, actor=request.auth, volunteer=volunteer,
+    return _rule(services.order_dispatch)(order=order, actor=request.auth, volunteer=volunteer,
                                    team=team, note=payload.note)
 
 
@@ -431,34 +448,34 @@ def order_dispatch(request, uuid: UUID, payload: DispatchIn):
 def order_reassign(request, uuid: UUID, payload: DispatchIn):
     order = _manager_order(request, uuid)
     volunteer, team = _target(order, payload)
-    return services.order_reassign(order=order, actor=request.auth, volunteer=volunteer,
+    return _rule(services.order_reassign)(order=order, actor=request.auth, volunteer=volunteer,
                                    team=team, note=payload.note)
 
 
 @router.post("/orders/{uuid}/accept", response={200: OrderDetailOut, **ERRORS})
 def order_accept(request, uuid: UUID):
     require_roles(request, Role.VOLUNTEER)
-    return services.order_accept(order=_order(request, uuid), actor=request.auth)
+    return _rule(services.order_accept)(order=_order(request, uuid), actor=request.auth)
 
 
 @router.post("/orders/{uuid}/decline", response={200: OrderDetailOut, **ERRORS})
 def order_decline(request, uuid: UUID, payload: OptionalReasonIn):
     require_roles(request, Role.VOLUNTEER)
-    return services.order_decline(order=_order(request, uuid), actor=request.auth,
+    return _rule(services.order_decline)(order=_order(request, uuid), actor=request.auth,
                                   reason=payload.reason)
 
 
 @router.post("/orders/{uuid}/check-in", response={200: OrderDetailOut, **ERRORS})
 def order_check_in(request, uuid: UUID):
     require_roles(request, Role.VOLUNTEER)
-    return services.order_check_in(order=_order(request, uuid), actor=request.auth)
+    return _rule(services.order_check_in)(order=_order(request, uuid), actor=request.auth)
 
 
 @router.post("/orders/{uuid}/complete", response={200: OrderDetailOut, **ERRORS})
 def order_complete(request, uuid: UUID, payload: CompleteIn):
     """圆单: check-out with the minutes actually served (at most the time since check-in)."""
     require_roles(request, Role.VOLUNTEER)
-    return services.order_complete(order=_order(request, uuid), actor=request.auth,
+    return _rule(services.order_complete)(order=_order(request, uuid), actor=request.auth,
                                    minutes=payload.minutes or None, note=payload.note)
 
 
@@ -466,21 +483,21 @@ def order_complete(request, uuid: UUID, payload: CompleteIn):
 def order_rate(request, uuid: UUID, payload: RateIn):
     """评单: 1–5 stars; confirmation settles the volunteer's hours exactly once."""
     require_roles(request, *SPEAKERS)
-    return services.order_rate(order=_order(request, uuid), actor=request.auth,
+    return _rule(services.order_rate)(order=_order(request, uuid), actor=request.auth,
                                stars=payload.stars, comment=payload.comment)
 
 
 @router.post("/orders/{uuid}/dispute", response={200: OrderDetailOut, **ERRORS})
 def order_dispute(request, uuid: UUID, payload: ReasonIn):
     require_roles(request, *SPEAKERS)
-    return services.order_dispute(order=_order(request, uuid), actor=request.auth,
+    return _rule(services.order_dispute)(order=_order(request, uuid), actor=request.auth,
                                   reason=payload.reason)
 
 
 @router.post("/orders/{uuid}/resolve", response={200: OrderDetailOut, **ERRORS})
 def order_resolve(request, uuid: UUID, payload: ResolveIn):
     order = _manager_order(request, uuid)
-    return services.order_resolve(order=order, actor=request.auth, pay=payload.pay,
+    return _rule(services.order_resolve)(order=order, actor=request.auth, pay=payload.pay,
                                   note=payload.note, minutes=payload.minutes or None)
 
 
@@ -488,13 +505,13 @@ def order_resolve(request, uuid: UUID, payload: ResolveIn):
 def order_settle(request, uuid: UUID):
     """Retry a settlement the ledger deferred; settling a settled order changes nothing."""
     order = _manager_order(request, uuid)
-    return services.order_settle(order=order, actor=request.auth)
+    return _rule(services.order_settle)(order=order, actor=request.auth)
 
 
 @router.post("/orders/{uuid}/cancel", response={200: OrderDetailOut, **ERRORS})
 def order_cancel(request, uuid: UUID, payload: OptionalReasonIn):
     require_roles(request, *SPEAKERS)
-    return services.order_cancel(order=_order(request, uuid), actor=request.auth,
+    return _rule(services.order_cancel)(order=_order(request, uuid), actor=request.auth,
                                  reason=payload.reason)
 
 
@@ -517,7 +534,7 @@ def meal_create(request, payload: MealIn):
                                                    kind=ProjectKind.MEAL).first()
     if project is None:
         raise NotFound(_("This community offers no meal service."))
-    meal = services.meal_order_create(project=project, household=household,
+    meal = _rule(services.meal_order_create)(project=project, household=household,
                                       actor=request.auth, date=payload.date,
                                       meal=payload.meal, portions=payload.portions,
                                       diet=payload.diet)
@@ -534,14 +551,14 @@ def _meal(request, uuid: UUID) -> MealOrder:
 @router.post("/meals/{uuid}/cancel", response={200: MealOut, **ERRORS})
 def meal_cancel(request, uuid: UUID):
     require_roles(request, Role.RESIDENT, *MANAGERS)
-    return services.meal_order_cancel(meal_order=_meal(request, uuid), actor=request.auth)
+    return _rule(services.meal_order_cancel)(meal_order=_meal(request, uuid), actor=request.auth)
 
 
 @router.post("/meals/{uuid}/outcome", response={200: MealOut, **ERRORS})
 def meal_outcome(request, uuid: UUID, payload: OutcomeIn):
     """Delivered, or nobody at home."""
     require_roles(request, Role.VOLUNTEER, *MANAGERS)
-    return services.meal_deliver(meal_order=_meal(request, uuid), actor=request.auth,
+    return _rule(services.meal_deliver)(meal_order=_meal(request, uuid), actor=request.auth,
                                  delivered=payload.delivered, note=payload.note)
 
 
@@ -576,7 +593,7 @@ def meal_assign(request, payload: AssignIn):
                                          community__street_id=community.street_id).first()
     if volunteer is None:
         raise NotFound(_("Volunteer not found."), field="volunteer")
-    count = services.meal_assign(community=community, date=payload.date, meal=payload.meal,
+    count = _rule(services.meal_assign)(community=community, date=payload.date, meal=payload.meal,
                                  actor=request.auth, volunteer=volunteer, building=building)
     return {"assigned": count}
 

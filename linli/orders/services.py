@@ -242,7 +242,7 @@ def project_catalogue_ensure(*, community) -> list[ServiceProject]:
     return projects
 
 
-def _project_clean(fields: dict, community) -> dict:
+def _project_clean(fields: dict, community, project: ServiceProject | None = None) -> dict:
     unknown = set(fields) - PROJECT_FIELDS
     if unknown:
         raise ValidationError(_("Unknown field."), field=sorted(unknown)[0])
@@ -254,7 +254,8 @@ def _project_clean(fields: dict, community) -> dict:
                               field="default_minutes")
     if fields.get("funding") is not None and fields["funding"] not in Funding.values:
         raise ValidationError(_("Unknown funding."), field="funding")
-    low, high = fields.get("volunteer_min_age"), fields.get("volunteer_max_age")
+    low = fields.get("volunteer_min_age", getattr(project, "volunteer_min_age", None))
+    high = fields.get("volunteer_max_age", getattr(project, "volunteer_max_age", None))
     if low is not None and high is not None and high < low:
         raise ValidationError(_("The maximum age is below the minimum age."),
                               field="volunteer_max_age")
@@ -275,7 +276,7 @@ def project_create(*, community, code: str, name: str, actor=None, **fields) -> 
 
 @transaction.atomic
 def project_update(*, project: ServiceProject, actor=None, **fields) -> ServiceProject:
-    fields = _project_clean(fields, project.community)
+    fields = _project_clean(fields, project.community, project)
     for key, value in fields.items():
         setattr(project, key, value)
     project.save()

@@ -108,3 +108,21 @@ def test_meals_through_the_api(client, loop):
     meals = client.get("/api/v1/meals").json()["items"]
     r = _post(client, f"/api/v1/meals/{meals[0]['uuid']}/outcome", {"delivered": True})
     assert r.json()["status"] == "delivered"
+
+
+def test_staff_edit_the_catalogue(client, loop):
+    client.force_login(loop.staff)
+    url = f"/api/v1/orders/projects/{loop.project.uuid}"
+    r = client.patch(url, data=json.dumps({"points": 8, "default_minutes": 45}),
+                     content_type="application/json")
+    assert r.status_code == 200 and r.json()["points"] == 8
+    assert r.json()["default_minutes"] == 45 and r.json()["name"] == loop.project.name
+    r = client.patch(url, data=json.dumps({"volunteer_max_age": 15}),
+                     content_type="application/json")
+    assert r.status_code == 409 and r.json()["error"]["fields"][0]["field"] == "volunteer_max_age"
+    r = _post(client, "/api/v1/orders/projects", {"community": str(loop.world.community.uuid),
+                                                  "code": "repair", "name": "家电维修"})
+    assert r.status_code == 201 and r.json()["default_minutes"] == 60
+    client.force_login(loop.world.other["community_staff"])
+    assert client.patch(url, data=json.dumps({"points": 1}),
+                        content_type="application/json").status_code == 404
