@@ -209,11 +209,10 @@ def _ranking_sql(order: Order, now: datetime, limit: int) -> tuple[str, list]:
         "skills": Volunteer.skills.through._meta.db_table,
         "avail": AvailabilitySlot._meta.db_table, "member": TeamMembership._meta.db_table,
         "res": Resident._meta.db_table, "home": Household._meta.db_table,
+        "community": Community._meta.db_table,
     }
     w = WEIGHTS
     load_states, busy_states = list(LOAD_STATES), list(BUSY_STATES)
-    community_ids = list(Community.objects.filter(
-        street_id=order.community.street_id).values_list("pk", flat=True))
 
     def marks(values) -> str:
         return ", ".join(["%s"] * len(values))
@@ -253,7 +252,8 @@ scored AS (
     JOIN {t["home"]} h ON h.id = r.household_id
     LEFT JOIN stats st ON st.volunteer_id = v.id
     LEFT JOIN flags f ON f.volunteer_id = v.id
-    WHERE v.status = %s AND v.community_id IN ({marks(community_ids)})
+    WHERE v.status = %s
+      AND v.community_id IN (SELECT id FROM {t["community"]} WHERE street_id = %s)
       AND r.birth_date <= %s {max_age} {health}
       AND v.resident_id <> %s AND COALESCE(st.busy, 0) = 0)
 SELECT id, has_skill, is_available, in_team, place, recent_load, rating,
@@ -275,7 +275,7 @@ FROM scored ORDER BY score DESC, recent_load, id LIMIT %s
                clock(end.time() if end.date() == start.date() else start.time())]
     params += [project.team_id or 0]
     params += [household.building_id or 0, household.grid_id, household.community_id]
-    params += ["active", *community_ids]
+    params += ["active", order.community.street_id]
     params += [day(_years_ago(today, project.volunteer_min_age))]
     if project.volunteer_max_age is not None:
         params += [day(_years_ago(today, project.volunteer_max_age + 1))]
@@ -329,7 +329,7 @@ def candidates_for_order(*, order: Order, limit: int = 10,
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
-    volunteers = Volunteer.objects.select_related("resident__household").in_bulk(
+    volunteers = Volunteer.objects.select_related("resident").in_bulk(
         [row[0] for row in rows])
     result = []
     for pk, skill, available, team, place, load, rating, score in rows:
