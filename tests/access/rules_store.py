@@ -18,6 +18,15 @@ def _goods(key="a", photo=False):
 
 
 def _redemption_object(w, key):
+    """One redemption per community and world: the matrix asks every role about the same one
+    (creating one per request would hit the household's daily redemption limit)."""
+    cache = w.__dict__.setdefault("_store_redemptions", {})
+    if key not in cache:
+        cache[key] = _new_redemption(w, key)
+    return cache[key]
+
+
+def _new_redemption(w, key):
     import uuid as _uuid
 
     from linli.store.services import redemption_create
