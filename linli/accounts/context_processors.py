@@ -18,7 +18,9 @@ def navigation(request):
     match = getattr(request, "resolver_match", None)
     current = match.view_name if match else ""
     return {
-        "nav_items": [i for i in items if not i.staff],
+        "nav_items": [i for i in items if i.tab],
+        "home_buttons": [i for i in items
+                         if not i.staff and i.url_name not in ("home", "accounts:me")],
         "staff_nav_items": [i for i in items if i.staff],
         "current_view": current,
         "elder_mode": elder_mode_on(request),
