@@ -59,27 +59,27 @@ def registry_rules(view):
     return wrapper
 
 
-class WorkerOut(Schema):
+class RegistryWorkerOut(Schema):
     name: str
     mobile_masked: str
 
 
-class GridOut(Schema):
+class RegistryGridOut(Schema):
     uuid: UUID
     code: str
     name: str
     community: str
     boundary: str
     phone: str
-    workers: list[WorkerOut]
+    workers: list[RegistryWorkerOut]
 
 
-class TagOut(Schema):
+class RegistryTagOut(Schema):
     name: str
     sensitive: bool
 
 
-class HouseholdOut(Schema):
+class RegistryHouseholdOut(Schema):
     uuid: UUID
     number: str
     address: str
@@ -93,7 +93,7 @@ class HouseholdOut(Schema):
     updated_at: datetime
 
 
-class MemberOut(Schema):
+class RegistryMemberOut(Schema):
     uuid: UUID
     name: str
     relation: str
@@ -101,11 +101,11 @@ class MemberOut(Schema):
     id_number_masked: str
 
 
-class HouseholdDetailOut(HouseholdOut):
-    members: list[MemberOut]
+class RegistryHouseholdDetailOut(RegistryHouseholdOut):
+    members: list[RegistryMemberOut]
 
 
-class ResidentOut(Schema):
+class RegistryResidentOut(Schema):
     uuid: UUID
     household: UUID
     household_number: str
@@ -130,7 +130,7 @@ class ResidentOut(Schema):
     anonymised: bool
 
 
-class ResidentDetailOut(ResidentOut):
+class RegistryResidentDetailOut(RegistryResidentOut):
     health_note: str
     sensitive_basis: str
     sensitive_basis_note: str
@@ -139,7 +139,7 @@ class ResidentDetailOut(ResidentOut):
 Text64 = Field("", max_length=64)
 
 
-class ResidentFilter(Schema):
+class RegistryResidentFilter(Schema):
     q: str = Field("", max_length=64, description="Name, pinyin, initials, mobile tail or ID")
     tag: str = Field("", max_length=16)
     address: str = Field("", max_length=64)
@@ -149,12 +149,12 @@ class ResidentFilter(Schema):
     include_inactive: bool = False
 
 
-class HouseholdFilter(Schema):
+class RegistryHouseholdFilter(Schema):
     q: str = Field("", max_length=64)
     grid: UUID | None = None
 
 
-class ResidentFields(Schema):
+class RegistryResidentFields(Schema):
     name: str | None = Field(None, min_length=1, max_length=64)
     gender: Gender | Literal[""] | None = None
     birth_date: date | None = None
@@ -175,12 +175,12 @@ class ResidentFields(Schema):
     guardian: UUID | None = None
 
 
-class ResidentIn(ResidentFields):
+class RegistryResidentIn(RegistryResidentFields):
     household: UUID
     name: str = Field(..., min_length=1, max_length=64)
 
 
-class HouseholdIn(Schema):
+class RegistryHouseholdIn(Schema):
     grid: UUID
     number: str = Field(..., min_length=1, max_length=32)
     address: str = Field(..., min_length=1, max_length=255)
@@ -189,7 +189,7 @@ class HouseholdIn(Schema):
     room: str = Field("", max_length=16)
 
 
-class HouseholdPatch(Schema):
+class RegistryHouseholdPatch(Schema):
     grid: UUID | None = None
     number: str | None = Field(None, min_length=1, max_length=32)
     address: str | None = Field(None, min_length=1, max_length=255)
@@ -197,21 +197,21 @@ class HouseholdPatch(Schema):
     room: str | None = Field(None, max_length=16)
 
 
-class RevealIn(Schema):
+class RegistryRevealIn(Schema):
     field: Literal["id_number", "mobile"]
     reason: str = Field(..., min_length=1, max_length=200)
 
 
-class RevealOut(Schema):
+class RegistryRevealOut(Schema):
     field: str
     value: str
 
 
-class DoorTokenOut(Schema):
+class RegistryDoorTokenOut(Schema):
     door_url: str
 
 
-class BindingOut(Schema):
+class RegistryBindingOut(Schema):
     uuid: UUID
     household: str
     kind: BindingKind
@@ -222,12 +222,12 @@ class BindingOut(Schema):
     status: BindingStatus
 
 
-class DecisionIn(Schema):
+class RegistryDecisionIn(Schema):
     confirm: bool
     note: str = Field("", max_length=255)
 
 
-class ImportJobOut(Schema):
+class RegistryImportJobOut(Schema):
     uuid: UUID
     file_name: str
     status: ImportStatus
@@ -240,9 +240,9 @@ class ImportJobOut(Schema):
     message: str
 
 
-class MyDataOut(Schema):
-    resident: ResidentDetailOut
-    household: HouseholdDetailOut
+class RegistryMyDataOut(Schema):
+    resident: RegistryResidentDetailOut
+    household: RegistryHouseholdDetailOut
 
 
 # --- Serialisers (always masked) --------------------------------------------------------
@@ -285,7 +285,7 @@ def _resident_out(r: Resident, detail: bool = False) -> dict:
     return data
 
 
-def _fields_from(payload: ResidentFields, request) -> dict:
+def _fields_from(payload: RegistryResidentFields, request) -> dict:
     data = payload.dict(exclude_unset=True)
     data.pop("household", None)
     if "tags" in data:
@@ -325,7 +325,7 @@ def _household_or_404(request, uuid) -> Household:
 
 # --- Operations -------------------------------------------------------------------------
 
-@router.get("/registry/grids", response={200: list[GridOut], **ERRORS})
+@router.get("/registry/grids", response={200: list[RegistryGridOut], **ERRORS})
 @paginate(Pagination)
 def grid_list(request):
     """Grids in the caller's scope with boundary, public phone and grid workers."""
@@ -339,16 +339,16 @@ def grid_list(request):
     ]
 
 
-@router.get("/registry/tags", response={200: list[TagOut], **ERRORS})
+@router.get("/registry/tags", response={200: list[RegistryTagOut], **ERRORS})
 def tag_list(request):
     """Resident tags configured for the caller's street."""
     require_roles(request, *REGISTRY_ROLES)
     return list(selectors.tag_list_for_user(user=request.auth))
 
 
-@router.get("/registry/households", response={200: list[HouseholdOut], **ERRORS})
+@router.get("/registry/households", response={200: list[RegistryHouseholdOut], **ERRORS})
 @paginate(Pagination)
-def household_list(request, filters: Query[HouseholdFilter]):
+def household_list(request, filters: Query[RegistryHouseholdFilter]):
     """Households in scope; `q` matches number, address or a member's name."""
     require_roles(request, *REGISTRY_ROLES)
     grid = None
@@ -360,9 +360,9 @@ def household_list(request, filters: Query[HouseholdFilter]):
     return [_household_out(h) for h in qs.select_related("unit")]
 
 
-@router.post("/registry/households", response={201: HouseholdDetailOut, **ERRORS})
+@router.post("/registry/households", response={201: RegistryHouseholdDetailOut, **ERRORS})
 @registry_rules
-def household_create(request, payload: HouseholdIn):
+def household_create(request, payload: RegistryHouseholdIn):
     """Add a household to a grid in scope."""
     require_roles(request, *REGISTRY_ROLES)
     grid = selectors.grid_get_for_user(user=request.auth, uuid=payload.grid)
@@ -380,15 +380,15 @@ def household_create(request, payload: HouseholdIn):
     return Status(201, _household_detail(household))
 
 
-@router.get("/registry/households/{uuid}", response={200: HouseholdDetailOut, **ERRORS})
+@router.get("/registry/households/{uuid}", response={200: RegistryHouseholdDetailOut, **ERRORS})
 def household_get(request, uuid: UUID):
     """One household with its members (masked)."""
     return _household_detail(_household_or_404(request, uuid))
 
 
-@router.patch("/registry/households/{uuid}", response={200: HouseholdDetailOut, **ERRORS})
+@router.patch("/registry/households/{uuid}", response={200: RegistryHouseholdDetailOut, **ERRORS})
 @registry_rules
-def household_update(request, uuid: UUID, payload: HouseholdPatch):
+def household_update(request, uuid: UUID, payload: RegistryHouseholdPatch):
     """Correct a household's number, address, grid, unit or room."""
     household = _household_or_404(request, uuid)
     grid = None
@@ -403,7 +403,7 @@ def household_update(request, uuid: UUID, payload: HouseholdPatch):
     return _household_detail(household)
 
 
-@router.post("/registry/households/{uuid}/door-token", response={200: DoorTokenOut, **ERRORS})
+@router.post("/registry/households/{uuid}/door-token", response={200: RegistryDoorTokenOut, **ERRORS})
 def household_door_token_rotate(request, uuid: UUID):
     """Replace a lost door plate: the old QR code stops working at once."""
     require_roles(request, *MANAGER_ROLES)
@@ -412,9 +412,9 @@ def household_door_token_rotate(request, uuid: UUID):
     return {"door_url": request.build_absolute_uri(f"/d/{household.door_token}/")}
 
 
-@router.get("/registry/residents", response={200: list[ResidentOut], **ERRORS})
+@router.get("/registry/residents", response={200: list[RegistryResidentOut], **ERRORS})
 @paginate(Pagination)
-def resident_list(request, filters: Query[ResidentFilter]):
+def resident_list(request, filters: Query[RegistryResidentFilter]):
     """Search residents in scope: name, full pinyin, initials (`zs` → 张三), mobile tail,
     exact ID number, address, tag. ID numbers and mobiles are masked."""
     require_roles(request, *REGISTRY_ROLES)
@@ -431,9 +431,9 @@ def resident_list(request, filters: Query[ResidentFilter]):
     return [_resident_out(r) for r in qs]
 
 
-@router.post("/registry/residents", response={201: ResidentDetailOut, **ERRORS})
+@router.post("/registry/residents", response={201: RegistryResidentDetailOut, **ERRORS})
 @registry_rules
-def resident_create(request, payload: ResidentIn):
+def resident_create(request, payload: RegistryResidentIn):
     """Add a resident; the ID number is checked (check digit, birth date, gender)."""
     household = _household_or_404(request, payload.household)
     resident = services.resident_create(household=household, actor=request.auth,
@@ -441,15 +441,15 @@ def resident_create(request, payload: ResidentIn):
     return Status(201, _resident_out(resident, detail=True))
 
 
-@router.get("/registry/residents/{uuid}", response={200: ResidentDetailOut, **ERRORS})
+@router.get("/registry/residents/{uuid}", response={200: RegistryResidentDetailOut, **ERRORS})
 def resident_get(request, uuid: UUID):
     """One resident (masked)."""
     return _resident_out(_resident_or_404(request, uuid), detail=True)
 
 
-@router.patch("/registry/residents/{uuid}", response={200: ResidentDetailOut, **ERRORS})
+@router.patch("/registry/residents/{uuid}", response={200: RegistryResidentDetailOut, **ERRORS})
 @registry_rules
-def resident_update(request, uuid: UUID, payload: ResidentFields):
+def resident_update(request, uuid: UUID, payload: RegistryResidentFields):
     """Correct a resident; omit `id_number` to keep the stored number."""
     resident = _resident_or_404(request, uuid)
     resident = services.resident_update(resident=resident, actor=request.auth,
@@ -457,9 +457,9 @@ def resident_update(request, uuid: UUID, payload: ResidentFields):
     return _resident_out(resident, detail=True)
 
 
-@router.post("/registry/residents/{uuid}/reveal", response={200: RevealOut, **ERRORS})
+@router.post("/registry/residents/{uuid}/reveal", response={200: RegistryRevealOut, **ERRORS})
 @registry_rules
-def resident_reveal(request, uuid: UUID, payload: RevealIn):
+def resident_reveal(request, uuid: UUID, payload: RegistryRevealIn):
     """Show one full ID number or mobile; the reason is written to the audit log."""
     resident = _resident_or_404(request, uuid)
     value = services.resident_reveal(resident=resident, actor=request.auth,
@@ -468,7 +468,7 @@ def resident_reveal(request, uuid: UUID, payload: RevealIn):
     return {"field": payload.field, "value": value}
 
 
-@router.post("/registry/residents/{uuid}/anonymise", response={200: ResidentOut, **ERRORS})
+@router.post("/registry/residents/{uuid}/anonymise", response={200: RegistryResidentOut, **ERRORS})
 def resident_anonymise(request, uuid: UUID):
     """Carry out a deletion request: personal fields are replaced by a pseudonym."""
     require_roles(request, *MANAGER_ROLES)
@@ -477,7 +477,7 @@ def resident_anonymise(request, uuid: UUID):
                                                      request=request))
 
 
-@router.get("/registry/me", response={200: MyDataOut, **ERRORS})
+@router.get("/registry/me", response={200: RegistryMyDataOut, **ERRORS})
 def my_data(request):
     """The caller's own resident record and household (their own data, still masked)."""
     resident = selectors.resident_of_user(user=request.auth)
@@ -494,7 +494,7 @@ def _binding_out(b) -> dict:
             "member_name": b.resident.name if b.resident_id else None, "status": b.status}
 
 
-@router.get("/registry/bindings", response={200: list[BindingOut], **ERRORS})
+@router.get("/registry/bindings", response={200: list[RegistryBindingOut], **ERRORS})
 @paginate(Pagination)
 def binding_list(request):
     """Account bindings waiting for the caller's confirmation."""
@@ -502,8 +502,8 @@ def binding_list(request):
     return [_binding_out(b) for b in selectors.binding_list_for_user(user=request.auth)]
 
 
-@router.post("/registry/bindings/{uuid}/decision", response={200: BindingOut, **ERRORS})
-def binding_decide(request, uuid: UUID, payload: DecisionIn):
+@router.post("/registry/bindings/{uuid}/decision", response={200: RegistryBindingOut, **ERRORS})
+def binding_decide(request, uuid: UUID, payload: RegistryDecisionIn):
     """Confirm or reject a resident's or proxy's binding to a household."""
     require_roles(request, *REGISTRY_ROLES, Role.RESIDENT)
     binding = selectors.binding_get_for_user(user=request.auth, uuid=uuid)
@@ -514,7 +514,7 @@ def binding_decide(request, uuid: UUID, payload: DecisionIn):
     return _binding_out(binding)
 
 
-@router.get("/registry/imports/{uuid}", response={200: ImportJobOut, **ERRORS})
+@router.get("/registry/imports/{uuid}", response={200: RegistryImportJobOut, **ERRORS})
 def import_job_get(request, uuid: UUID):
     """Progress and counts of one import."""
     require_roles(request, *MANAGER_ROLES)
