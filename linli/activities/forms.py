@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from linli.activities.models import ActivityKind, Audience, SignupRole
 
@@ -83,7 +84,7 @@ class WalkinForm(forms.Form):
 
 class ClassForm(CommunityChoiceMixin, forms.Form):
     community = forms.ChoiceField(label=_("Community"))
-    name = forms.CharField(label=_("Name"), max_length=64)
+    name = forms.CharField(label=pgettext_lazy("class", "Name"), max_length=64)
     kind = forms.ChoiceField(label=_("Type"), choices=ActivityKind.choices,
                              initial=ActivityKind.CULTURE)
     teacher_name = forms.CharField(label=_("Teacher"), max_length=64)

@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from linli.common.models import TimeStampedModel
 
@@ -35,7 +36,7 @@ class Audience(models.TextChoices):
     ALL = "all", _("Everyone")
     ELDERS = "elders", _("Elders (60 and over)")
     CHILDREN = "children", _("Children with a guardian")
-    PARTY_MEMBERS = "party_members", _("Party members")
+    PARTY_MEMBERS = "party_members", pgettext_lazy("audience", "Party members")
 
 
 class ActivityStatus(models.TextChoices):
@@ -313,7 +314,7 @@ class CultureClass(TimeStampedModel):
 
     community = models.ForeignKey("registry.Community", on_delete=models.PROTECT,
                                   related_name="culture_classes", verbose_name=_("community"))
-    name = models.CharField(_("name"), max_length=64)
+    name = models.CharField(pgettext_lazy("class", "name"), max_length=64)
     kind = models.CharField(_("type"), max_length=16, choices=ActivityKind.choices,
                             default=ActivityKind.CULTURE)
     description = models.TextField(_("description"), blank=True)

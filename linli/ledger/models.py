@@ -16,6 +16,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Unit(models.TextChoices):
@@ -52,7 +53,7 @@ class Account(models.Model):
     street's system (issuer, community fund, store, adjustments)."""
 
     uuid = models.UUIDField(_("public id"), default=uuid.uuid4, unique=True, editable=False)
-    unit = models.CharField(_("unit"), max_length=8, choices=Unit.choices)
+    unit = models.CharField(pgettext_lazy("measure", "unit"), max_length=8, choices=Unit.choices)
     kind = models.CharField(_("kind"), max_length=16, choices=AccountKind.choices)
     street = models.ForeignKey("registry.Street", on_delete=models.PROTECT, related_name="+",
                                verbose_name=_("street"))
@@ -185,7 +186,7 @@ class Transfer(models.Model):
     """One movement of `amount` from `debit` to `credit`. Never updated, never deleted."""
 
     uuid = models.UUIDField(_("public id"), default=uuid.uuid4, unique=True, editable=False)
-    unit = models.CharField(_("unit"), max_length=8, choices=Unit.choices)
+    unit = models.CharField(pgettext_lazy("measure", "unit"), max_length=8, choices=Unit.choices)
     debit = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="debits",
                               verbose_name=_("from account"))
     credit = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="credits",
@@ -255,7 +256,7 @@ class Reservation(models.Model):
 
     uuid = models.UUIDField(_("public id"), default=uuid.uuid4, unique=True, editable=False)
     account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="reservations",
-                                verbose_name=_("account"))
+                                verbose_name=pgettext_lazy("ledger", "account"))
     amount = models.BigIntegerField(_("amount"))
     reference = models.CharField(_("reference"), max_length=100)
     idempotency_key = models.CharField(_("idempotency key"), max_length=100, unique=True)

@@ -12,6 +12,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from linli.accounts.permissions import roles_required, signed_in
@@ -68,7 +69,7 @@ def _xlsx(account: Account, rows, title: str) -> HttpResponse:
     sheet = book.active
     sheet.title = title[:31]
     time_unit = account.unit == Unit.TIME
-    sheet.append([_("Account"), account.label])
+    sheet.append([pgettext("ledger", "Account"), account.label])
     sheet.append([_("Balance"), amount_text(account.balance, account.unit)])
     sheet.append([])
     header = [_("Time"), _("Type"), _("Counterparty"), _("Memo"), _("Reference")]

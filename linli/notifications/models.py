@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from linli.common.models import TimeStampedModel
 
@@ -15,7 +16,7 @@ class Notification(TimeStampedModel):
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
                              related_name="notifications", verbose_name=_("recipient"))
-    title = models.CharField(_("title"), max_length=120)
+    title = models.CharField(pgettext_lazy("message", "title"), max_length=120)
     body = models.TextField(_("message"), blank=True)
     url = models.CharField(_("link"), max_length=255, blank=True)
     channels = models.JSONField(_("channels"), default=list, blank=True)

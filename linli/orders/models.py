@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from linli.common.models import TimeStampedModel
 
@@ -31,7 +32,7 @@ class ServiceProject(TimeStampedModel):
     community = models.ForeignKey("registry.Community", on_delete=models.PROTECT,
                                   related_name="service_projects", verbose_name=_("community"))
     code = models.SlugField(_("code"), max_length=32)
-    name = models.CharField(_("name"), max_length=64)
+    name = models.CharField(pgettext_lazy("project", "name"), max_length=64)
     description = models.CharField(_("description"), max_length=255, blank=True)
     kind = models.CharField(_("kind"), max_length=8, choices=ProjectKind.choices,
                             default=ProjectKind.VISIT)
@@ -117,7 +118,7 @@ class Order(TimeStampedModel):
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                      on_delete=models.SET_NULL, related_name="+",
                                      verbose_name=_("ordered by"))
-    channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices,
+    channel = models.CharField(pgettext_lazy("order", "channel"), max_length=8, choices=Channel.choices,
                                default=Channel.SELF)
     slot_start = models.DateTimeField(_("time slot start"))
     slot_end = models.DateTimeField(_("time slot end"))
@@ -205,7 +206,7 @@ class OrderEvent(models.Model):
                               on_delete=models.SET_NULL, related_name="+",
                               verbose_name=_("by"))
     action = models.CharField(_("action"), max_length=16)
-    from_status = models.CharField(_("from"), max_length=16, blank=True)
+    from_status = models.CharField(pgettext_lazy("status", "from"), max_length=16, blank=True)
     to_status = models.CharField(_("to"), max_length=16)
     note = models.CharField(_("note"), max_length=500, blank=True)
 

@@ -24,6 +24,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from linli.accounts.models import Role
 from linli.accounts.selectors import communities_for, grids_for
@@ -307,7 +308,7 @@ ACTION_LABELS = {
     "accept": _("accepted"), "decline": _("declined"), "time_out": _("timed out"),
     "check_in": _("checked in"), "complete": _("completed"), "rate": _("rated"),
     "auto_confirm": _("confirmed"), "dispute": _("disputed"), "resolve": _("resolved"),
-    "settle": _("settled"), "cancel": _("cancelled"), "escalate": _("escalated"),
+    "settle": _("settled"), "cancel": pgettext("order action", "cancelled"), "escalate": _("escalated"),
 }
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from linli.points.models import Category, Period
 
@@ -89,7 +90,7 @@ class RuleForm(forms.Form):
     code = forms.CharField(label=_("Code"), max_length=32)
     title = forms.CharField(label=_("Title"), max_length=100)
     points_per_unit = forms.IntegerField(label=_("Points per unit"), min_value=1, max_value=1000)
-    unit_label = forms.CharField(label=_("Unit"), max_length=16, required=False)
+    unit_label = forms.CharField(label=pgettext_lazy("measure", "Unit"), max_length=16, required=False)
     cap_points = forms.IntegerField(label=_("Points per household per period"), min_value=1,
                                     required=False)
     period = forms.ChoiceField(label=_("Period"), choices=Period.choices)

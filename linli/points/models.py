@@ -15,6 +15,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from linli.common.models import TimeStampedModel
 
@@ -228,7 +229,7 @@ class AwardRule(TimeStampedModel):
     code = models.CharField(_("code"), max_length=32)
     title = models.CharField(_("title"), max_length=100)
     points_per_unit = models.PositiveIntegerField(_("points per unit"))
-    unit_label = models.CharField(_("unit"), max_length=16, blank=True)
+    unit_label = models.CharField(pgettext_lazy("measure", "unit"), max_length=16, blank=True)
     cap_points = models.PositiveIntegerField(_("points per household per period"), null=True,
                                              blank=True)
     period = models.CharField(_("period"), max_length=8, choices=Period.choices,

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from linli.points.models import Period
 
@@ -12,7 +13,7 @@ class RedeemForm(forms.Form):
 
 class GoodsForm(forms.Form):
     community = forms.ModelChoiceField(label=_("Community"), queryset=None, to_field_name="uuid")
-    name = forms.CharField(label=_("Name"), max_length=100)
+    name = forms.CharField(label=pgettext_lazy("goods", "Name"), max_length=100)
     description = forms.CharField(label=_("Description"), max_length=500, required=False,
                                   widget=forms.Textarea(attrs={"rows": 2}))
     price = forms.IntegerField(label=_("Points price"), min_value=1, max_value=1_000_000)

@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from linli.common.models import TimeStampedModel
 from linli.points.models import Period
@@ -19,7 +20,7 @@ class Donor(TimeStampedModel):
 
     street = models.ForeignKey("registry.Street", on_delete=models.PROTECT, related_name="+",
                                verbose_name=_("street"))
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(pgettext_lazy("donor", "name"), max_length=100)
     contact = models.CharField(_("contact"), max_length=100, blank=True)
 
     class Meta:
@@ -37,7 +38,7 @@ class Donor(TimeStampedModel):
 class Goods(TimeStampedModel):
     community = models.ForeignKey("registry.Community", on_delete=models.PROTECT,
                                   related_name="store_goods", verbose_name=_("community"))
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(pgettext_lazy("goods", "name"), max_length=100)
     description = models.CharField(_("description"), max_length=500, blank=True)
     photo = models.FileField(_("photo"), upload_to="store/goods/", blank=True)
     price = models.PositiveIntegerField(_("points price"))

@@ -4,6 +4,7 @@ from datetime import time
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from linli.volunteers.models import PartyOrgKind, Skill, TeamType, Weekday
 from linli.volunteers.services import Slot
@@ -73,7 +74,7 @@ class CommendationForm(forms.Form):
 
 
 class TeamForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=64)
+    name = forms.CharField(label=pgettext_lazy("team", "Name"), max_length=64)
     team_type = forms.ChoiceField(label=_("Type"), choices=TeamType.choices)
     community = forms.ModelChoiceField(label=_("Community"), queryset=None, required=False,
                                        empty_label=_("Whole street"))
@@ -102,7 +103,7 @@ class PartyReportForm(forms.Form):
 
 
 class OrganisationForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=120)
+    name = forms.CharField(label=pgettext_lazy("organisation", "Name"), max_length=120)
     kind = forms.ChoiceField(label=_("Kind"), choices=PartyOrgKind.choices)
     secretary = forms.CharField(label=_("Secretary"), max_length=64, required=False)
 

@@ -15,6 +15,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from linli.common.models import TimeStampedModel
 
@@ -27,7 +28,7 @@ class Skill(models.Model):
     """What a volunteer can do (理发, 维修, 法律咨询 …); dispatch matches on these."""
 
     code = models.SlugField(_("code"), max_length=32, unique=True)
-    name = models.CharField(_("name"), max_length=32, unique=True)
+    name = models.CharField(pgettext_lazy("skill", "name"), max_length=32, unique=True)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
 
     class Meta:
@@ -41,7 +42,7 @@ class Skill(models.Model):
 
 class VolunteerStatus(models.TextChoices):
     PENDING = "pending", _("Awaiting approval")
-    ACTIVE = "active", _("Active")
+    ACTIVE = "active", pgettext_lazy("volunteer status", "Active")
     REJECTED = "rejected", _("Rejected")
     SUSPENDED = "suspended", _("Suspended")
     WITHDRAWN = "withdrawn", _("Withdrawn")
@@ -209,7 +210,7 @@ class Team(TimeStampedModel):
     community = models.ForeignKey("registry.Community", null=True, blank=True,
                                   on_delete=models.PROTECT, related_name="volunteer_teams",
                                   verbose_name=_("community"))
-    name = models.CharField(_("name"), max_length=64)
+    name = models.CharField(pgettext_lazy("team", "name"), max_length=64)
     team_type = models.CharField(_("type"), max_length=16, choices=TeamType.choices,
                                  default=TeamType.OTHER)
     description = models.TextField(_("description"), blank=True)
@@ -311,7 +312,7 @@ class PartyOrganisation(TimeStampedModel):
     community = models.ForeignKey("registry.Community", on_delete=models.PROTECT,
                                   related_name="party_organisations",
                                   verbose_name=_("community"))
-    name = models.CharField(_("name"), max_length=120)
+    name = models.CharField(pgettext_lazy("organisation", "name"), max_length=120)
     kind = models.CharField(_("kind"), max_length=16, choices=PartyOrgKind.choices)
     estate = models.ForeignKey("registry.Estate", null=True, blank=True,
                                on_delete=models.SET_NULL, related_name="+",

@@ -57,7 +57,7 @@ def test_claim_approve_redeem_and_hand_over(browser, live_server, world):
     _shot(resident, "household-phone")
     resident.get_by_role("link", name="申报积分").click()
     resident.get_by_label("您做了什么？").select_option(label="门前三包环境整洁（+10）")
-    resident.get_by_label("说明").fill("清扫了楼道和门前")
+    resident.get_by_label("备注").fill("清扫了楼道和门前")
     resident.get_by_label("照片").set_input_files(
         files=[{"name": "doorway.png", "mimeType": "image/png", "buffer": _png()}])
     _shot(resident, "claim-form-phone")

@@ -51,7 +51,7 @@ def test_register_approve_and_see_it_in_the_inbox(page, browser, live_server, wo
     desk = context.new_page()
     _log_in(desk, live_server, world.users["community_staff"].mobile)
     desk.goto(f"{live_server.url}/workbench/volunteers/")
-    desk.get_by_role("link", name="审核").first.click()
+    desk.get_by_role("link", name="审核", exact=True).first.click()
     _shot(desk, "volunteer-review-desktop")
     desk.get_by_role("button", name="通过", exact=True).click()
     assert desk.get_by_text("已保存：在册").is_visible()
