@@ -96,13 +96,13 @@ def _register_routers() -> None:
     from linli.accounts.api import router as accounts_router
     from linli.activities.api import router as activities_router
     from linli.common.api_routes import router as common_router
-    from linli.notifications.api import router as notifications_router
-    from linli.volunteers.api import router as volunteers_router
-    from linli.registry.api import router as registry_router
-    from linli.points.api import router as points_router
-    from linli.store.api import router as store_router
     from linli.ledger.api import router as ledger_router
+    from linli.notifications.api import router as notifications_router
     from linli.orders.api import router as orders_router
+    from linli.points.api import router as points_router
+    from linli.registry.api import router as registry_router
+    from linli.store.api import router as store_router
+    from linli.volunteers.api import router as volunteers_router
 
     api.add_router("/v1/auth/", auth_router)
     api.add_router("/v1/", accounts_router)
@@ -110,11 +110,11 @@ def _register_routers() -> None:
     api.add_router("/v1/", common_router)
     api.add_router("/v1/", notifications_router)
     api.add_router("/v1/", volunteers_router)
+    api.add_router("/v1/", ledger_router)
+    api.add_router("/v1/", orders_router)
     api.add_router("/v1/", registry_router)
     api.add_router("/v1/", points_router)
     api.add_router("/v1/", store_router)
-    api.add_router("/v1/", ledger_router)
-    api.add_router("/v1/", orders_router)
 
 
 _register_routers()
