@@ -9,6 +9,8 @@ from hypothesis import HealthCheck, settings
 
 from linli.wsgi import application
 
+pytestmark = pytest.mark.fuzz
+
 schema = schemathesis.openapi.from_wsgi("/api/openapi.json", application)
 
 # The token route locks accounts after failures by design; fuzzing it would lock the fuzzer out.

@@ -40,13 +40,13 @@ def error_body(code: str, message: str, fields: list[dict] | None = None) -> dic
 ERRORS = {400: Error, 401: Error, 403: Error, 404: Error, 409: Error, 422: Error, 429: Error}
 
 
-def _reject_bool(value: Any) -> Any:
+def reject_bool(value: Any) -> Any:
     if isinstance(value, bool):
         raise ValueError("must be an integer, not a boolean")
     return value
 
 
-StrictInt = Annotated[int, BeforeValidator(_reject_bool)]
+StrictInt = Annotated[int, BeforeValidator(reject_bool)]
 
 
 def _iso_date_only(value: Any) -> Any:

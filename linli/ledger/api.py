@@ -1,9 +1,10 @@
 """Ledger and time-bank API: balances, statements, gifts, donations, staff corrections."""
 
 from datetime import date, datetime, time
-from typing import Literal
+from typing import Annotated, Literal
 from uuid import UUID
 
+import pydantic
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -11,7 +12,7 @@ from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 from ninja.responses import Status
 
-from linli.common.api import ERRORS, Pagination, StrictInt, require_roles
+from linli.common.api import ERRORS, Pagination, StrictInt, reject_bool, require_roles
 from linli.common.exceptions import NotFound, PermissionDenied
 from linli.ledger import selectors, services
 from linli.ledger.models import (
@@ -145,7 +146,9 @@ class AdjustmentIn(Schema):
 
 
 class ReversalIn(Schema):
-    amount: StrictInt | None = Field(None, ge=1, le=services.MAX_AMOUNT)
+    # Constraints inside Annotated so the OpenAPI schema carries minimum/maximum.
+    amount: Annotated[int, pydantic.Field(ge=1, le=services.MAX_AMOUNT),
+                     pydantic.BeforeValidator(reject_bool)] | None = None
     reason: str = Field(..., min_length=1, max_length=255)
     idempotency_key: str = Key
 

@@ -28,7 +28,7 @@ class InboxFilters(Schema):
     unread: bool = Field(False, description="Only unread messages")
 
 
-class CountOut(Schema):
+class UnreadCountOut(Schema):
     unread: int
 
 
@@ -38,7 +38,7 @@ def notification_list(request, filters: Query[InboxFilters]):
     return selectors.notification_list_for_user(user=request.auth, unread_only=filters.unread)
 
 
-@router.get("/notifications/unread-count", response={200: CountOut, **ERRORS})
+@router.get("/notifications/unread-count", response={200: UnreadCountOut, **ERRORS})
 def notification_unread_count(request):
     return {"unread": selectors.unread_count(user=request.auth)}
 
@@ -51,7 +51,7 @@ def notification_read(request, uuid: UUID):
         raise Http404 from exc
 
 
-@router.post("/notifications/read-all", response={200: CountOut, **ERRORS})
+@router.post("/notifications/read-all", response={200: UnreadCountOut, **ERRORS})
 def notification_read_all(request):
     services.notification_mark_all_read(user=request.auth)
     return {"unread": 0}

@@ -164,7 +164,7 @@ class OrderFilter(Schema):
     status: OrderStatus | None = None
 
 
-class ReasonIn(Schema):
+class OrderReasonIn(Schema):
     reason: str = Field(..., min_length=1, max_length=255)
 
 
@@ -430,7 +430,7 @@ def _target(order: Order, payload: DispatchIn):
 
 
 @router.post("/orders/{uuid}/refuse", response={200: OrderDetailOut, **ERRORS})
-def order_refuse(request, uuid: UUID, payload: ReasonIn):
+def order_refuse(request, uuid: UUID, payload: OrderReasonIn):
     order = _manager_order(request, uuid)
     return _rule(services.order_refuse)(order=order, actor=request.auth, reason=payload.reason)
 
@@ -488,7 +488,7 @@ def order_rate(request, uuid: UUID, payload: RateIn):
 
 
 @router.post("/orders/{uuid}/dispute", response={200: OrderDetailOut, **ERRORS})
-def order_dispute(request, uuid: UUID, payload: ReasonIn):
+def order_dispute(request, uuid: UUID, payload: OrderReasonIn):
     require_roles(request, *SPEAKERS)
     return _rule(services.order_dispute)(order=_order(request, uuid), actor=request.auth,
                                   reason=payload.reason)

@@ -12,7 +12,7 @@ from ninja.responses import Status
 from pydantic import BeforeValidator
 
 from linli.accounts.models import Role
-from linli.common.api import ERRORS, IsoDate, Pagination, StrictInt, _reject_bool, require_roles
+from linli.common.api import ERRORS, IsoDate, Pagination, StrictInt, reject_bool, require_roles
 from linli.common.exceptions import NotFound
 from linli.ledger import selectors as ledger_selectors
 from linli.ledger.api import StatementEntryOut, StatementPage
@@ -21,8 +21,8 @@ from linli.points.models import Category, Claim, ClaimStatus, Period
 
 #: An optional bounded whole number. The bounds sit inside the union (before the bool check)
 #: so that the OpenAPI schema documents them as minimum/maximum.
-OptionalLimit = Annotated[int, Field(ge=1, le=1000), BeforeValidator(_reject_bool)]
-OptionalPoints = Annotated[int, Field(ge=1, le=1_000_000), BeforeValidator(_reject_bool)]
+OptionalLimit = Annotated[int, Field(ge=1, le=1000), BeforeValidator(reject_bool)]
+OptionalPoints = Annotated[int, Field(ge=1, le=1_000_000), BeforeValidator(reject_bool)]
 
 router = Router(tags=["points"])
 

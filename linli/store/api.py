@@ -12,7 +12,7 @@ from ninja.responses import Status
 from pydantic import BeforeValidator
 
 from linli.accounts.models import Role
-from linli.common.api import ERRORS, Pagination, StrictInt, _reject_bool, require_roles
+from linli.common.api import ERRORS, Pagination, StrictInt, reject_bool, require_roles
 from linli.common.exceptions import NotFound, ValidationError
 from linli.points import selectors as points_selectors
 from linli.points.models import Period
@@ -21,7 +21,7 @@ from linli.store.models import Goods, Redemption, RedemptionStatus
 
 #: An optional bounded whole number. The bounds sit inside the union (before the bool check)
 #: so that the OpenAPI schema documents them as minimum/maximum.
-OptionalLimit = Annotated[int, Field(ge=1, le=1000), BeforeValidator(_reject_bool)]
+OptionalLimit = Annotated[int, Field(ge=1, le=1000), BeforeValidator(reject_bool)]
 
 router = Router(tags=["store"])
 

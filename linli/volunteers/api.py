@@ -82,7 +82,7 @@ class RegistrationIn(Schema):
     emergency_phone: str = Field("", max_length=20)
 
 
-class DecisionIn(Schema):
+class VolunteerDecisionIn(Schema):
     action: Literal["approve", "reject", "suspend", "reinstate"]
     reason: str = Field("", max_length=255)
 
@@ -173,7 +173,7 @@ class MemberOut(Schema):
     is_leader: bool
 
 
-class ProjectOut(Schema):
+class PartyProjectOut(Schema):
     uuid: UUID
     title: str
     community: str
@@ -186,19 +186,19 @@ class ProjectOut(Schema):
         return obj.community.name
 
 
-class ProjectIn(Schema):
+class PartyProjectIn(Schema):
     community: UUID | None = None
     title: str = Field(..., min_length=1, max_length=120)
     planned_claims: StrictInt = Field(..., ge=1, le=10000)
     description: str = Field("", max_length=2000)
 
 
-class ClaimIn(Schema):
+class PartyClaimIn(Schema):
     organisation: UUID | None = Field(None, description="Staff claim for a party "
                                                          "organisation; omit to claim as yourself.")
 
 
-class ClaimOut(Schema):
+class PartyClaimOut(Schema):
     uuid: UUID
     project: UUID
     claimed_count: int
@@ -323,7 +323,7 @@ def volunteer_get(request, uuid: UUID):
 
 
 @router.post("/volunteers/{uuid}/decision", response={200: VolunteerOut, **ERRORS})
-def volunteer_decide(request, uuid: UUID, payload: DecisionIn):
+def volunteer_decide(request, uuid: UUID, payload: VolunteerDecisionIn):
     """Approve, reject (reason), suspend (reason) or reinstate a volunteer."""
     volunteer = _staff_volunteer(request, uuid)
     actor = request.auth
@@ -439,7 +439,7 @@ def party_report_decide(request, uuid: UUID, payload: ReportDecisionIn):
                                                confirm=payload.confirm, note=payload.note)
 
 
-@router.get("/party/projects", response={200: list[ProjectOut], **ERRORS})
+@router.get("/party/projects", response={200: list[PartyProjectOut], **ERRORS})
 @paginate(Pagination)
 def party_project_list(request):
     """Staff: the projects of their communities; a party member: those of their community."""
@@ -450,8 +450,8 @@ def party_project_list(request):
         "community")
 
 
-@router.post("/party/projects", response={201: ProjectOut, **ERRORS})
-def party_project_create(request, payload: ProjectIn):
+@router.post("/party/projects", response={201: PartyProjectOut, **ERRORS})
+def party_project_create(request, payload: PartyProjectIn):
     require_roles(request, *STAFF)
     communities = selectors.staff_communities(request.auth)
     community = (communities.filter(uuid=payload.community).first() if payload.community
@@ -464,8 +464,8 @@ def party_project_create(request, payload: ProjectIn):
     return Status(201, project)
 
 
-@router.post("/party/projects/{uuid}/claims", response={201: ClaimOut, **ERRORS})
-def project_claim(request, uuid: UUID, payload: ClaimIn):
+@router.post("/party/projects/{uuid}/claims", response={201: PartyClaimOut, **ERRORS})
+def project_claim(request, uuid: UUID, payload: PartyClaimIn):
     """Claim a place in a project: as a confirmed party member, or (staff) for an
     organisation. Never more claims than planned, even under concurrent requests."""
     user = request.auth

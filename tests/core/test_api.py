@@ -94,3 +94,22 @@ def test_openapi_and_docs_are_served_locally(client):
     docs = client.get("/api/docs").content.decode()
     assert "swagger" in docs.lower()
     assert "cdn" not in docs.lower() and "https://" not in docs
+
+
+def test_schema_names_are_unique_across_apps():
+    """OpenAPI components are keyed by class name: two apps' `DecisionIn` would silently
+    replace each other in the documented schema."""
+    import collections
+
+    from ninja import Schema
+
+    import linli.api  # noqa: F401  (registers every router)
+
+    seen, stack = collections.defaultdict(set), list(Schema.__subclasses__())
+    while stack:
+        cls = stack.pop()
+        stack.extend(cls.__subclasses__())
+        if cls.__module__.startswith("linli."):
+            seen[cls.__name__].add(cls.__module__)
+    clashes = {name: mods for name, mods in seen.items() if len(mods) > 1}
+    assert not clashes, clashes

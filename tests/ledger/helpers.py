@@ -5,9 +5,7 @@ from pathlib import Path
 
 from django.db import connection
 
-import linli
-
-PROJECT_ROOT = Path(linli.__file__).resolve().parent.parent
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
 def run_in_threads(count: int, work) -> list[BaseException]:
