@@ -24,7 +24,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from linli.accounts.models import Role
 from linli.accounts.selectors import communities_for, grids_for
@@ -303,12 +303,13 @@ def _refuse_move(order: Order, action: str) -> Conflict:
         code="illegal_transition")
 
 
+# Lazy: the module is imported once, but each message is read in the user's language.
 ACTION_LABELS = {
-    "refuse": _("refused"), "dispatch": _("dispatched"), "reassign": _("reassigned"),
-    "accept": _("accepted"), "decline": _("declined"), "time_out": _("timed out"),
-    "check_in": _("checked in"), "complete": _("completed"), "rate": _("rated"),
-    "auto_confirm": _("confirmed"), "dispute": _("disputed"), "resolve": _("resolved"),
-    "settle": _("settled"), "cancel": pgettext("order action", "cancelled"), "escalate": _("escalated"),
+    "refuse": gettext_lazy("refused"), "dispatch": gettext_lazy("dispatched"), "reassign": gettext_lazy("reassigned"),
+    "accept": gettext_lazy("accepted"), "decline": gettext_lazy("declined"), "time_out": gettext_lazy("timed out"),
+    "check_in": gettext_lazy("checked in"), "complete": gettext_lazy("completed"), "rate": gettext_lazy("rated"),
+    "auto_confirm": gettext_lazy("confirmed"), "dispute": gettext_lazy("disputed"), "resolve": gettext_lazy("resolved"),
+    "settle": gettext_lazy("settled"), "cancel": pgettext_lazy("order action", "cancelled"), "escalate": gettext_lazy("escalated"),
 }
 
 
