@@ -37,3 +37,10 @@ class Conflict(DomainError):
 
     status = 409
     code = "conflict"
+
+
+def require(allowed: bool, message: str) -> None:
+    """Refuse an action the actor may not take. Services call this with a policy predicate
+    (the same predicate pages use to show or hide the button), so pages, API and tasks agree."""
+    if not allowed:
+        raise PermissionDenied(message)
