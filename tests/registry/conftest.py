@@ -23,3 +23,14 @@ def reg(world):
         relation="grandchild", guardian=elder)
     data.update(tags=tags, household2=household, elder=elder, child=child)
     return data
+
+
+@pytest.fixture(autouse=True)
+def _chinese(settings):
+    """Registry tests read the Chinese interface: pin it, so no assertion has to accept
+    either language."""
+    from django.utils import translation
+
+    settings.LANGUAGE_CODE = "zh-hans"
+    with translation.override("zh-hans"):
+        yield
