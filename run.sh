@@ -7,6 +7,12 @@ PYTHON=${PYTHON:-python3}
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q -e .
+# Front-end files (the counter's QR reader) from npm, exactly as locked in package-lock.json.
+if ! command -v npm >/dev/null 2>&1; then
+  sudo=""; [ "$(id -u)" = 0 ] || sudo=sudo
+  $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq npm >/dev/null
+fi
+npm ci --no-audit --no-fund --loglevel=error
 export DEBUG=${DEBUG:-false}
 .venv/bin/linli migrate --noinput -v0
 .venv/bin/linli collectstatic --noinput -v0

@@ -205,6 +205,16 @@ ORDER_ACCEPT_MINUTES = env.int("ORDER_ACCEPT_MINUTES", default=120)
 ORDER_DISPATCH_ESCALATE_MINUTES = env.int("ORDER_DISPATCH_ESCALATE_MINUTES", default=60)
 ORDER_AUTO_CONFIRM_DAYS = env.int("ORDER_AUTO_CONFIRM_DAYS", default=3)
 
+# --- Civic points and the points store --------------------------------------------------
+#: Self-reported claims one household may send in 24 hours.
+POINTS_CLAIMS_PER_DAY = env.int("POINTS_CLAIMS_PER_DAY", default=10)
+#: Exchanges one household may make in 24 hours.
+STORE_REDEMPTIONS_PER_DAY = env.int("STORE_REDEMPTIONS_PER_DAY", default=5)
+#: Days a household has to collect an exchange before it expires and is refunded.
+STORE_PICKUP_DAYS = env.int("STORE_PICKUP_DAYS", default=7)
+#: Wrong pickup codes one clerk may enter in 15 minutes before the counter pauses lookups.
+STORE_COUNTER_MISSES = env.int("STORE_COUNTER_MISSES", default=10)
+
 AUDIT_RETENTION_DAYS = max(env.int("AUDIT_RETENTION_DAYS", default=180), 180)
 
 # --- Notifications -----------------------------------------------------------------------
@@ -229,8 +239,14 @@ STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(DATA_DIR / "static")))
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "static"]
 NODE_MODULES_DIR = BASE_DIR.parent / "node_modules"
-if NODE_MODULES_DIR.is_dir():
-    STATICFILES_DIRS.append(("vendor", NODE_MODULES_DIR))
+#: npm files served as static files (only these, never the whole node_modules): static path ->
+#: path inside node_modules. `npm ci` (run.sh, test.sh) installs them from package-lock.json.
+NPM_STATIC_FILES = {"vendor/jsqr/jsQR.js": "jsqr/dist/jsQR.js"}
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    "linli.store.finders.NpmFileFinder",
+]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(DATA_DIR / "media")))
 STORAGES = {
