@@ -7,22 +7,37 @@ from __future__ import annotations
 from linli.activities.models import Attendance
 
 
+#: The points rule (linli.points) under which attending an activity awards its points.
+POINTS_RULE = "activity_attendance"
+
+
+def points_source_reference(attendance: Attendance) -> str:
+    """One award per attendance (at most 50 characters, as the points app requires)."""
+    return f"attendance:{attendance.uuid}"
+
+
 def credit_points(*, attendance: Attendance, points: int, actor=None):
-    from linli.ledger.models import AccountKind, TransferKind, Unit
-    from linli.ledger.services import (
-        household_account_ensure,
-        system_account_ensure,
-        transfer_create,
-    )
+    """The activity's points to the participant's household, through the points service: an
+    award row (rankings count it, the rule's cap applies), idempotent per attendance. Returns
+    the award, or None when the community has switched the rule off."""
+    from django.utils.translation import gettext as _
+
+    from linli.points import services as points_services
+    from linli.points.models import AwardRule
 
     household = attendance.resident.household
-    account = household_account_ensure(household=household)
-    issuer = system_account_ensure(street=household.community.street, kind=AccountKind.ISSUER,
-                                   unit=Unit.POINTS)
-    return transfer_create(
-        unit=Unit.POINTS, debit=issuer, credit=account, amount=points, kind=TransferKind.AWARD,
-        reference=f"activity:{attendance.activity.uuid}", idempotency_key=attendance.points_key,
-        memo=attendance.activity.title[:255], actor=actor)
+    rule = AwardRule.objects.filter(community_id=household.community_id,
+                                    code=POINTS_RULE).first()
+    if rule is None:
+        points_services.award_rule_set(community=household.community, code=POINTS_RULE,
+                                       title=_("Taking part in community activities"),
+                                       points_per_unit=1, unit_label=_("points"))
+    elif not rule.active:
+        return None
+    return points_services.award_for_source(
+        household=household, rule_code=POINTS_RULE,
+        source_reference=points_source_reference(attendance), quantity=points, actor=actor,
+        resident=attendance.resident)
 
 
 def credit_minutes(*, attendance: Attendance, minutes: int, actor=None):

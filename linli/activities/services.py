@@ -19,8 +19,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from linli.accounts.models import Role
-from linli.activities import selectors
+from linli.activities import policies, selectors
 from linli.activities.models import (
     ADULT_AGE,
     ELDER_AGE,
@@ -43,7 +42,7 @@ from linli.activities.models import (
     SignupRole,
     SignupStatus,
 )
-from linli.common.exceptions import Conflict, NotFound, PermissionDenied, ValidationError
+from linli.common.exceptions import Conflict, NotFound, ValidationError, require
 
 #: The organiser's check-in code is replaced every minute and accepted for two.
 CHECKIN_ROTATE_SECONDS = 60
@@ -153,6 +152,8 @@ def activity_create(*, community, actor, cover=None, **fields) -> Activity:
     values.setdefault("description", "")
     for k in ("volunteers_needed", "points", "volunteer_minutes"):
         values.setdefault(k, 0)
+    require(policies.can_create_activity(actor, community),
+            _("Only the community's staff may create its activities."))
     _validate_activity(values)
     image_validate(cover)
     activity = Activity(community=community, created_by=actor, **values)
@@ -169,6 +170,8 @@ def activity_update(*, activity: Activity, actor, cover=None, **fields) -> Activ
     """Edit a draft or an activity open for sign-up. Places cannot drop below those taken;
     added places go to the waiting list at once."""
     activity.refresh_from_db()
+    require(policies.can_edit_activity(actor, activity),
+            _("Only the community's staff may edit this activity."))
     if activity.status not in (ActivityStatus.DRAFT, ActivityStatus.PUBLISHED):
         raise Conflict(_("Only a draft or an activity open for sign-up can be edited."))
     values = {k: getattr(activity, k) for k in ACTIVITY_FIELDS}
@@ -222,6 +225,8 @@ def _transition(activity: Activity, *, to: str, allowed: Iterable[str], actor, n
 
 @transaction.atomic
 def activity_publish(*, activity: Activity, actor) -> Activity:
+    require(policies.can_publish_activity(actor, activity),
+            _("Only the community's staff may publish this activity."))
     if activity.ends_at <= timezone.now():
         raise Conflict(_("This activity is already over; it cannot be published."))
     return _transition(activity, to=ActivityStatus.PUBLISHED, allowed=[ActivityStatus.DRAFT],
@@ -230,6 +235,8 @@ def activity_publish(*, activity: Activity, actor) -> Activity:
 
 @transaction.atomic
 def activity_start(*, activity: Activity, actor) -> Activity:
+    require(policies.can_start_activity(actor, activity),
+            _("Only the community's staff may start this activity."))
     return _transition(activity, to=ActivityStatus.ONGOING, allowed=[ActivityStatus.PUBLISHED],
                        actor=actor)
 
@@ -237,6 +244,8 @@ def activity_start(*, activity: Activity, actor) -> Activity:
 @transaction.atomic
 def activity_cancel(*, activity: Activity, actor, reason: str) -> Activity:
     """Cancel, and tell everyone signed up (an in-app notice per person)."""
+    require(policies.can_cancel_activity(actor, activity),
+            _("Only the community's staff may cancel this activity."))
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError(_("Please give the reason for cancelling."), field="reason")
@@ -271,6 +280,8 @@ def activity_end(*, activity: Activity, actor, note: str = "") -> Activity:
     Closing is one transaction; crediting runs afterwards, one transaction per attendance, so
     one volunteer's full time account cannot undo the close. Crediting is idempotent (keys from
     the attendance record), so `activity_credit` can be re-run safely."""
+    require(policies.can_end_activity(actor, activity),
+            _("Only the community's staff may end this activity."))
     activity = _close_attendance(activity=activity, actor=actor, note=note)
     activity_credit(activity=activity, actor=actor)
     activity.refresh_from_db()
@@ -303,6 +314,8 @@ def _close_attendance(*, activity: Activity, actor, note: str = "") -> Activity:
 
 def activity_credit(*, activity: Activity, actor=None) -> list[Attendance]:
     """Credit every pending or failed attendance of a finished activity (safe to repeat)."""
+    require(policies.can_credit_activity(actor, activity),
+            _("Only the community's staff may credit points and hours."))
     if not activity.is_finished:
         raise Conflict(_("Points and hours are credited after the activity has ended."))
     done = []
@@ -322,6 +335,8 @@ def attendance_credit(*, attendance: Attendance, actor=None) -> Attendance:
 
     attendance = Attendance.objects.select_related(
         "activity__community", "resident__household__community").get(pk=attendance.pk)
+    require(policies.can_credit_activity(actor, attendance.activity),
+            _("Only the community's staff may credit points and hours."))
     if attendance.credit_status == CreditStatus.CREDITED:
         return attendance
     activity = attendance.activity
@@ -345,7 +360,17 @@ def attendance_credit(*, attendance: Attendance, actor=None) -> Attendance:
     try:
         with transaction.atomic():
             if points:
-                crediting.credit_points(attendance=attendance, points=points, actor=actor)
+                award = crediting.credit_points(attendance=attendance, points=points,
+                                                actor=actor)
+                if award is None:
+                    points = 0
+                    note = _("The community has switched off points for activities.")
+                else:
+                    if award.points < award.quantity * award.rule.points_per_unit:
+                        note = _("%(points)s points credited: the household reached the "
+                                 "limit for activities in this period.") % {
+                            "points": award.points}
+                    points = award.points
             if minutes:
                 crediting.credit_minutes(attendance=attendance, minutes=minutes, actor=actor)
             status = CreditStatus.CREDITED if (points or minutes) else CreditStatus.NONE
@@ -365,6 +390,8 @@ def attendance_credit(*, attendance: Attendance, actor=None) -> Attendance:
 def activity_summarise(*, activity: Activity, actor, summary: str,
                        photos: Iterable[tuple] = ()) -> Activity:
     """Ended → summarised, with the write-up and up to nine photos."""
+    require(policies.can_summarise_activity(actor, activity),
+            _("Only the community's staff may write the summary."))
     summary = (summary or "").strip()
     if not summary:
         raise ValidationError(_("Please write a short summary."), field="summary")
@@ -384,6 +411,8 @@ def activity_summarise(*, activity: Activity, actor, summary: str,
 def activity_beneficiaries_set(*, activity: Activity, actor, count: int, reason: str) -> Activity:
     """The organiser counts people served who did not check in (home visits, passers-by at a
     stall), with who they were. Feeds person-times served."""
+    require(policies.can_set_beneficiaries(actor, activity),
+            _("Only the community's staff may count the people served."))
     reason = (reason or "").strip()
     if isinstance(count, bool) or not isinstance(count, int) or not 0 <= count <= 100_000:
         raise ValidationError(_("Enter a whole number from 0 to 100000."), field="count")
@@ -475,27 +504,14 @@ def _check_audience(*, activity: Activity, resident, actor) -> None:
                                     "come along."))
 
 
-def _person_for(*, actor, resident, activity: Activity):
-    """Resolve whom the sign-up is for: the actor's own record, a member of the actor's
-    household, or (for managers) any resident of the activity's community."""
-    if resident is None:
-        return selectors.resident_for_user(actor)
-    if resident.user_id == actor.pk:
-        return resident
-    if any(m.pk == resident.pk for m in selectors.household_members_for(user=actor)):
-        return resident
-    if (selectors.managed_communities_for(actor).filter(pk=activity.community_id).exists()
-            and resident.household.community_id == activity.community_id):
-        return resident
-    raise PermissionDenied(_("You can only sign up yourself or members of your household."))
-
-
 def signup_create(*, activity: Activity, actor, resident=None,
                   role: str = SignupRole.PARTICIPANT) -> Signup:
     """Sign up the actor (or a member of their household). A place if one is free, else the
     waiting list; the same person twice is refused."""
     if role not in SignupRole.values:
         raise ValidationError(_("Unknown role."), field="role")
+    if actor is None:
+        raise ValidationError(_("Please sign in to sign up."))
     activity.refresh_from_db()
     if activity.status != ActivityStatus.PUBLISHED:
         raise Conflict(_("This activity is not open for sign-up."), code="signup_closed")
@@ -506,14 +522,16 @@ def signup_create(*, activity: Activity, actor, resident=None,
             code="signup_closed")
     if now > activity.signup_closes_at:
         raise Conflict(_("Sign-up has closed."), code="signup_closed")
-    person = _person_for(actor=actor, resident=resident, activity=activity)
     if role == SignupRole.VOLUNTEER:
+        require(policies.can_sign_up(actor, activity, resident, role),
+                _("Only registered volunteers can sign up to serve, and only themselves."))
         if activity.volunteers_needed == 0:
             raise ValidationError(_("This activity does not need volunteers."), field="role")
-        serves_self = person is None or person.user_id == actor.pk
-        if not serves_self or not actor.has_role(Role.VOLUNTEER):
-            raise PermissionDenied(_("Only registered volunteers can sign up to serve."))
     else:
+        require(policies.can_sign_up(actor, activity, resident, role),
+                _("You can only sign up yourself or members of your household."))
+    person = resident if resident is not None else selectors.resident_for_user(actor)
+    if role != SignupRole.VOLUNTEER:
         _check_audience(activity=activity, resident=person, actor=actor)
     name = person.name if person is not None else (actor.name or actor.mobile)
     user = (person.user if person is not None else actor)
@@ -534,6 +552,10 @@ def signup_create(*, activity: Activity, actor, resident=None,
 def signup_cancel(*, signup: Signup, actor) -> Signup:
     """Give up a place (or leave the waiting list); the first person waiting moves up."""
     activity = Activity.objects.get(pk=signup.activity_id)
+    signup = Signup.objects.select_related("activity", "resident").get(pk=signup.pk)
+    require(policies.can_cancel_signup(actor, signup),
+            _("Only the person, whoever signed them up, their household or the organisers may "
+              "cancel this sign-up."))
     if activity.status not in (ActivityStatus.PUBLISHED, ActivityStatus.DRAFT):
         raise Conflict(_("Sign-ups can no longer be cancelled: the activity has started."))
     was = Signup.objects.filter(pk=signup.pk).values_list("status", flat=True).get()
@@ -633,6 +655,8 @@ def checkin_record(*, activity: Activity, actor, token: str,
                    signups: Iterable[Signup] | None = None) -> list[Attendance]:
     """Self check-in with the organiser's code: the actor and anyone they signed up who came
     with them. Idempotent: checking in twice returns the first records."""
+    require(policies.can_check_in_self(actor, activity),
+            _("Please sign in as a resident of this community to check in."))
     checkin_token_verify(activity=activity, token=token)
     activity.refresh_from_db()
     _check_checkin_open(activity)
@@ -649,8 +673,8 @@ def checkin_record(*, activity: Activity, actor, token: str,
 
 
 def _require_manager(*, actor, activity: Activity) -> None:
-    if not selectors.managed_communities_for(actor).filter(pk=activity.community_id).exists():
-        raise NotFound(_("Not found."))
+    require(policies.can_check_in_others(actor, activity),
+            _("Only the organisers may check people in."))
 
 
 @transaction.atomic
@@ -704,7 +728,8 @@ def attendance_checkout(*, attendance: Attendance, actor, at: datetime | None = 
     """A volunteer leaves: the minutes actually served are recorded (once). If the activity
     has already ended, the minutes are credited straight away."""
     attendance = Attendance.objects.select_related("activity").get(pk=attendance.pk)
-    _require_manager(actor=actor, activity=attendance.activity)
+    require(policies.can_check_out(actor, attendance),
+            _("Only the organisers may check people out."))
     if attendance.checked_out_at is not None:
         return attendance
     if attendance.credit_status == CreditStatus.CREDITED:
@@ -760,6 +785,8 @@ def class_create(*, community, actor, name: str, teacher_name: str, place: str,
     values = {"name": name, "teacher_name": teacher_name, "place": place, "weekdays": weekdays,
               "start_time": start_time, "end_time": end_time, "term_start": term_start,
               "term_end": term_end, "capacity": capacity}
+    require(policies.can_create_class(actor, community),
+            _("Only the community's staff may create its classes."))
     _validate_class(values)
     if kind not in ActivityKind.values:
         raise ValidationError(_("Unknown activity type."), field="kind")
@@ -794,6 +821,8 @@ def session_dates(*, weekdays: Iterable[int], start: date, end: date) -> list[da
 @transaction.atomic
 def class_sessions_generate(*, culture_class: CultureClass, actor=None) -> int:
     """Create the term's weekly sessions; dates that already have one are kept as they are."""
+    require(policies.can_generate_sessions(actor, culture_class),
+            _("Only the community's staff may add sessions."))
     existing = set(ClassSession.objects.filter(culture_class=culture_class)
                    .values_list("date", flat=True))
     new = []
@@ -811,28 +840,53 @@ def class_sessions_generate(*, culture_class: CultureClass, actor=None) -> int:
 
 @transaction.atomic
 def session_cancel(*, session: ClassSession, actor, note: str) -> ClassSession:
+    """Call off one session of a class (the teacher is ill, the hall is needed): everyone
+    enrolled and everyone following the class gets an in-app notice with the reason, once."""
+    session = ClassSession.objects.select_related("culture_class").get(pk=session.pk)
+    require(policies.can_cancel_session(actor, session),
+            _("Only the class's community staff may cancel a session."))
     note = (note or "").strip()
     if not note:
-        raise ValidationError(_("Please give the reason."), field="note")
-    ClassSession.objects.filter(pk=session.pk).update(cancelled=True, note=note[:255])
+        raise ValidationError(_("Please give the reason for cancelling."), field="note")
+    if session.ends_at <= timezone.now():
+        raise Conflict(_("This session is already over; it cannot be cancelled."))
+    if ClassSession.objects.filter(pk=session.pk, cancelled=False).update(
+            cancelled=True, note=note[:255], updated_at=timezone.now()) != 1:
+        raise Conflict(_("This session is already cancelled."), code="already_cancelled")
     session.refresh_from_db()
-    for follower in ClassFollow.objects.filter(culture_class=session.culture_class).select_related(
-            "user"):
-        notice_send(user=follower.user,
-                    title=_("No class: %(name)s on %(date)s") % {
-                        "name": session.culture_class.name, "date": session.date.isoformat()},
-                    body=note)
+    culture_class = session.culture_class
+    from django.urls import reverse
+
+    url = reverse("activities:class_detail", kwargs={"uuid": culture_class.uuid})
+    when = timezone.localtime(session.starts_at).strftime("%Y-%m-%d %H:%M")
+    users: list = []
+    for enrolment in Enrolment.objects.filter(
+            culture_class=culture_class, status=EnrolmentStatus.ENROLLED).select_related(
+            "user", "resident__user"):
+        for u in (enrolment.user, enrolment.resident.user if enrolment.resident_id else None):
+            if u is not None and u not in users:
+                users.append(u)
+    for follow in ClassFollow.objects.filter(culture_class=culture_class).select_related("user"):
+        if follow.user not in users:
+            users.append(follow.user)
+    for user in users:
+        notice_send(
+            user=user,
+            title=_("No class: %(name)s on %(date)s") % {
+                "name": culture_class.name, "date": session.date.isoformat()},
+            body=_("The session of “%(name)s” on %(when)s is cancelled. Reason: %(reason)s")
+            % {"name": culture_class.name, "when": when, "reason": note},
+            url=url)
     return session
 
 
 def enrolment_create(*, culture_class: CultureClass, actor, resident=None) -> Enrolment:
+    require(policies.can_enrol(actor, culture_class, resident),
+            _("You can only enrol yourself or members of your household."))
     if not culture_class.is_active:
         raise Conflict(_("This class is not taking enrolments."))
     if resident is None:
         resident = selectors.resident_for_user(actor)
-    elif resident.user_id != actor.pk and not any(
-            m.pk == resident.pk for m in selectors.household_members_for(user=actor)):
-        raise PermissionDenied(_("You can only enrol yourself or members of your household."))
     name = resident.name if resident is not None else (actor.name or actor.mobile)
     user = resident.user if resident is not None else actor
     try:
@@ -852,6 +906,10 @@ def enrolment_create(*, culture_class: CultureClass, actor, resident=None) -> En
 
 @transaction.atomic
 def enrolment_withdraw(*, enrolment: Enrolment, actor) -> Enrolment:
+    enrolment = Enrolment.objects.select_related("culture_class", "resident").get(pk=enrolment.pk)
+    require(policies.can_withdraw(actor, enrolment),
+            _("Only the person enrolled, their household or the class's community staff may "
+              "withdraw this enrolment."))
     rows = Enrolment.objects.filter(pk=enrolment.pk, status=EnrolmentStatus.ENROLLED).update(
         status=EnrolmentStatus.WITHDRAWN, updated_at=timezone.now())
     if rows != 1:
@@ -863,6 +921,8 @@ def enrolment_withdraw(*, enrolment: Enrolment, actor) -> Enrolment:
 
 
 def class_follow_set(*, culture_class: CultureClass, user, follow: bool) -> bool:
+    require(policies.can_follow_class(user, culture_class),
+            _("Only residents of the class's community may follow it."))
     if follow:
         ClassFollow.objects.get_or_create(culture_class=culture_class, user=user)
     else:
@@ -874,6 +934,8 @@ def class_follow_set(*, culture_class: CultureClass, user, follow: bool) -> bool
 def session_attendance_set(*, session: ClassSession, actor, present: Iterable[Enrolment]
                            ) -> int:
     """Record who came to one session (the full list: others are marked absent)."""
+    require(policies.can_take_attendance(actor, session),
+            _("Only the class's community staff may take attendance."))
     present = [e for e in present if e.culture_class_id == session.culture_class_id]
     if session.cancelled:
         raise Conflict(_("This session was cancelled."))
