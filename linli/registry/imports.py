@@ -28,7 +28,8 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from linli.common.exceptions import Conflict, DomainError, ValidationError
+from linli.common.exceptions import Conflict, DomainError, ValidationError, require
+from linli.registry import policies
 from linli.registry.idnumbers import id_number_compose, id_number_parse
 from linli.registry.models import (
     Building,
@@ -323,12 +324,14 @@ def _chunks(rows: Iterable, size: int) -> Iterator[list[tuple[int, tuple]]]:
 
 # --- Jobs -------------------------------------------------------------------------------
 
-def import_job_create(*, community: Community, user, upload) -> ImportJob:
+def import_job_create(*, community: Community, actor, upload) -> ImportJob:
     """Store the upload and queue the check. Not atomic on purpose: the job row must exist
     (committed) before the background worker looks for it."""
     from linli.registry.tasks import import_check_task
 
-    job = ImportJob(community=community, created_by=user, file_name=upload.name[:255])
+    require(policies.manages_community(actor, community.pk),
+            _("Only staff of this community may import its residents."))
+    job = ImportJob(community=community, created_by=actor, file_name=upload.name[:255])
     job.storage_name = default_storage.save(f"registry/imports/{job.uuid}.xlsx", upload)
     job.save()
     import_check_task(job.pk)
@@ -405,16 +408,18 @@ def import_check(job_id: int) -> ImportJob:
     return ImportJob.objects.get(pk=job.pk)
 
 
-def import_commit_request(*, job: ImportJob, user) -> None:
+def import_commit_request(*, job: ImportJob, actor) -> None:
     from linli.registry.tasks import import_commit_task
 
+    require(policies.can_commit_import(actor, job),
+            _("Only staff of the import's community may save it."))
     if job.error_count:
         raise Conflict(_("Fix the rows with errors and upload the file again."))
     updated = ImportJob.objects.filter(pk=job.pk, status=ImportStatus.CHECKED).update(
         status=ImportStatus.COMMITTING)
     if updated != 1:
         raise Conflict(_("This import is not ready to be saved."))
-    import_commit_task(job.pk, user.pk if user else None)
+    import_commit_task(job.pk, actor.pk)
 
 
 class _Places:

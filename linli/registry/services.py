@@ -17,8 +17,9 @@ from pypinyin import Style, lazy_pinyin
 
 from linli.accounts.models import Role, User
 from linli.common.audit import audit_record
-from linli.common.exceptions import Conflict, PermissionDenied, ValidationError
+from linli.common.exceptions import Conflict, ValidationError, require
 from linli.common.models import AuditAction
+from linli.registry import policies
 from linli.registry.idnumbers import id_number_parse
 from linli.registry.models import (
     BindingKind,
@@ -241,6 +242,8 @@ def _set_head(household: Household, resident: Resident) -> None:
 @transaction.atomic
 def resident_create(*, household: Household, actor: User | None = None,
                     **fields: Any) -> Resident:
+    require(policies.can_edit_resident(actor, household),
+            _("Only the grid worker or community staff of this household may add its members."))
     unknown = set(fields) - set(RESIDENT_FIELDS)
     if unknown:
         raise ValidationError(_("Unknown field."), field=sorted(unknown)[0])
@@ -266,6 +269,9 @@ def resident_create(*, household: Household, actor: User | None = None,
 def resident_update(*, resident: Resident, actor: User | None = None,
                     **changes: Any) -> Resident:
     """Change the given fields. `id_number` omitted (or None) keeps the stored number."""
+    require(policies.can_edit_resident(actor, resident.household),
+            _("Only the grid worker or community staff of this household may change its "
+              "members' records."))
     unknown = set(changes) - set(RESIDENT_FIELDS)
     if unknown:
         raise ValidationError(_("Unknown field."), field=sorted(unknown)[0])
@@ -302,8 +308,9 @@ def resident_reveal(*, resident: Resident, actor: User, field: str, reason: str,
                               field="reason")
     if field not in ("id_number", "mobile"):
         raise ValidationError(_("Only the ID number or mobile can be revealed."), field="field")
-    if not actor.has_role(Role.GRID_WORKER, Role.COMMUNITY_STAFF, Role.STREET_ADMIN):
-        raise PermissionDenied(_("You do not have permission to do this."))
+    require(policies.can_reveal(actor, resident),
+            _("Only the grid worker or community staff of this resident may view the full "
+              "ID number or mobile."))
     audit_record(action=AuditAction.REVEAL, actor=actor, request=request, obj=resident,
                  field=field, reason=reason,
                  street_id=resident.household.community.street_id)
@@ -322,6 +329,8 @@ def resident_anonymise(*, resident: Resident, actor: User | None = None,
     """Deletion under PIPL Art. 47: personal fields are blanked or replaced by a pseudonym,
     in the record and in its history. The row and its primary key stay, so ledger entries
     and service records keep pointing at it."""
+    require(policies.can_anonymise(actor, resident),
+            _("Only staff of the resident's community may remove personal data."))
     if resident.anonymised_at:
         return resident
     pseudonym = _pseudonym(resident)
@@ -362,19 +371,24 @@ def resident_anonymise(*, resident: Resident, actor: User | None = None,
 
 
 @transaction.atomic
-def deletion_request_create(*, resident: Resident, user: User, reason: str = "") -> DeletionRequest:
+def deletion_request_create(*, resident: Resident, actor: User,
+                            reason: str = "") -> DeletionRequest:
+    require(policies.can_request_deletion(actor, resident),
+            _("Only the person themself may ask for their data to be removed."))
     existing = DeletionRequest.objects.filter(resident=resident,
                                               status=DeletionStatus.PENDING).first()
     if existing:
         return existing
-    return DeletionRequest.objects.create(resident=resident, requested_by=user,
+    return DeletionRequest.objects.create(resident=resident, requested_by=actor,
                                           reason=reason.strip()[:255])
 
 
 # --- Places and households --------------------------------------------------------------
 
 @transaction.atomic
-def estate_create(*, community: Community, name: str) -> Estate:
+def estate_create(*, community: Community, name: str, actor: User | None = None) -> Estate:
+    require(policies.can_manage_places(actor, community.pk),
+            _("Only staff of this community may add estates and buildings."))
     name = (name or "").strip()
     if not name:
         raise ValidationError(_("Please enter the name."), field="name")
@@ -384,7 +398,9 @@ def estate_create(*, community: Community, name: str) -> Estate:
 
 @transaction.atomic
 def building_create(*, estate: Estate, grid: Grid, name: str, address: str,
-                    latitude=None, longitude=None) -> Building:
+                    latitude=None, longitude=None, actor: User | None = None) -> Building:
+    require(policies.can_manage_places(actor, estate.community_id),
+            _("Only staff of this community may add estates and buildings."))
     name, address = (name or "").strip(), (address or "").strip()
     if not name:
         raise ValidationError(_("Please enter the building name."), field="name")
@@ -441,6 +457,8 @@ def _household_clean(*, community: Community, grid: Grid, number: str, address: 
 def household_create(*, grid: Grid, number: str, address: str, actor: User | None = None,
                      building: Building | None = None, unit_name: str = "",
                      room: str = "") -> Household:
+    require(policies.can_create_household(actor, grid),
+            _("Only the grid worker or community staff of this grid may add households."))
     community = grid.community
     clean = _household_clean(community=community, grid=grid, number=number, address=address,
                              building=building)
@@ -457,6 +475,11 @@ def household_update(*, household: Household, actor: User | None = None,
                      grid: Grid | None = None, number: str | None = None,
                      address: str | None = None, building: Building | None = None,
                      unit_name: str | None = None, room: str | None = None) -> Household:
+    require(policies.can_edit_household(actor, household),
+            _("Only the grid worker or community staff of this household may change it."))
+    if grid is not None and grid.pk != household.grid_id:
+        require(policies.can_create_household(actor, grid),
+                _("You may move a household only into a grid you look after."))
     grid = grid or household.grid
     building = building if building is not None else household.building
     if building is not None and building.grid_id != grid.pk:
@@ -481,6 +504,8 @@ def household_update(*, household: Household, actor: User | None = None,
 @transaction.atomic
 def household_rotate_door_token(*, household: Household, actor: User | None = None) -> Household:
     """A lost plate: the old QR code stops working at once; print a new plate."""
+    require(policies.can_rotate_door_token(actor, household),
+            _("Only staff of the household's community may replace its door plate."))
     household.door_token = new_door_token()
     household.door_token_rotated_at = timezone.now()
     household._history_user = actor
@@ -539,23 +564,14 @@ def binding_request(*, household: Household, user: User, kind: str, relation: st
                                            relation=relation, resident=resident)
 
 
-def binding_can_decide(*, binding: HouseholdBinding, user: User) -> bool:
-    """Grid workers and staff of the household's scope; for a proxy also the member."""
-    from linli.registry.selectors import household_list_for_user
-
-    if household_list_for_user(user=user).filter(pk=binding.household_id).exists():
-        return True
-    return (binding.kind == BindingKind.PROXY and binding.resident is not None
-            and binding.resident.user_id == user.pk)
-
-
 @transaction.atomic
 def binding_decide(*, binding: HouseholdBinding, actor: User, confirm: bool,
                    note: str = "") -> HouseholdBinding:
     from linli.accounts.services import role_grant
 
-    if not binding_can_decide(binding=binding, user=actor):
-        raise PermissionDenied(_("You do not have permission to do this."))
+    require(policies.can_decide_binding(actor, binding),
+            _("Only the grid worker or community staff of this household, or the family "
+              "member concerned, may decide this request."))
     if binding.status != BindingStatus.PENDING:
         raise Conflict(_("This request has already been decided."))
     updated = HouseholdBinding.objects.filter(pk=binding.pk, status=BindingStatus.PENDING).update(

@@ -197,8 +197,12 @@ def household_detail(request, uuid):
 @require_POST
 def door_rotate(request, uuid):
     household = _household_or_404(request, uuid)
-    services.household_rotate_door_token(household=household, actor=request.user)
-    messages.success(request, _("The old door plate no longer works. Print the new one."))
+    try:
+        services.household_rotate_door_token(household=household, actor=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The old door plate no longer works. Print the new one."))
     return redirect("registry:household_detail", uuid=household.uuid)
 
 
@@ -313,8 +317,12 @@ def resident_detail(request, uuid):
 @require_POST
 def resident_anonymise(request, uuid):
     resident = _resident_or_404(request, uuid)
-    services.resident_anonymise(resident=resident, actor=request.user, request=request)
-    messages.success(request, _("Personal data removed; the record keeps a pseudonym."))
+    try:
+        services.resident_anonymise(resident=resident, actor=request.user, request=request)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Personal data removed; the record keeps a pseudonym."))
     return redirect("registry:resident_detail", uuid=resident.uuid)
 
 
@@ -336,14 +344,16 @@ def places(request):
             if which == "estate":
                 estate_form = EstateForm(request.POST, prefix="estate", communities=communities)
                 if estate_form.is_valid():
-                    services.estate_create(**estate_form.cleaned_data)
+                    services.estate_create(**estate_form.cleaned_data,
+                                           actor=user)
                     messages.success(request, _("Estate saved."))
                     return redirect("registry:places")
             elif which == "building":
                 building_form = BuildingForm(request.POST, prefix="building", estates=estates,
                                              grids=grids)
                 if building_form.is_valid():
-                    services.building_create(**building_form.cleaned_data)
+                    services.building_create(**building_form.cleaned_data,
+                                             actor=user)
                     messages.success(request, _("Building saved."))
                     return redirect("registry:places")
         except DomainError as exc:
@@ -408,7 +418,7 @@ def import_start(request):
     form = ImportUploadForm(request.POST or None, request.FILES or None, communities=communities)
     if request.method == "POST" and form.is_valid():
         job = imports.import_job_create(community=form.cleaned_data["community"],
-                                        user=request.user, upload=form.cleaned_data["file"])
+                                        actor=request.user, upload=form.cleaned_data["file"])
         return redirect("registry:import_detail", uuid=job.uuid)
     jobs = selectors.import_job_list_for_user(user=request.user)[:10]
     return render(request, "registry/import_start.html", {"form": form, "jobs": jobs})
@@ -451,7 +461,7 @@ def import_progress(request, uuid):
 def import_commit(request, uuid):
     job = _job_or_404(request, uuid)
     try:
-        imports.import_commit_request(job=job, user=request.user)
+        imports.import_commit_request(job=job, actor=request.user)
     except DomainError as exc:
         messages.error(request, exc.message)
     return redirect("registry:import_detail", uuid=job.uuid)
@@ -541,7 +551,7 @@ def deletion_request(request):
     if resident is None:
         messages.error(request, _("No resident record is linked to your account yet."))
     else:
-        services.deletion_request_create(resident=resident, user=request.user,
+        services.deletion_request_create(resident=resident, actor=request.user,
                                          reason=request.POST.get("reason", ""))
         messages.success(request, _("Your request was sent to the community office. They "
                                     "will remove your personal data and tell you."))
