@@ -59,11 +59,9 @@ def _unauthenticated(request, exc):
 
 @api.exception_handler(AxesBackendPermissionDenied)
 def _locked(request, exc):
-    return api.create_response(
-        request,
-        error_body("locked", _("Too many failed attempts. Try again in 15 minutes.")),
-        status=429,
-    )
+    from linli.accounts.views import lockout
+
+    return lockout(request)
 
 
 @api.exception_handler(DjangoPermissionDenied)

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from linli.accounts import selectors, services
 from linli.accounts.context_processors import ELDER_COOKIE, elder_mode_on
 from linli.accounts.forms import MobileLoginForm
+from linli.accounts.lockout import NETWORK, Lockout, lockout_of
 from linli.accounts.models import Role
 from linli.accounts.permissions import public, roles_required, signed_in
 from linli.common.audit import audit_record
@@ -34,16 +35,36 @@ def logout(request):
     return auth_views.LogoutView.as_view()(request)
 
 
-def lockout(request, original_response=None, credentials=None) -> HttpResponse:
-    """Shown instead of the login form while an account is locked (5 failures, 15 minutes)."""
+def lockout_message(lock: Lockout | None) -> tuple[str, str]:
+    """(error code, message) naming what is locked: the account, or this network."""
     minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    if lock is not None and lock.reason == NETWORK:
+        return "network_locked", _(
+            "Too many failed logins from this network. Please try again in %(minutes)d minutes."
+        ) % {"minutes": minutes}
+    return "account_locked", _(
+        "Too many wrong passwords for this account. It is locked for %(minutes)d minutes."
+    ) % {"minutes": minutes}
+
+
+def lockout(request, original_response=None, credentials=None) -> HttpResponse:
+    """Answer to a login refused by the lockout (axes' AXES_LOCKOUT_CALLABLE): the login page
+    again with the reason, so someone else on the same phone can still sign in to their own
+    account; on the API the error body. Both HTTP 429 with Retry-After."""
+    lock = lockout_of(request)
+    code, message = lockout_message(lock)
     if request.path.startswith("/api/"):
         from linli.common.api import error_body
 
-        message = _("Too many failed attempts. Try again in %(minutes)d minutes.") % {
-            "minutes": minutes}
-        return JsonResponse(error_body("locked", message), status=429)
-    return render(request, "accounts/locked.html", {"minutes": minutes}, status=429)
+        response = JsonResponse(error_body(code, message), status=429)
+    else:
+        response = render(request, "accounts/login.html", {
+            "form": MobileLoginForm(request), "lockout_message": message,
+            "next": request.POST.get("next", ""),
+        }, status=429)
+    if lock is not None:
+        response["Retry-After"] = str(lock.retry_after)
+    return response
 
 
 @signed_in

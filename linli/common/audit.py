@@ -4,15 +4,39 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest
+from ipware.ip import get_client_ip
 
 from linli.common.models import AuditAction, AuditEvent, AuditResult
 
 
 def client_ip(request: HttpRequest | None) -> str | None:
+    """The client's address: the one helper used by the audit log, the login lockout (axes),
+    the API throttles and the door-plate check.
+
+    Behind `PROXY_COUNT` reverse proxies each proxy appends the address it received the
+    request from to `X-Forwarded-For`, so the client is the PROXY_COUNT-th entry from the
+    right; anything further left was written by the client and is ignored. With no proxy
+    configured the header is ignored altogether (anyone could forge it) and the socket
+    address is used. ipware parses the header (IPv6, ports, malformed entries)."""
     if request is None:
         return None
-    return request.META.get("REMOTE_ADDR") or None
+    remote = request.META.get("REMOTE_ADDR") or None
+    proxies = getattr(settings, "PROXY_COUNT", 0) or 0
+    if proxies > 0:
+        # ipware counts the proxies *inside* the header (entries after the client), one fewer
+        # than the proxies in front of us: the nearest one's address is REMOTE_ADDR.
+        ip, _routable = get_client_ip(
+            request,
+            proxy_order="left-most",
+            proxy_count=proxies - 1,
+            request_header_order=("HTTP_X_FORWARDED_FOR",),
+            strict=False,
+        )
+        if ip:
+            return ip
+    return remote
 
 
 def audit_record(

@@ -8,11 +8,12 @@ import django.contrib.auth.password_validation as pv
 import pytest
 from axes.models import AccessAttempt, AccessFailureLog
 from django.contrib.sessions.models import Session
-from django.test import Client
+from django.test import Client, override_settings
 from django.utils import timezone
 
 from linli.accounts.models import Role
 from linli.accounts.services import user_create
+from linli.common.audit import client_ip
 from linli.common.exceptions import ValidationError
 from linli.common.models import AuditAction, AuditEvent
 from tests.factories import PASSWORD
@@ -31,7 +32,7 @@ def test_five_failures_lock_the_account_for_fifteen_minutes(client, world):
     # Given five failures, the right password is refused too, with a clear locked page.
     response = _login(client, staff.mobile, PASSWORD)
     assert response.status_code == 429
-    assert "锁定" in response.content.decode()
+    assert "该账号密码错误次数过多，已锁定 15 分钟" in response.content.decode()
     assert "_auth_user_id" not in client.session
     # Every attempt is logged: axes' own log and the audit log.
     assert AccessFailureLog.objects.filter(username=staff.mobile).count() >= 5
@@ -67,7 +68,125 @@ def test_api_token_login_is_locked_too(client, world):
     r = client.post("/api/v1/auth/token", {"mobile": user.mobile, "password": PASSWORD},
                     content_type="application/json")
     assert r.status_code == 429
-    assert r.json()["error"]["code"] == "locked"
+    assert r.json()["error"] == {"code": "account_locked", "fields": [],
+                                 "message": "该账号密码错误次数过多，已锁定 15 分钟"}
+    assert 890 <= int(r["Retry-After"]) <= 900
+
+
+def test_a_second_resident_on_the_same_phone_is_not_locked_out(client, world):
+    """Five wrong passwords by one resident lock her account, not the phone: her neighbour
+    signs in from the same address and browser, and the message names the account."""
+    first, second = world.users["resident"], world.users["volunteer"]
+    for _ in range(5):
+        _login(client, first.mobile, "wrong-password-x")
+    assert _login(client, second.mobile, PASSWORD).status_code == 302
+    client.logout()
+
+    response = _login(client, first.mobile, PASSWORD)
+    assert response.status_code == 429
+    page = response.content.decode()
+    assert "该账号密码错误次数过多，已锁定 15 分钟" in page and "此网络" not in page
+    assert 'name="password"' in page  # the form stays, for whoever holds the phone next
+    assert 890 <= int(response["Retry-After"]) <= 900
+    assert "_auth_user_id" not in client.session
+
+
+def test_tries_during_a_lock_do_not_extend_it(client, world):
+    resident = world.users["resident"]
+    for _ in range(5):
+        _login(client, resident.mobile, "wrong-password-x")
+    AccessAttempt.objects.update(attempt_time=timezone.now() - timedelta(minutes=10))
+    assert _login(client, resident.mobile, PASSWORD).status_code == 429
+    assert _login(client, resident.mobile, "wrong-password-x").status_code == 429
+    AccessAttempt.objects.update(attempt_time=timezone.now() - timedelta(minutes=16))
+    assert _login(client, resident.mobile, PASSWORD).status_code == 302
+
+
+def test_fifty_failures_from_one_address_lock_that_network(client, world):
+    """Password spraying: one wrong password each for many accounts from one address."""
+    statuses = [_login(client, f"1370000{i:04d}", "wrong-password-x").status_code
+                for i in range(50)]
+    assert set(statuses[:49]) == {200} and statuses[49] == 429
+
+    response = _login(client, world.users["resident"].mobile, PASSWORD)
+    assert response.status_code == 429
+    page = response.content.decode()
+    assert "此网络登录失败次数过多，请 15 分钟后再试" in page and "该账号" not in page
+    assert 890 <= int(response["Retry-After"]) <= 900
+    r = client.post("/api/v1/auth/token", {"mobile": world.users["resident"].mobile,
+                                           "password": PASSWORD}, content_type="application/json")
+    assert r.status_code == 429 and r.json()["error"]["code"] == "network_locked"
+    assert r.json()["error"]["message"] == "此网络登录失败次数过多，请 15 分钟后再试"
+    assert int(r["Retry-After"]) > 0
+
+    # Another address is not affected, and the lock lifts after 15 minutes.
+    elsewhere = Client(REMOTE_ADDR="198.51.100.9")
+    assert _login(elsewhere, world.users["volunteer"].mobile, PASSWORD).status_code == 302
+    AccessAttempt.objects.update(attempt_time=timezone.now() - timedelta(minutes=16))
+    assert _login(client, world.users["resident"].mobile, PASSWORD).status_code == 302
+
+
+def test_api_token_lockout_does_not_catch_another_account(client, world):
+    user = world.users["resident"]
+    for _ in range(5):
+        client.post("/api/v1/auth/token", {"mobile": user.mobile, "password": "nope-nope"},
+                    content_type="application/json")
+    other = client.post("/api/v1/auth/token", {"mobile": world.users["volunteer"].mobile,
+                                               "password": PASSWORD},
+                        content_type="application/json")
+    assert other.status_code == 201
+
+
+@override_settings(PROXY_COUNT=1)
+def test_behind_the_proxy_the_client_address_is_logged_and_locked(world):
+    """The proxy's own address is REMOTE_ADDR; the client's is the last X-Forwarded-For entry
+    (whatever the client wrote further left is ignored)."""
+    proxy = Client(REMOTE_ADDR="10.0.0.2")
+    proxy.post("/accounts/login/", {"username": "13700000001", "password": "wrong-password-x"},
+               HTTP_X_FORWARDED_FOR="198.51.100.1, 203.0.113.7")
+    assert AuditEvent.objects.get(action=AuditAction.LOGIN_FAILURE).ip == "203.0.113.7"
+    assert AccessAttempt.objects.get().ip_address == "203.0.113.7"
+
+    for i in range(49):
+        proxy.post("/accounts/login/", {"username": f"1370001{i:04d}", "password": "x-wrong-1"},
+                   HTTP_X_FORWARDED_FOR="203.0.113.7")
+    locked = proxy.post("/accounts/login/", {"username": world.users["resident"].mobile,
+                                             "password": PASSWORD},
+                        HTTP_X_FORWARDED_FOR="203.0.113.7")
+    assert locked.status_code == 429
+    # A neighbour behind the same proxy is a different client.
+    neighbour = proxy.post("/accounts/login/", {"username": world.users["volunteer"].mobile,
+                                                "password": PASSWORD},
+                           HTTP_X_FORWARDED_FOR="203.0.113.8")
+    assert neighbour.status_code == 302
+    login = AuditEvent.objects.get(action=AuditAction.LOGIN_SUCCESS)
+    assert login.ip == "203.0.113.8"
+
+
+@override_settings(PROXY_COUNT=0)
+def test_without_a_proxy_the_forwarded_header_is_ignored(world):
+    direct = Client(REMOTE_ADDR="198.51.100.20")
+    direct.post("/accounts/login/", {"username": "13700000001", "password": "wrong-password-x"},
+                HTTP_X_FORWARDED_FOR="203.0.113.7")
+    assert AuditEvent.objects.get(action=AuditAction.LOGIN_FAILURE).ip == "198.51.100.20"
+    assert AccessAttempt.objects.get().ip_address == "198.51.100.20"
+
+
+@pytest.mark.parametrize(("proxies", "forwarded", "expected"), [
+    (0, "203.0.113.7", "10.0.0.2"),
+    (1, "203.0.113.7", "203.0.113.7"),
+    (1, "1.2.3.4, 203.0.113.7", "203.0.113.7"),
+    (1, "2001:db8::1", "2001:db8::1"),
+    (1, "not-an-address", "10.0.0.2"),
+    (1, None, "10.0.0.2"),
+    (2, "203.0.113.7, 10.0.0.9", "203.0.113.7"),
+    (2, "203.0.113.7", "10.0.0.2"),  # fewer entries than proxies: the header is not trusted
+])
+def test_client_ip_reads_the_entry_the_nearest_proxy_wrote(rf, settings, proxies, forwarded,
+                                                           expected):
+    settings.PROXY_COUNT = proxies
+    extra = {"HTTP_X_FORWARDED_FOR": forwarded} if forwarded else {}
+    assert client_ip(rf.get("/", REMOTE_ADDR="10.0.0.2", **extra)) == expected
 
 
 def test_staff_sessions_end_after_thirty_idle_minutes(client, world):
