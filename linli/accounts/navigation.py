@@ -37,6 +37,7 @@ NAV_ITEMS: list[NavItem] = [
             frozenset({Role.GRID_WORKER, Role.COMMUNITY_STAFF, Role.STREET_ADMIN}), staff=True),
     NavItem("registry:collect", _("Households"), "home",
             frozenset({Role.GRID_WORKER, Role.COMMUNITY_STAFF, Role.STREET_ADMIN}), staff=True),
+    NavItem("registry:my_plate", _("My door plate"), "home", frozenset({Role.RESIDENT})),
     NavItem("registry:my_data", _("My data"), "file", frozenset({Role.RESIDENT})),
     NavItem("volunteers:me", _("Volunteer"), "heart", None),
     NavItem("volunteers:staff_list", _("Volunteers"), "users",

@@ -13,6 +13,8 @@ urlpatterns = [
     path("registry/households/new/", views.household_new, name="household_new"),
     path("registry/households/<uuid:uuid>/", views.household_detail, name="household_detail"),
     path("registry/households/<uuid:uuid>/edit/", views.household_edit, name="household_edit"),
+    path("registry/households/<uuid:uuid>/plate.pdf", views.household_plate,
+         name="household_plate"),
     path("registry/households/<uuid:uuid>/door-plate/replace/", views.door_rotate,
          name="door_rotate"),
     path("registry/households/<uuid:uuid>/residents/new/", views.resident_new,
@@ -32,6 +34,7 @@ urlpatterns = [
     path("registry/bindings/", views.bindings, name="bindings"),
     path("registry/bindings/<uuid:uuid>/decide/", views.binding_decide, name="binding_decide"),
     path("registry/me/", views.my_data, name="my_data"),
+    path("registry/me/plate/", views.my_plate, name="my_plate"),
     path("registry/me/download.json", views.my_data_download, name="my_data_download"),
     path("registry/me/delete/", views.deletion_request, name="deletion_request"),
     # Door plates: short, because they are printed as QR codes.

@@ -20,11 +20,11 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from linli.accounts.models import Role
-from linli.accounts.permissions import public, roles_required, signed_in
+from linli.accounts.permissions import deny, public, roles_required, signed_in
 from linli.common.audit import audit_record, client_ip
 from linli.common.exceptions import DomainError
 from linli.common.models import AuditAction
-from linli.registry import exports, imports, plates, selectors, services
+from linli.registry import exports, imports, plates, policies, selectors, services
 from linli.registry.forms import (
     BuildingForm,
     DoorRegisterForm,
@@ -376,6 +376,45 @@ def building_plates(request, uuid):
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="plates-{building.uuid}.pdf"'
     return response
+
+
+def _plate_pdf_response(request, household: Household) -> HttpResponse:
+    base = request.build_absolute_uri("/").rstrip("/")
+    pdf = plates.household_plate_pdf(household=household, base_url=base)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="plate-{household.uuid}.pdf"'
+    response["Cache-Control"] = "no-store"  # the QR opens the household's page
+    return response
+
+
+@signed_in
+def household_plate(request, uuid):
+    """One household's printable plate: for its members, its grid worker and its community's
+    staff. Anybody else with a registry or resident role gets a 404, as if it did not exist."""
+    household = Household.objects.select_related("community", "grid", "building", "unit").filter(
+        uuid=uuid).first()
+    user = request.user
+    if household is None or not policies.can_print_plate(user, household):
+        if household is None or user.has_role(*REGISTRY_ROLES, Role.RESIDENT) or \
+                selectors.household_ids_of_member(user):
+            raise Http404
+        raise deny(request, "household plate")
+    return _plate_pdf_response(request, household)
+
+
+@signed_in
+def my_plate(request):
+    """"My door plate": the household's QR code to show or print, for each household the
+    account belongs to (as a member or a confirmed relative)."""
+    households = selectors.household_list_of_member(user=request.user).select_related(
+        "building", "unit").order_by("id")
+    base = request.build_absolute_uri("/").rstrip("/")
+    items = []
+    for household in households:
+        url = plates.door_url(household, base)
+        items.append({"household": household, "address": plates.plate_address(household),
+                      "url": url, "qr": plates.plate_qr_svg(url)})
+    return render(request, "registry/my_plate.html", {"items": items})
 
 
 # --- Import and export ------------------------------------------------------------------

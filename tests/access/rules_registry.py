@@ -27,6 +27,10 @@ PAGE_RULES = {
     "registry:household_new": Rule(REGISTRY),
     "registry:household_detail": Rule(REGISTRY, kwargs=_uuid("household"),
                                       foreign=_uuid("household", "b")),
+    # Members of the household (the world's resident is household A's head), its grid worker
+    # and its community's staff; a resident of another household gets 404.
+    "registry:household_plate": Rule(DECIDERS, kwargs=_uuid("household"),
+                                     foreign=_uuid("household", "b")),
     "registry:household_edit": Rule(REGISTRY, kwargs=_uuid("household"),
                                     foreign=_uuid("household", "b")),
     "registry:door_rotate": Rule(MANAGERS, method="POST", kwargs=_uuid("household"),
@@ -55,6 +59,7 @@ PAGE_RULES = {
                                     data=lambda w: {"confirm": "1"}),
     "registry:my_data": Rule(EVERYONE),
     "registry:my_data_download": Rule(EVERYONE),
+    "registry:my_plate": Rule(EVERYONE),
     "registry:deletion_request": Rule(EVERYONE, method="POST"),
     "registry:door": Rule(PUBLIC, kwargs=_token()),
     "registry:door_verify": Rule(PUBLIC, method="POST", kwargs=_token(),
