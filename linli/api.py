@@ -2,19 +2,26 @@
 
 
 import logging
+import math
 
 from axes.exceptions import AxesBackendPermissionDenied
+from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import AuthenticationError, HttpError, Throttled
 from ninja.errors import ValidationError as NinjaValidationError
 
-from linli.common.api import AUTH, error_body
+from linli.common.api import AUTH, AnonThrottle, RateThrottle, UserThrottle, error_body
 from linli.common.exceptions import DomainError
 
 logger = logging.getLogger(__name__)
+
+# A mistyped rate stops the server at start-up, not every request.
+for _rate in settings.API_THROTTLE_RATES.values():
+    if _rate:
+        RateThrottle.parse_rate(_rate)
 
 api = NinjaAPI(
     title="Linli API",
@@ -26,6 +33,8 @@ api = NinjaAPI(
     docs_url="/docs",
     openapi_url="/openapi.json",
     auth=AUTH,
+    # Rates in settings.API_THROTTLE_RATES; the token route has its own stricter one.
+    throttle=[AnonThrottle(), UserThrottle()],
 )
 
 
@@ -52,9 +61,21 @@ def _validation_error(request, exc: NinjaValidationError):
 
 @api.exception_handler(AuthenticationError)
 def _unauthenticated(request, exc):
-    return api.create_response(
-        request, error_body("unauthenticated", _("Please sign in first.")), status=401
-    )
+    if getattr(request, "linli_invalid_token", False):
+        body = error_body("invalid_token",
+                          _("The sign-in token is wrong or has expired. Please sign in again."))
+    else:
+        body = error_body("unauthenticated", _("Please sign in first."))
+    return api.create_response(request, body, status=401)
+
+
+@api.exception_handler(Throttled)
+def _throttled(request, exc: Throttled):
+    # ninja adds the Retry-After header to this response.
+    seconds = max(1, math.ceil(exc.wait or 1))
+    message = _("Too many requests. Please try again in %(seconds)d seconds.") % {
+        "seconds": seconds}
+    return api.create_response(request, error_body("throttled", message), status=429)
 
 
 @api.exception_handler(AxesBackendPermissionDenied)

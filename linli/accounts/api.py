@@ -11,7 +11,14 @@ from pydantic import StrictBool
 
 from linli.accounts import selectors, services
 from linli.accounts.models import Role, User
-from linli.common.api import ERRORS, Error, Pagination, require_roles
+from linli.common.api import (
+    ERRORS,
+    AnonThrottle,
+    Error,
+    Pagination,
+    TokenThrottle,
+    require_roles,
+)
 from linli.common.exceptions import DomainError
 from linli.common.masking import mask_mobile
 
@@ -35,8 +42,8 @@ class Unauthenticated(DomainError):
     code = "invalid_credentials"
 
 
-@auth_router.post("/token", auth=None, response={201: TokenOut, 401: Error, 422: Error,
-                                                   429: Error})
+@auth_router.post("/token", auth=None, throttle=[AnonThrottle(), TokenThrottle()],
+                  response={201: TokenOut, 401: Error, 422: Error, 429: Error})
 def token_create(request, payload: TokenIn):
     """Exchange mobile + password for a bearer token (5 failures lock the account 15 min)."""
     user = authenticate(request, username=payload.mobile, password=payload.password)

@@ -2,16 +2,23 @@
 
 
 import re
+import threading
+import time
 from datetime import date
 from typing import Annotated, Any
 
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest
 from ninja import Field, Schema
 from ninja.pagination import LimitOffsetPagination
 from ninja.security import HttpBearer, SessionAuth
+from ninja.throttling import BaseThrottle
 from pydantic import BeforeValidator
 
 from linli.accounts import services as account_services
+from linli.common.audit import client_ip
 from linli.common.exceptions import PermissionDenied
 
 
@@ -61,6 +68,10 @@ def _iso_date_only(value: Any) -> Any:
 IsoDate = Annotated[date, BeforeValidator(_iso_date_only)]
 
 
+def _sent_bearer(request: HttpRequest) -> bool:
+    return request.headers.get("Authorization", "").lower().startswith("bearer ")
+
+
 class BearerToken(HttpBearer):
     """`Authorization: Bearer <token>` for mobile and mini-program clients."""
 
@@ -68,11 +79,21 @@ class BearerToken(HttpBearer):
         user = account_services.api_token_authenticate(token)
         if user is not None:
             request.user = user
+        else:
+            request.linli_invalid_token = True
         return user
 
 
 class Session(SessionAuth):
     """The browser's session cookie; unsafe methods need the CSRF token as on every page."""
+
+    def __call__(self, request: HttpRequest):
+        # A client that sent a bearer token authenticates with it alone: a wrong or expired
+        # token answers 401 invalid_token, instead of falling through to the cookie check and
+        # failing its CSRF test with a 403 that tells a mobile app nothing useful.
+        if _sent_bearer(request):
+            return None
+        return super().__call__(request)
 
     def authenticate(self, request: HttpRequest, key: str | None):
         user = getattr(request, "user", None)
@@ -82,6 +103,92 @@ class Session(SessionAuth):
 
 
 AUTH = [BearerToken(), Session()]
+
+
+class RateThrottle(BaseThrottle):
+    """Requests per client and period, counted in the cache in fixed windows.
+
+    The rate comes from `settings.API_THROTTLE_RATES[scope]` ("60/min", "600/min"; empty
+    turns the scope off), read on every request so it can change without a restart (and
+    under `override_settings` in tests). ninja's SimpleRateThrottle keeps a list of every
+    request time in one cache entry and rewrites it on each request (600 floats for the user
+    scope, in a database cache) and keeps per-request state on the shared instance; a counter
+    per window is one small `incr`, and the wait is kept per thread.
+    """
+
+    scope = ""
+
+    def __init__(self) -> None:
+        self._local = threading.local()
+
+    def ident(self, request: HttpRequest) -> str | None:
+        """Whom to count, or None to leave this request to another throttle."""
+        raise NotImplementedError
+
+    def allow_request(self, request: HttpRequest) -> bool:
+        self._local.wait = None
+        rate = settings.API_THROTTLE_RATES.get(self.scope)
+        ident = self.ident(request) if rate else None
+        if ident is None:
+            return True
+        limit, period = self.parse_rate(rate)
+        now = time.time()
+        window = int(now // period)
+        key = f"throttle:{self.scope}:{ident}:{window}"
+        cache.add(key, 0, period + 1)
+        try:
+            count = cache.incr(key)
+        except ValueError:  # the entry expired between add and incr
+            cache.set(key, 1, period + 1)
+            count = 1
+        if count <= limit:
+            return True
+        self._local.wait = (window + 1) * period - now
+        return False
+
+    def wait(self) -> float | None:
+        return getattr(self._local, "wait", None)
+
+    @staticmethod
+    def parse_rate(rate: str) -> tuple[int, int]:
+        count, _, unit = rate.partition("/")
+        periods = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "hour": 3600, "d": 86400,
+                   "day": 86400}
+        if not count.isascii() or not count.isdigit() or int(count) < 1 or unit not in periods:
+            raise ImproperlyConfigured(
+                f"API throttle rate {rate!r}: expected <requests>/<s|min|hour|day>, e.g. 60/min")
+        return int(count), periods[unit]
+
+
+class AnonThrottle(RateThrottle):
+    """Requests without an account (the few operations open to everyone), per address."""
+
+    scope = "anon"
+
+    def ident(self, request):
+        if getattr(request, "auth", None) is not None:
+            return None
+        return client_ip(request) or "unknown"
+
+
+class UserThrottle(RateThrottle):
+    """Signed-in requests, per account (one account's phone and browser share the budget)."""
+
+    scope = "user"
+
+    def ident(self, request):
+        user = getattr(request, "auth", None)
+        return str(user.pk) if user is not None else None
+
+
+class TokenThrottle(RateThrottle):
+    """Password exchanges for a token, per address: stricter than anything else, on top of
+    the login lockout."""
+
+    scope = "token"
+
+    def ident(self, request):
+        return client_ip(request) or "unknown"
 
 
 def require_roles(request: HttpRequest, *roles: str) -> None:

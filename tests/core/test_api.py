@@ -31,6 +31,8 @@ def test_bearer_token_authenticates_and_can_be_revoked(client, world):
     assert me["roles"][0]["role"] == "volunteer"
     assert client.delete("/api/v1/auth/token", **auth).status_code == 204
     r = client.get("/api/v1/me", **auth)
+    assert r.status_code == 401 and r.json()["error"]["code"] == "invalid_token"
+    r = client.get("/api/v1/me")
     assert r.status_code == 401 and r.json()["error"]["code"] == "unauthenticated"
 
 
@@ -113,3 +115,95 @@ def test_schema_names_are_unique_across_apps():
             seen[cls.__name__].add(cls.__module__)
     clashes = {name: mods for name, mods in seen.items() if len(mods) > 1}
     assert not clashes, clashes
+
+
+@pytest.mark.parametrize("token_state", ["unknown", "expired", "revoked"])
+def test_a_bad_token_on_a_write_answers_401_not_a_csrf_failure(world, token_state):
+    """Mobile clients send no CSRF token: a wrong, expired or revoked bearer token must say
+    so (401 invalid_token), not fail the session cookie's CSRF check (403)."""
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    user = world.users["resident"]
+    key = "not-a-real-token" if token_state == "unknown" else _token(client, user)
+    if token_state == "expired":
+        ApiToken.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
+    if token_state == "revoked":
+        ApiToken.objects.update(revoked_at=timezone.now())
+    r = client.patch("/api/v1/me", {"elder_mode": True}, content_type="application/json",
+                     HTTP_AUTHORIZATION=f"Bearer {key}")
+    assert r.status_code == 401
+    assert r.json()["error"]["code"] == "invalid_token"
+    assert r.json()["error"]["message"] == "登录凭证无效或已过期，请重新登录。"
+    assert not type(user).objects.get(pk=user.pk).elder_mode
+    # A good token needs no CSRF token.
+    good = _token(client, user)
+    r = client.patch("/api/v1/me", {"elder_mode": True}, content_type="application/json",
+                     HTTP_AUTHORIZATION=f"Bearer {good}")
+    assert r.status_code == 200 and r.json()["elder_mode"] is True
+
+
+LOW_RATES = {"anon": "3/min", "user": "3/min", "token": "2/min"}
+
+
+def _assert_throttled(r):
+    assert r.status_code == 429
+    error = r.json()["error"]
+    assert error["code"] == "throttled" and error["fields"] == []
+    assert error["message"].startswith("请求过于频繁，请") and "秒后再试" in error["message"]
+    assert 1 <= int(r["Retry-After"]) <= 60
+
+
+def test_signed_in_requests_are_throttled_per_account(client, world, settings):
+    first, second = _token(client, world.users["volunteer"]), _token(client, world.users["resident"])
+    settings.API_THROTTLE_RATES = LOW_RATES
+    for _ in range(3):
+        assert client.get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {first}").status_code == 200
+    _assert_throttled(client.get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {first}"))
+    # Another account from the same address has its own budget.
+    assert client.get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {second}").status_code == 200
+
+
+def test_token_requests_are_throttled_per_address(world, settings):
+    from django.test import Client
+
+    settings.API_THROTTLE_RATES = LOW_RATES
+    here, elsewhere = Client(REMOTE_ADDR="198.51.100.1"), Client(REMOTE_ADDR="198.51.100.2")
+    body = {"mobile": world.users["resident"].mobile, "password": "not-this-one"}
+    for _ in range(2):
+        assert here.post("/api/v1/auth/token", body, content_type="application/json"
+                         ).status_code == 401
+    _assert_throttled(here.post("/api/v1/auth/token", body, content_type="application/json"))
+    body["password"] = PASSWORD
+    assert elsewhere.post("/api/v1/auth/token", body, content_type="application/json"
+                          ).status_code == 201
+
+
+def test_anonymous_requests_are_throttled_per_address(world, settings):
+    from django.test import Client
+
+    settings.API_THROTTLE_RATES = {**LOW_RATES, "token": "100/min"}
+    here = Client(REMOTE_ADDR="198.51.100.1")
+    body = {"mobile": world.users["resident"].mobile, "password": "not-this-one"}
+    statuses = [here.post("/api/v1/auth/token", body, content_type="application/json"
+                          ).status_code for _ in range(3)]
+    assert statuses == [401, 401, 401]
+    _assert_throttled(here.post("/api/v1/auth/token", body, content_type="application/json"))
+
+
+def test_throttle_rates_are_checked_when_read():
+    from django.core.exceptions import ImproperlyConfigured
+
+    from linli.common.api import RateThrottle
+
+    assert RateThrottle.parse_rate("60/min") == (60, 60)
+    assert RateThrottle.parse_rate("10/hour") == (10, 3600)
+    for bad in ("60", "sixty/min", "60/week", "0/min", "-1/min"):
+        with pytest.raises(ImproperlyConfigured):
+            RateThrottle.parse_rate(bad)
+
+
+def test_throttling_is_documented_in_the_schema(client):
+    schema = client.get("/api/openapi.json").json()
+    assert "429" in schema["paths"]["/api/v1/auth/token"]["post"]["responses"]
+    assert "429" in schema["paths"]["/api/v1/me"]["get"]["responses"]
