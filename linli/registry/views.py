@@ -5,13 +5,14 @@ anything outside the viewer's scope is a 404."""
 from __future__ import annotations
 
 import json
+from functools import wraps
 from uuid import UUID
 
 from django.contrib import messages
 from django.contrib.auth import login as auth_login
 from django.core.cache import cache
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -41,6 +42,7 @@ from linli.registry.models import (
     BindingStatus,
     Estate,
     Household,
+    HouseholdBinding,
     ImportRow,
     ImportStatus,
     Resident,
@@ -50,6 +52,37 @@ from linli.registry.selectors import MANAGER_ROLES, REGISTRY_ROLES
 
 DOOR_SESSION_KEY = "registry_door_households"
 VERIFY_LIMIT = 5  # name + mobile attempts per door plate and client within 15 minutes
+
+
+def post_or_back(target):
+    """Like require_POST, but a GET (a reload after the redirect, the back button, a bookmarked
+    or shared link) lands on the page the action belongs to instead of a blank 405.
+    `target(request, **kwargs)` returns that page's URL."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if request.method in ("GET", "HEAD"):
+                return redirect(target(request, **kwargs))
+            if request.method != "POST":
+                return HttpResponseNotAllowed(["POST"])
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+def _to_household(request, uuid):
+    return reverse("registry:household_detail", kwargs={"uuid": uuid})
+
+
+def _to_resident(request, uuid):
+    return reverse("registry:resident_detail", kwargs={"uuid": uuid})
+
+
+def _to_door(request, token):
+    return reverse("registry:door", kwargs={"token": token})
 
 
 def _search_params(request) -> dict:
@@ -194,7 +227,7 @@ def household_detail(request, uuid):
 
 
 @roles_required(*MANAGER_ROLES)
-@require_POST
+@post_or_back(_to_household)
 def door_rotate(request, uuid):
     household = _household_or_404(request, uuid)
     try:
@@ -314,7 +347,7 @@ def resident_detail(request, uuid):
 
 
 @roles_required(*MANAGER_ROLES)
-@require_POST
+@post_or_back(_to_resident)
 def resident_anonymise(request, uuid):
     resident = _resident_or_404(request, uuid)
     try:
@@ -496,7 +529,7 @@ def import_progress(request, uuid):
 
 
 @roles_required(*MANAGER_ROLES)
-@require_POST
+@post_or_back(lambda request, uuid: reverse("registry:import_detail", kwargs={"uuid": uuid}))
 def import_commit(request, uuid):
     job = _job_or_404(request, uuid)
     try:
@@ -515,7 +548,7 @@ def bindings(request):
 
 
 @roles_required(*REGISTRY_ROLES, Role.RESIDENT)
-@require_POST
+@post_or_back(lambda request, uuid: reverse("registry:bindings"))
 def binding_decide(request, uuid):
     binding = selectors.binding_get_for_user(user=request.user, uuid=uuid)
     if binding is None:
@@ -584,7 +617,7 @@ def my_data_download(request):
 
 
 @signed_in
-@require_POST
+@post_or_back(lambda request: reverse("registry:my_data"))
 def deletion_request(request):
     resident = selectors.resident_of_user(user=request.user)
     if resident is None:
@@ -656,7 +689,7 @@ def door(request, token):
 
 
 @public
-@require_POST
+@post_or_back(_to_door)
 def door_verify(request, token):
     household = _door_household(token)
     key = f"registry:door-verify:{household.pk}:{client_ip(request)}"
@@ -683,8 +716,17 @@ def door_verify(request, token):
 
 @public
 def door_register(request, token):
+    """Register from the door plate. A sent request redirects to this page with `?sent=1`
+    (post/redirect/get): reloading or going back shows the result, never a second request."""
     household = _door_household(token)
     signed = request.user.is_authenticated
+    if request.method != "POST" and request.GET.get("sent") and signed:
+        done = HouseholdBinding.objects.filter(household=household, user=request.user).order_by(
+            "-created_at", "-id").first()
+        if done is not None:
+            return render(request, "registry/door_register.html", {
+                "household": household, "done": done, "signed": signed,
+                "confirmed": done.status == BindingStatus.CONFIRMED})
     form = DoorRegisterForm(request.POST or None, signed_in=signed)
     done = None
     if request.method == "POST" and form.is_valid():
@@ -703,6 +745,8 @@ def door_register(request, token):
                            backend="django.contrib.auth.backends.ModelBackend")
         except DomainError as exc:
             apply_domain_error(form, exc)
+        else:
+            return redirect(reverse("registry:door_register",
+                                    kwargs={"token": household.door_token}) + "?sent=1")
     return render(request, "registry/door_register.html", {
-        "household": household, "form": form, "done": done, "signed": signed,
-        "confirmed": done is not None and done.status == BindingStatus.CONFIRMED})
+        "household": household, "form": form, "signed": signed})

@@ -86,7 +86,7 @@ def test_register_then_grid_worker_confirms(client, world, reg):
     assert not User.objects.filter(mobile="13577778888").exists()
     response = client.post(url, {"kind": "member", "name": "刘小红", "mobile": "13577778888",
                                  "relation": "child", "password": "Liu-Xiaohong-2024"})
-    assert response.status_code == 200
+    assert response.status_code == 302 and response["Location"].endswith("?sent=1")
     user = User.objects.get(mobile="13577778888")
     binding = HouseholdBinding.objects.get(user=user)
     assert binding.status == BindingStatus.PENDING and not user.has_role(Role.RESIDENT)
