@@ -294,6 +294,20 @@ def culture_class_make(community, *, actor=None, **fields):
     values.update(fields)
     return class_create(community=community, actor=actor, **values)
 
+def activity_door_household(community, *, users=(), members=("王奶奶",)):
+    """A household of `community` with the named residents, and each of `users` confirmed as
+    family of it (door-plate binding), so they may sign its members up from the door plate."""
+    from linli.registry.models import BindingStatus, HouseholdBinding, Resident
+
+    household = ledger_household(community=community)
+    for name in members:
+        Resident.objects.create(household=household, name=name)
+    for user in users:
+        HouseholdBinding.objects.create(household=household, user=user, kind="proxy",
+                                        relation="child", status=BindingStatus.CONFIRMED)
+    return household
+
+
 # --- Orders: service projects, orders, volunteers for dispatch ---------------------------------
 
 def orders_volunteer(*, community, user=None, name: str = "", birth_date=None,
@@ -340,12 +354,36 @@ def orders_project(community, code: str = "company"):
     return {p.code: p for p in project_catalogue_ensure(community=community)}[code]
 
 
-def orders_order(world, key: str = "a", *, dispatched: bool = True, code: str = "company"):
+def orders_slot_now(*, started_minutes_ago: int = 10, hours: int = 2):
+    """A slot that began a few minutes ago (check-in is open, completion allowed)."""
+    import datetime
+
+    from django.utils import timezone
+
+    start = timezone.now() - datetime.timedelta(minutes=started_minutes_ago)
+    return start, start + datetime.timedelta(hours=hours)
+
+
+#: The states `orders_order` can reach, in loop order.
+ORDER_STATES = ("submitted", "dispatched", "accepted", "in_service", "completed", "rated",
+                "disputed")
+
+
+def orders_order(world, key: str = "a", *, dispatched: bool = True, code: str = "company",
+                 state: str | None = None):
     """An order of the registry household of community `key` ("a" or "b"), entered by that
     community's staff and (by default) dispatched to a volunteer of the community; in A the
-    volunteer is `world.users["volunteer"]`."""
-    from linli.orders import services
+    volunteer is `world.users["volunteer"]`. `state` walks it further through the services
+    (accepted, in_service, completed after 30 minutes, rated — confirmed but not settled, as
+    when the ledger deferred — or disputed). Each call makes a new order at its own time."""
+    import datetime
 
+    from django.utils import timezone
+
+    from linli.orders import services
+    from linli.orders.models import Order
+
+    state = state or ("dispatched" if dispatched else "submitted")
     data = registry_world(world)[key]
     if key == "a":
         community, staff = world.community, world.users["community_staff"]
@@ -353,12 +391,36 @@ def orders_order(world, key: str = "a", *, dispatched: bool = True, code: str = 
     else:
         community, staff = world.other_community, world.other["community_staff"]
         volunteer = orders_volunteer(community=community)
-    start, end = orders_slot()
+    n = Order.objects.filter(household=data["household"]).count()
+    if ORDER_STATES.index(state) >= ORDER_STATES.index("accepted"):
+        start, end = orders_slot_now(started_minutes_ago=40 + n)  # check-in is open
+    else:
+        start, end = orders_slot(days=1 + n // 4, hour=8 + 3 * (n % 4))
     order = services.order_submit(project=orders_project(community, code),
                                   household=data["household"], actor=staff,
-                                  slot_start=start, slot_end=end)
-    if dispatched:
-        order = services.order_dispatch(order=order, actor=staff, volunteer=volunteer)
+                                  slot_start=start, slot_end=end, overlap_confirmed=True)
+    if state == "submitted":
+        return order
+    order = services.order_dispatch(order=order, actor=staff, volunteer=volunteer)
+    if state == "dispatched":
+        return order
+    order = services.order_accept(order=order, actor=volunteer.user)
+    if state == "accepted":
+        return order
+    order = services.order_check_in(order=order, actor=volunteer.user)
+    Order.objects.filter(pk=order.pk).update(  # in service for 35 minutes already
+        checked_in_at=timezone.now() - datetime.timedelta(minutes=35))
+    if state == "in_service":
+        order.refresh_from_db()
+        return order
+    order = services.order_complete(order=order, actor=volunteer.user, minutes=30)
+    if state == "completed":
+        return order
+    if state == "disputed":
+        return services.order_dispute(order=order, actor=staff, reason="核实服务时间")
+    Order.objects.filter(pk=order.pk).update(status="rated", rating=5,
+                                             confirmed_at=timezone.now())
+    order.refresh_from_db()
     return order
 
 

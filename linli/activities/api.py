@@ -15,12 +15,14 @@ from annotated_types import Ge, Le
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
-from ninja import Field, Query, Router, Schema
+from django.utils.translation import gettext as _
+from ninja import Field, File, Form, Query, Router, Schema
+from ninja.files import UploadedFile
 from ninja.pagination import paginate
 from ninja.responses import Status
 from pydantic import AfterValidator, BeforeValidator, StringConstraints
 
-from linli.activities import selectors, services
+from linli.activities import policies, selectors, services
 from linli.activities.models import (
     Activity,
     ActivityKind,
@@ -90,7 +92,7 @@ def _rules(view):
 def _check_years(values: dict) -> None:
     for name, value in values.items():
         if isinstance(value, datetime) and not 2000 <= value.year <= 2100:
-            raise ValidationError("Dates must be between the years 2000 and 2100.", field=name)
+            raise ValidationError(_("Dates must be between the years 2000 and 2100."), field=name)
 
 
 # --- schemas ----------------------------------------------------------------------------
@@ -189,6 +191,21 @@ class SummaryIn(Schema):
 class BeneficiariesIn(Schema):
     count: StrictInt = Field(..., ge=0, le=100_000)
     reason: str = Field("", max_length=255)
+
+
+class PhotoIn(Schema):
+    caption: str = Field("", max_length=100)
+
+
+class PhotoOut(Schema):
+    uuid: UUID
+    url: str
+    caption: str
+    created_at: datetime
+
+    @staticmethod
+    def resolve_url(obj) -> str:
+        return obj.image.url
 
 
 class SignupOut(Schema):
@@ -482,7 +499,7 @@ def activity_update(request, uuid: UUID, payload: ActivityPatch):
     activity = _managed_activity(request, uuid)
     fields = payload.model_dump(exclude_unset=True)
     if any(v is None for v in fields.values()):
-        raise ValidationError("Fields cannot be set to null.")
+        raise ValidationError(_("Fields cannot be set to null."))
     _check_years(fields)
     return services.activity_update(activity=activity, actor=request.auth, **fields)
 
@@ -536,6 +553,32 @@ def activity_beneficiaries(request, uuid: UUID, payload: BeneficiariesIn):
                                                count=payload.count, reason=payload.reason)
 
 
+@router.post("/activities/{uuid}/photos", response={201: PhotoOut, **ERRORS})
+@_rules
+def activity_photo_add(request, uuid: UUID, payload: Form[PhotoIn],
+                       photo: File[UploadedFile] = None):
+    """Add a photo (multipart form: `photo`, optional `caption`) to an activity under way or
+    held. JPEG, PNG or WebP that Pillow can read, at most 5 MB, at most nine per activity.
+    Errors: 404 not found or not yours to manage, 409 with `error.code` `invalid` and
+    `error.fields[0].field = "photo"` for a missing, unreadable or too large file,
+    `wrong_state` before the activity is under way, `too_many_photos` after nine."""
+    activity = _managed_activity(request, uuid)
+    made = services.activity_photo_add(activity=activity, actor=request.auth, image=photo,
+                                       caption=payload.caption)
+    return Status(201, made)
+
+
+@router.get("/activities/{uuid}/photos", response={200: list[PhotoOut], **ERRORS})
+@_rules
+def activity_photo_list(request, uuid: UUID):
+    """The photos of an activity (residents see them once it is summarised)."""
+    activity = _activity(request, uuid)
+    if not policies.can_add_photos(request.auth, activity) and (
+            activity.status != ActivityStatus.SUMMARISED):
+        return []
+    return list(activity.photos.all())
+
+
 # --- sign-ups ---------------------------------------------------------------------------
 
 
@@ -554,16 +597,14 @@ def signup_create(request, uuid: UUID, payload: SignupIn):
     activity = _activity(request, uuid)
     resident = None
     if payload.resident:
-        resident = next((m for m in selectors.household_members_for(user=request.auth)
-                         if m.uuid == payload.resident), None)
-        if resident is None:
-            from linli.registry.models import Resident
+        # Only looked up within the activity's street; whether the caller may sign this
+        # person up is the service's decision (403 when not).
+        from linli.registry.models import Resident
 
-            manager = selectors.managed_communities_for(request.auth).filter(
-                pk=activity.community_id).exists()
-            resident = Resident.objects.filter(
-                uuid=payload.resident, household__community=activity.community).first() if (
-                manager) else None
+        resident = Resident.objects.filter(
+            uuid=payload.resident, moved_out=False, deceased=False,
+            household__community__street_id=activity.community.street_id,
+        ).select_related("household").first()
         if resident is None:
             raise Http404
     signup = services.signup_create(activity=activity, actor=request.auth, resident=resident,
@@ -631,10 +672,9 @@ def attendance_record(request, uuid: UUID, payload: AttendanceIn):
 
     activity = _managed_activity(request, uuid)
     if payload.ticket:
-        attendance = services.checkin_by_ticket(token=payload.ticket, actor=request.auth)
-        if attendance.activity_id != activity.pk:
-            raise ValidationError("This ticket belongs to another activity.", field="ticket")
-        return attendance
+        if services.ticket_signup(token=payload.ticket).activity_id != activity.pk:
+            raise ValidationError(_("This ticket belongs to another activity."), field="ticket")
+        return services.checkin_by_ticket(token=payload.ticket, actor=request.auth)
     if payload.signup:
         signup = Signup.objects.filter(activity=activity, uuid=payload.signup).first()
         if signup is None:
@@ -685,7 +725,7 @@ def calendar(request, filters: Query[CalendarFilter]):
     if filters.month:
         year, month = (int(x) for x in filters.month.split("-"))
         if not (2000 <= year <= 2100 and 1 <= month <= 12):
-            raise ValidationError("Give the month as YYYY-MM.", field="month")
+            raise ValidationError(_("Give the month as YYYY-MM."), field="month")
     manages = managed.filter(pk=community.pk).exists()
     weeks = selectors.month_grid(community=community, year=year, month=month,
                                  include_drafts=manages)
@@ -791,7 +831,7 @@ def session_attendance(request, uuid: UUID, payload: SessionAttendanceIn):
     enrolments = [e for e in selectors.enrolment_list_for_class(
         culture_class=session.culture_class) if e.uuid in wanted]
     if len(enrolments) != len(wanted):
-        raise ValidationError("Some of these people are not enrolled in the class.",
+        raise ValidationError(_("Some of these people are not enrolled in the class."),
                               field="present")
     return {"count": services.session_attendance_set(session=session, actor=request.auth,
                                                      present=enrolments)}

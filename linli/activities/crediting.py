@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from linli.activities.models import Attendance
 
-
 #: The points rule (linli.points) under which attending an activity awards its points.
 POINTS_RULE = "activity_attendance"
 

@@ -61,6 +61,11 @@ class CancelForm(forms.Form):
     reason = forms.CharField(label=_("Reason (everyone signed up is told)"), max_length=255)
 
 
+class SessionCancelForm(forms.Form):
+    note = forms.CharField(label=_("Reason (everyone enrolled is told)"), max_length=255,
+                           widget=forms.Textarea(attrs={"rows": 3}))
+
+
 class SummaryForm(forms.Form):
     summary = forms.CharField(label=_("Summary"), widget=forms.Textarea(attrs={"rows": 6}))
     photo1 = forms.ImageField(label=_("Photo 1"), required=False)

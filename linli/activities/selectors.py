@@ -422,3 +422,23 @@ def upcoming_for_user(*, user, days: int = 14) -> QuerySet:
 def volunteer_signup_open(activity: Activity) -> bool:
     return activity.volunteers_needed > 0
 
+
+
+def door_upcoming(*, community) -> QuerySet:
+    """What the door-plate home offers: the community's activities open for sign-up now,
+    soonest first."""
+    now = timezone.now()
+    return Activity.objects.filter(
+        community=community, status=ActivityStatus.PUBLISHED, signup_opens_at__lte=now,
+        signup_closes_at__gte=now).order_by("starts_at", "id")
+
+
+def door_household_for_member(*, user, token: str):
+    """The household of a door plate, if the user belongs to it (a resident of it, or a
+    confirmed family member); else None."""
+    from linli.registry.selectors import household_by_token, household_ids_of_member
+
+    household = household_by_token(token)
+    if household is None or household.pk not in household_ids_of_member(user):
+        return None
+    return household

@@ -407,6 +407,28 @@ def activity_summarise(*, activity: Activity, actor, summary: str,
     return activity
 
 
+MAX_PHOTOS = 9
+
+
+@transaction.atomic
+def activity_photo_add(*, activity: Activity, actor, image, caption: str = "") -> ActivityPhoto:
+    """One photo of an activity under way or held (at most nine per activity)."""
+    require(policies.can_add_photos(actor, activity),
+            _("Only the community's staff may add photos of this activity."))
+    if image is None:
+        raise ValidationError(_("Please choose a photo (JPEG, PNG or WebP)."), field="photo")
+    activity.refresh_from_db()
+    if activity.status not in (ActivityStatus.ONGOING, ActivityStatus.ENDED,
+                               ActivityStatus.SUMMARISED):
+        raise Conflict(_("Photos can be added once the activity is under way."),
+                       code="wrong_state")
+    if activity.photos.count() >= MAX_PHOTOS:
+        raise Conflict(_("At most nine photos per activity."), code="too_many_photos")
+    image_validate(image, field="photo")
+    return ActivityPhoto.objects.create(activity=activity, image=image,
+                                        caption=(caption or "").strip()[:100])
+
+
 @transaction.atomic
 def activity_beneficiaries_set(*, activity: Activity, actor, count: int, reason: str) -> Activity:
     """The organiser counts people served who did not check in (home visits, passers-by at a

@@ -17,6 +17,7 @@ urlpatterns = [
     path("activities/classes/<uuid:uuid>/withdraw/", views.class_withdraw,
          name="class_withdraw"),
     path("activities/classes/<uuid:uuid>/follow/", views.class_follow, name="class_follow"),
+    path("activities/door/<str:token>/<uuid:uuid>/", views.door_signup, name="door_signup"),
     path("activities/<uuid:uuid>/", views.activity_detail, name="detail"),
     path("activities/<uuid:uuid>/signup/", views.signup, name="signup"),
     path("activities/<uuid:uuid>/signup/cancel/", views.signup_cancel, name="signup_cancel"),
@@ -44,4 +45,6 @@ urlpatterns = [
     path("workbench/classes/<uuid:uuid>/", views.class_admin, name="class_admin"),
     path("workbench/classes/<uuid:uuid>/sessions/", views.class_generate, name="class_generate"),
     path("workbench/classes/sessions/<uuid:uuid>/", views.session, name="session"),
+    path("workbench/classes/sessions/<uuid:uuid>/cancel/", views.session_cancel,
+         name="session_cancel"),
 ]

@@ -22,12 +22,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from linli.accounts.permissions import public, roles_required, signed_in
-from linli.activities import crediting, ics, selectors, services
+from linli.activities import crediting, ics, policies, selectors, services
 from linli.activities.forms import (
     ActivityForm,
     BeneficiariesForm,
     CancelForm,
     ClassForm,
+    SessionCancelForm,
     SummaryForm,
     WalkinForm,
     apply_error,
@@ -104,7 +105,7 @@ def activity_list(request):
 def _detail_context(request, activity: Activity) -> dict:
     mine = selectors.signups_of_user_for_activity(user=request.user, activity=activity)
     active = [s for s in mine if s.status in ACTIVE_SIGNUP]
-    members = selectors.household_members_for(user=request.user)
+    members = policies.signable_residents(request.user)
     taken = {s.resident_id for s in active if s.resident_id}
     me = selectors.resident_for_user(request.user)
     self_signed = any((s.user_id == request.user.pk or (me and s.resident_id == me.pk))
@@ -116,10 +117,9 @@ def _detail_context(request, activity: Activity) -> dict:
         "members": [m for m in members if m.pk not in taken],
         "self_signed": self_signed,
         "can_volunteer": activity.volunteers_needed > 0
-        and request.user.has_role("volunteer")
+        and policies.can_sign_up(request.user, activity, None, SignupRole.VOLUNTEER)
         and not any(s.role == SignupRole.VOLUNTEER for s in active),
-        "is_manager": selectors.managed_communities_for(request.user).filter(
-            pk=activity.community_id).exists(),
+        "is_manager": policies.can_edit_activity(request.user, activity),
         "photos": list(activity.photos.all()) if activity.status == ActivityStatus.SUMMARISED
         else [],
     }
@@ -138,7 +138,7 @@ def signup(request, uuid):
     resident = None
     if request.POST.get("resident"):
         wanted = _uuid(request.POST["resident"])
-        resident = next((m for m in selectors.household_members_for(user=request.user)
+        resident = next((m for m in policies.signable_residents(request.user)
                          if m.uuid == wanted), None)
         if resident is None:
             raise Http404
@@ -282,6 +282,7 @@ def calendar(request):
         nxt = date(year, month, 28) + timedelta(days=7)
         ctx.update({
             "weeks": weeks, "manages": manages,
+            "has_items": any(d.items for week in weeks for d in week if d.in_month),
             "warnings": selectors.calendar_warnings(weeks=weeks) if manages else [],
             "prev_month": f"{prev.year}-{prev.month:02d}",
             "next_month": f"{nxt.year}-{nxt.month:02d}",
@@ -395,9 +396,13 @@ def class_withdraw(request, uuid):
 def class_follow(request, uuid):
     culture_class = _class_for_user(request, uuid)
     follow = request.POST.get("follow", "1") == "1"
-    services.class_follow_set(culture_class=culture_class, user=request.user, follow=follow)
-    messages.success(request, _("You follow this class.") if follow
-                     else _("You no longer follow this class."))
+    try:
+        services.class_follow_set(culture_class=culture_class, user=request.user, follow=follow)
+    except DomainError as exc:
+        _flash_error(request, exc)
+    else:
+        messages.success(request, _("You follow this class.") if follow
+                         else _("You no longer follow this class."))
     return redirect("activities:class_detail", uuid=culture_class.uuid)
 
 
@@ -725,7 +730,7 @@ def class_admin(request, uuid):
     return render(request, "activities/class_admin.html", {
         "culture_class": culture_class, "page": page,
         "enrolments": selectors.enrolment_list_for_class(culture_class=culture_class),
-        "followers": culture_class.follows.count(),
+        "followers": culture_class.follows.count(), "now_at": timezone.now(),
     })
 
 
@@ -733,8 +738,12 @@ def class_admin(request, uuid):
 @require_POST
 def class_generate(request, uuid):
     culture_class = _class_for_manager(request, uuid)
-    made = services.class_sessions_generate(culture_class=culture_class, actor=request.user)
-    messages.success(request, _("%(n)s new sessions added.") % {"n": made})
+    try:
+        made = services.class_sessions_generate(culture_class=culture_class, actor=request.user)
+    except DomainError as exc:
+        _flash_error(request, exc)
+    else:
+        messages.success(request, _("%(n)s new sessions added.") % {"n": made})
     return redirect("activities:class_admin", uuid=culture_class.uuid)
 
 
@@ -763,3 +772,81 @@ def session(request, uuid):
         "rows": [(e, e.pk in present_ids) for e in enrolments],
     })
 
+
+
+@roles_required(*MANAGERS)
+def session_cancel(request, uuid):
+    """Calling off one session cannot be undone: a page of its own says who will be told and
+    asks for the reason, then the staff member confirms."""
+    from linli.activities.models import EnrolmentStatus
+
+    class_session = selectors.session_get_for_manager(user=request.user, uuid=uuid)
+    if class_session is None:
+        raise Http404
+    culture_class = class_session.culture_class
+    form = SessionCancelForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.session_cancel(session=class_session, actor=request.user,
+                                    note=form.cleaned_data["note"])
+        except DomainError as exc:
+            apply_error(form, exc)
+        else:
+            messages.success(request, _("Session cancelled. Everyone enrolled has been told."))
+            return redirect("activities:class_admin", uuid=culture_class.uuid)
+    return render(request, "activities/session_cancel.html", {
+        "session": class_session, "culture_class": culture_class, "form": form,
+        "can_cancel": policies.can_cancel_session(request.user, class_session)
+        and not class_session.cancelled and class_session.ends_at > timezone.now(),
+        "enrolled": culture_class.enrolments.filter(status=EnrolmentStatus.ENROLLED).count(),
+    })
+
+
+# --- door plate: sign up from the household's home -------------------------------------
+
+
+@signed_in
+def door_signup(request, token, uuid):
+    """From the door-plate home: choose who in the household goes (yourself or a family
+    member), confirm, and the sign-up is made; then back here (post/redirect/get) with the
+    result, so a reload never repeats or loses it."""
+    household = selectors.door_household_for_member(user=request.user, token=token)
+    if household is None:
+        raise Http404
+    activity = selectors.door_upcoming(community=household.community).filter(uuid=uuid).first()
+    if activity is None:
+        activity = selectors.activity_get_for_user(user=request.user, uuid=uuid)
+        if activity is None or activity.community_id != household.community_id:
+            raise Http404
+    members = [r for r in policies.signable_residents(request.user)
+               if r.household_id == household.pk]
+    error = ""
+    if request.method == "POST":
+        wanted = _uuid(request.POST.get("resident", ""))
+        resident = next((m for m in members if m.uuid == wanted), None)
+        if resident is None:
+            error = _("Please choose who will take part.")
+        else:
+            try:
+                made = services.signup_create(activity=activity, actor=request.user,
+                                              resident=resident)
+            except DomainError as exc:
+                error = exc.message
+            else:
+                if made.status == SignupStatus.CONFIRMED:
+                    messages.success(request, _("Signed up: %(name)s has a place.")
+                                     % {"name": made.name})
+                else:
+                    messages.info(request, _("The activity is full; %(name)s is on the waiting "
+                                             "list and moves up automatically if a place comes "
+                                             "free.") % {"name": made.name})
+                return redirect("activities:door_signup", token=token, uuid=activity.uuid)
+    signed = {s.resident_id: s for s in activity.signups.filter(
+        status__in=ACTIVE_SIGNUP, resident__household=household)}
+    me = selectors.resident_for_user(request.user)
+    return render(request, "activities/door_signup.html", {
+        "household": household, "activity": activity, "error": error,
+        "rows": [(m, signed.get(m.pk), me is not None and m.pk == me.pk) for m in members],
+        "open": activity.signup_open,
+        "chosen": request.POST.get("resident", ""),
+    }, status=400 if error else 200)

@@ -80,6 +80,36 @@ def _session(which):
     return build
 
 
+def _future_session(which):
+    def build(w):
+        import datetime
+
+        from django.utils import timezone
+
+        from tests.factories import culture_class_make
+
+        today = timezone.localdate()
+        klass = culture_class_make(_community(w, which), name=_unique("声乐队"),
+                                   weekdays=list(range(7)),
+                                   term_start=today + datetime.timedelta(days=1),
+                                   term_end=today + datetime.timedelta(days=8))
+        return {"uuid": klass.sessions.first().uuid}
+
+    return build
+
+
+def _door(which, *, members_of_world: bool):
+    def build(w):
+        from tests.factories import activity_door_household, activity_make
+
+        community = _community(w, which)
+        users = list(w.users.values()) if members_of_world else []
+        household = activity_door_household(community, users=users)
+        return {"token": household.door_token, "uuid": activity_make(community).uuid}
+
+    return build
+
+
 def _new_activity(w):
     from django.utils import timezone
 
@@ -157,6 +187,11 @@ PAGE_RULES = {
                                       foreign=_class("other_community")),
     "activities:session": Rule(MANAGERS, kwargs=_session("community"),
                                foreign=_session("other_community")),
+    "activities:session_cancel": Rule(MANAGERS, kwargs=_future_session("community"),
+                                      foreign=_future_session("other_community")),
+    # Every role is family of the household here; anyone else's door plate is a 404.
+    "activities:door_signup": Rule(EVERYONE, kwargs=_door("community", members_of_world=True),
+                                   foreign=_door("other_community", members_of_world=False)),
 }
 
 A = "/api/v1/activities/{uuid}"
@@ -185,6 +220,10 @@ API_RULES = {
     ("POST", A + "/beneficiaries"): Rule(MANAGERS, kwargs=_activity("community"),
                                          foreign=_activity("other_community"),
                                          data=lambda w: {"count": 3, "reason": "上门"}),
+    ("POST", A + "/photos"): Rule(MANAGERS, kwargs=_live("community"),
+                                  foreign=_live("other_community")),
+    ("GET", A + "/photos"): Rule(EVERYONE, kwargs=_activity("community"),
+                                 foreign=_activity("other_community")),
     ("GET", A + "/signups"): Rule(MANAGERS, kwargs=_activity("community"),
                                   foreign=_activity("other_community")),
     ("POST", A + "/signups"): Rule(EVERYONE, kwargs=_activity("community"),
