@@ -8,21 +8,26 @@ from uuid import UUID
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema
+from ninja import Field, File, Query, Router, Schema
+from ninja.files import UploadedFile
 from ninja.pagination import paginate
 from ninja.responses import Status
 
 from linli.accounts.models import Role
 from linli.accounts.selectors import communities_for
-from linli.common.api import ERRORS, IsoDate, Pagination, StrictInt, require_roles
+from linli.common.api import ERRORS, Error, IsoDate, Pagination, StrictInt, require_roles
 from linli.common.exceptions import Conflict, NotFound, ValidationError
-from linli.orders import selectors, services
+from linli.orders import policies, selectors, services
 from linli.orders.models import Funding, Meal, MealOrder, MealStatus, Order, OrderStatus
 
 router = Router(tags=["orders"])
 
 MANAGERS = (Role.COMMUNITY_STAFF, Role.STREET_ADMIN)
 SPEAKERS = (Role.RESIDENT, Role.GRID_WORKER, Role.COMMUNITY_STAFF, Role.STREET_ADMIN)
+#: Roles that take part in the order loop at all; which of them may make a given move on a
+#: given order is decided by the service (linli.orders.policies), not here.
+ORDER_ROLES = (Role.RESIDENT, Role.VOLUNTEER, Role.GRID_WORKER, Role.COMMUNITY_STAFF,
+               Role.STREET_ADMIN)
 
 
 # --- schemas -----------------------------------------------------------------------------
@@ -113,6 +118,14 @@ class OrderOut(Schema):
     settled_minutes: int | None
     reason: str
     escalations: int
+    checkin_distance_m: int | None
+    checkin_far: bool
+    early_confirmed_at: datetime | None
+    has_photo: bool
+
+    @staticmethod
+    def resolve_has_photo(obj) -> bool:
+        return bool(obj.photo)
 
     @staticmethod
     def resolve_project(obj) -> str:
@@ -158,6 +171,10 @@ class OrderIn(Schema):
     slot_start: datetime
     slot_end: datetime
     note: str = Field("", max_length=255)
+    confirm_overlap: bool = Field(
+        False, description="Order although an open order of the same service overlaps "
+                           "(otherwise 409 with code `overlap`). An exact duplicate is always "
+                           "refused (409, code `duplicate`).")
 
 
 class OrderFilter(Schema):
@@ -179,9 +196,28 @@ class DispatchIn(Schema):
 
 
 class CompleteIn(Schema):
-    minutes: StrictInt = Field(0, ge=0, le=1440,
-                               description="Minutes served; 0 or absent: the time since check-in.")
+    minutes: StrictInt = Field(
+        0, ge=0, le=1440,
+        description="Minutes served, between ORDERS_MIN_SERVICE_MINUTES and the time since "
+                    "check-in (at most ORDERS_MAX_SERVICE_MINUTES); 0 or absent: the time "
+                    "since check-in.")
     note: str = Field("", max_length=500)
+
+
+class CheckInIn(Schema):
+    """The phone's location, if the volunteer allows it (both or neither)."""
+
+    latitude: float | None = Field(None, ge=-90, le=90, allow_inf_nan=False)
+    longitude: float | None = Field(None, ge=-180, le=180, allow_inf_nan=False)
+
+
+class EarlyIn(Schema):
+    note: str = Field("", max_length=255)
+
+
+class CandidateFilter(Schema):
+    q: str = Field("", max_length=32, description="Part of the volunteer's name.")
+    skill: str = Field("", max_length=32, description="A skill code: only volunteers with it.")
 
 
 class RateIn(Schema):
@@ -367,7 +403,8 @@ def order_submit(request, payload: OrderIn):
             raise NotFound(_("Resident not found."))
     order = _rule(services.order_submit)(project=project, household=household, actor=request.auth,
                                   beneficiary=beneficiary, slot_start=payload.slot_start,
-                                  slot_end=payload.slot_end, note=payload.note)
+                                  slot_end=payload.slot_end, note=payload.note,
+                                  overlap_confirmed=payload.confirm_overlap)
     return Status(201, order)
 
 
@@ -396,28 +433,36 @@ def order_get(request, uuid: UUID):
 
 
 @router.get("/orders/{uuid}/candidates", response={200: list[CandidateOut], **ERRORS})
-def order_candidates(request, uuid: UUID):
+def order_candidates(request, uuid: UUID, filters: Query[CandidateFilter]):
     """Ranked volunteers for this order, each with the reasons (skill, availability,
     distance, load, rating, Art. 15 fit)."""
+    from linli.volunteers.models import Skill
+
     require_roles(request, *MANAGERS)
     order = selectors.order_get_for_manager(user=request.auth, uuid=uuid)
     if order is None:
         raise Http404
+    skill = None
+    if filters.skill:
+        skill = Skill.objects.filter(code=filters.skill).first()
+        if skill is None:
+            raise NotFound(_("Skill not found."), field="skill")
     return [{"volunteer": c.volunteer.uuid, "name": c.volunteer.resident.name,
              "score": c.score, "load": c.load, "rating": c.rating, "reasons": c.reasons}
-            for c in selectors.candidates_for_order(order=order)]
+            for c in selectors.candidates_for_order(order=order, q=filters.q.strip(),
+                                                    skill=skill)]
 
 
-def _manager_order(request, uuid: UUID) -> Order:
-    require_roles(request, *MANAGERS)
-    order = selectors.order_get_for_manager(user=request.auth, uuid=uuid)
-    if order is None:
-        raise Http404
-    return order
+def _acting_on(request, uuid: UUID) -> Order:
+    """An order the caller can see, for an action; the service decides whether they may."""
+    require_roles(request, *ORDER_ROLES)
+    return _order(request, uuid)
 
 
-def _target(order: Order, payload: DispatchIn):
+def _target(request, order: Order, payload: DispatchIn):
     volunteer = team = None
+    if not policies.can_dispatch(request.auth, order):
+        return None, None  # the service refuses this caller (403) before any lookup matters
     if payload.volunteer:
         volunteer = selectors.volunteer_for_dispatch(order=order, uuid=payload.volunteer)
         if volunteer is None:
@@ -431,88 +476,106 @@ def _target(order: Order, payload: DispatchIn):
 
 @router.post("/orders/{uuid}/refuse", response={200: OrderDetailOut, **ERRORS})
 def order_refuse(request, uuid: UUID, payload: OrderReasonIn):
-    order = _manager_order(request, uuid)
+    order = _acting_on(request, uuid)
     return _rule(services.order_refuse)(order=order, actor=request.auth, reason=payload.reason)
 
 
 @router.post("/orders/{uuid}/dispatch", response={200: OrderDetailOut, **ERRORS})
 def order_dispatch(request, uuid: UUID, payload: DispatchIn):
     """派单 to one volunteer or to a team (its members can grab it; exactly one wins)."""
-    order = _manager_order(request, uuid)
-    volunteer, team = _target(order, payload)
+    order = _acting_on(request, uuid)
+    volunteer, team = _target(request, order, payload)
     return _rule(services.order_dispatch)(order=order, actor=request.auth, volunteer=volunteer,
-                                   team=team, note=payload.note)
+                                          team=team, note=payload.note)
 
 
 @router.post("/orders/{uuid}/reassign", response={200: OrderDetailOut, **ERRORS})
 def order_reassign(request, uuid: UUID, payload: DispatchIn):
-    order = _manager_order(request, uuid)
-    volunteer, team = _target(order, payload)
+    order = _acting_on(request, uuid)
+    volunteer, team = _target(request, order, payload)
     return _rule(services.order_reassign)(order=order, actor=request.auth, volunteer=volunteer,
-                                   team=team, note=payload.note)
+                                          team=team, note=payload.note)
 
 
 @router.post("/orders/{uuid}/accept", response={200: OrderDetailOut, **ERRORS})
 def order_accept(request, uuid: UUID):
-    require_roles(request, Role.VOLUNTEER)
-    return _rule(services.order_accept)(order=_order(request, uuid), actor=request.auth)
+    return _rule(services.order_accept)(order=_acting_on(request, uuid), actor=request.auth)
 
 
 @router.post("/orders/{uuid}/decline", response={200: OrderDetailOut, **ERRORS})
 def order_decline(request, uuid: UUID, payload: OptionalReasonIn):
-    require_roles(request, Role.VOLUNTEER)
-    return _rule(services.order_decline)(order=_order(request, uuid), actor=request.auth,
-                                  reason=payload.reason)
+    return _rule(services.order_decline)(order=_acting_on(request, uuid), actor=request.auth,
+                                         reason=payload.reason)
 
 
 @router.post("/orders/{uuid}/check-in", response={200: OrderDetailOut, **ERRORS})
-def order_check_in(request, uuid: UUID):
-    require_roles(request, Role.VOLUNTEER)
-    return _rule(services.order_check_in)(order=_order(request, uuid), actor=request.auth)
+def order_check_in(request, uuid: UUID, payload: CheckInIn | None = None):
+    """签到: opens ORDERS_CHECKIN_OPENS_MINUTES before the booked slot and closes
+    ORDERS_CHECKIN_CLOSES_MINUTES after it ends (409 outside). An optional phone location far
+    from the household's building flags the order for staff; it is never refused for that."""
+    payload = payload or CheckInIn()
+    return _rule(services.order_check_in)(order=_acting_on(request, uuid), actor=request.auth,
+                                          latitude=payload.latitude,
+                                          longitude=payload.longitude)
 
 
 @router.post("/orders/{uuid}/complete", response={200: OrderDetailOut, **ERRORS})
 def order_complete(request, uuid: UUID, payload: CompleteIn):
-    """圆单: check-out with the minutes actually served (at most the time since check-in)."""
-    require_roles(request, Role.VOLUNTEER)
-    return _rule(services.order_complete)(order=_order(request, uuid), actor=request.auth,
-                                   minutes=payload.minutes or None, note=payload.note)
+    """圆单: check-out with the minutes actually served (at least the minimum, at most the time
+    since check-in); not before the booked slot starts unless staff confirmed an early visit."""
+    return _rule(services.order_complete)(order=_acting_on(request, uuid), actor=request.auth,
+                                          minutes=payload.minutes or None, note=payload.note)
+
+
+@router.post("/orders/{uuid}/photo",
+             response={200: OrderDetailOut, 413: Error, **ERRORS})
+def order_photo(request, uuid: UUID, photo: File[UploadedFile] = None):
+    """The serving volunteer's photo of the service (multipart field `photo`; JPEG, PNG, WebP
+    or GIF, at most 5 MB), while in service or completed and not yet confirmed. 400: not a
+    picture; 403: not the assigned volunteer; 404: no such order; 409: the order's state does
+    not take a photo; 413: the file is too large."""
+    order = _acting_on(request, uuid)
+    return services.order_photo_attach(order=order, actor=request.auth, photo=photo)
+
+
+@router.post("/orders/{uuid}/confirm-early", response={200: OrderDetailOut, **ERRORS})
+def order_confirm_early(request, uuid: UUID, payload: EarlyIn):
+    """Staff confirm a visit before its booked slot (check-in may open early and the service
+    may be completed before the slot starts)."""
+    return _rule(services.order_confirm_early)(order=_acting_on(request, uuid),
+                                               actor=request.auth, note=payload.note)
 
 
 @router.post("/orders/{uuid}/rate", response={200: OrderDetailOut, **ERRORS})
 def order_rate(request, uuid: UUID, payload: RateIn):
     """评单: 1–5 stars; confirmation settles the volunteer's hours exactly once."""
-    require_roles(request, *SPEAKERS)
-    return _rule(services.order_rate)(order=_order(request, uuid), actor=request.auth,
-                               stars=payload.stars, comment=payload.comment)
+    return _rule(services.order_rate)(order=_acting_on(request, uuid), actor=request.auth,
+                                      stars=payload.stars, comment=payload.comment)
 
 
 @router.post("/orders/{uuid}/dispute", response={200: OrderDetailOut, **ERRORS})
 def order_dispute(request, uuid: UUID, payload: OrderReasonIn):
-    require_roles(request, *SPEAKERS)
-    return _rule(services.order_dispute)(order=_order(request, uuid), actor=request.auth,
-                                  reason=payload.reason)
+    return _rule(services.order_dispute)(order=_acting_on(request, uuid), actor=request.auth,
+                                         reason=payload.reason)
 
 
 @router.post("/orders/{uuid}/resolve", response={200: OrderDetailOut, **ERRORS})
 def order_resolve(request, uuid: UUID, payload: ResolveIn):
-    order = _manager_order(request, uuid)
-    return _rule(services.order_resolve)(order=order, actor=request.auth, pay=payload.pay,
-                                  note=payload.note, minutes=payload.minutes or None)
+    return _rule(services.order_resolve)(order=_acting_on(request, uuid), actor=request.auth,
+                                         pay=payload.pay, note=payload.note,
+                                         minutes=payload.minutes or None)
 
 
 @router.post("/orders/{uuid}/settle", response={200: OrderDetailOut, **ERRORS})
 def order_settle(request, uuid: UUID):
     """Retry a settlement the ledger deferred; settling a settled order changes nothing."""
-    order = _manager_order(request, uuid)
-    return _rule(services.order_settle)(order=order, actor=request.auth)
+    return _rule(services.order_settle)(order=_acting_on(request, uuid), actor=request.auth)
 
 
 @router.post("/orders/{uuid}/cancel", response={200: OrderDetailOut, **ERRORS})
 def order_cancel(request, uuid: UUID, payload: OptionalReasonIn):
-    require_roles(request, *SPEAKERS)
-    return _rule(services.order_cancel)(order=_order(request, uuid), actor=request.auth,
-                                 reason=payload.reason)
+    return _rule(services.order_cancel)(order=_acting_on(request, uuid), actor=request.auth,
+                                        reason=payload.reason)
 
 
 # --- meals --------------------------------------------------------------------------------

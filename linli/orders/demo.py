@@ -50,6 +50,20 @@ def _link_teams(street, projects) -> None:
             project.save(update_fields=["team"])
 
 
+def _link_skills(projects) -> None:
+    """Each demo service asks for the volunteer skill it needs (理发 for 爱心理发 …), so
+    dispatch can rank volunteers who have it first."""
+    from linli.volunteers.models import Skill
+
+    skills = {s.code: s for s in Skill.objects.filter(
+        code__in=set(services.PROJECT_SKILLS.values()))}
+    for project in projects:
+        skill = skills.get(services.PROJECT_SKILLS.get(project.code, ""))
+        if project.skill_id is None and skill is not None:
+            project.skill = skill
+            project.save(update_fields=["skill"])
+
+
 def _minutes(rng: random.Random, count: int, total: int) -> list[int]:
     """`count` service durations (30–300 minutes) summing exactly to `total`."""
     values = [rng.randint(90, 250) for _ in range(count)]
@@ -160,8 +174,11 @@ def _live(community, projects, now) -> None:
         start = datetime.combine(tomorrow + timedelta(days=days), time(hour), tz)
         return start, start + timedelta(hours=2)
 
-    def submit(project, elder, hour, days=0, channel=Channel.PHONE):
-        start, end = slot(hour, days)
+    def submit(project, elder, hour, days=0, channel=Channel.PHONE, start=None):
+        if start is None:
+            start, end = slot(hour, days)
+        else:
+            end = start + timedelta(hours=2)
         order = services.order_submit(project=project, household=elder.household, actor=staff,
                                       beneficiary=elder, slot_start=start, slot_end=end,
                                       channel=channel)
@@ -179,11 +196,13 @@ def _live(community, projects, now) -> None:
         accepted = services.order_dispatch(order=accepted, actor=staff, volunteer=others[0])
         services.order_accept(order=accepted, actor=others[0].user)
     if me is not None and others:
-        done = submit(by_code["company"], me, 10, days=-1, channel=Channel.SELF)
+        # A visit that began 80 minutes ago, checked in on time and served for 70 minutes.
+        started = (now - timedelta(minutes=80)).replace(second=0, microsecond=0)
+        done = submit(by_code["company"], me, 10, channel=Channel.SELF, start=started)
         done = services.order_dispatch(order=done, actor=staff, volunteer=others[-1])
         done = services.order_accept(order=done, actor=others[-1].user)
-        done = services.order_check_in(order=done, actor=others[-1].user)
-        Order.objects.filter(pk=done.pk).update(checked_in_at=now - timedelta(minutes=75))
+        done = services.order_check_in(order=done, actor=others[-1].user,
+                                       now=now - timedelta(minutes=75))
         services.order_complete(order=done, actor=others[-1].user, minutes=70,
                                 note="陪老人聊天、读报")
     meals = by_code.get("meals")
@@ -204,6 +223,7 @@ def load(*, street, communities, stdout=None, **options) -> dict:
     for index, community in enumerate(communities):
         projects = services.project_catalogue_ensure(community=community)
         _link_teams(street, projects)
+        _link_skills(projects)
         if index == 0:
             settled += _history(community, projects, ZIXUAN_SERVICES, ZIXUAN_MINUTES, rng, now)
             _live(community, projects, now)

@@ -97,6 +97,10 @@ CONFIRMED_STATES = (OrderStatus.RATED, OrderStatus.AUTO_CONFIRMED, OrderStatus.R
 CANCELLABLE_STATES = (OrderStatus.SUBMITTED, OrderStatus.DISPATCHED, OrderStatus.ACCEPTED)
 #: Closed states.
 FINAL_STATES = (OrderStatus.REFUSED, OrderStatus.SETTLED, OrderStatus.CANCELLED)
+#: States in which the service is still to be done: a second order for the same household,
+#: service and time would be a duplicate.
+OPEN_STATES = (OrderStatus.SUBMITTED, OrderStatus.DISPATCHED, OrderStatus.ACCEPTED,
+               OrderStatus.IN_SERVICE)
 
 
 class Channel(models.TextChoices):
@@ -142,6 +146,22 @@ class Order(TimeStampedModel):
     escalations = models.PositiveSmallIntegerField(_("escalations"), default=0)
     checked_in_at = models.DateTimeField(_("check-in"), null=True, blank=True)
     checked_out_at = models.DateTimeField(_("check-out"), null=True, blank=True)
+    # Where the phone said the volunteer was at check-in (optional), and how far that is from
+    # the household's building; a far check-in is flagged for staff, never refused.
+    checkin_latitude = models.DecimalField(_("check-in latitude"), max_digits=9,
+                                           decimal_places=6, null=True, blank=True)
+    checkin_longitude = models.DecimalField(_("check-in longitude"), max_digits=9,
+                                            decimal_places=6, null=True, blank=True)
+    checkin_distance_m = models.PositiveIntegerField(_("check-in distance (m)"), null=True,
+                                                     blank=True)
+    checkin_far = models.BooleanField(_("checked in far from the address"), default=False,
+                                      db_index=True)
+    # Staff confirmed that this visit happens before its booked slot.
+    early_confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                           on_delete=models.SET_NULL, related_name="+",
+                                           verbose_name=_("early visit confirmed by"))
+    early_confirmed_at = models.DateTimeField(_("early visit confirmed at"), null=True,
+                                              blank=True)
     actual_minutes = models.PositiveIntegerField(_("actual minutes"), null=True, blank=True)
     completion_note = models.CharField(_("service note"), max_length=500, blank=True)
     photo = models.ImageField(_("photo"), upload_to="orders/photos/%Y/%m/", blank=True)
@@ -182,6 +202,11 @@ class Order(TimeStampedModel):
                 condition=~Q(status__in=["completed", "rated", "auto_confirmed", "disputed",
                                          "resolved", "settled"])
                 | Q(actual_minutes__gt=0)),
+            # The same service for the same household and time, still to be done, once.
+            models.UniqueConstraint(
+                fields=["household", "project", "slot_start", "slot_end"],
+                condition=Q(status__in=["submitted", "dispatched", "accepted", "in_service"]),
+                name="orders_order_no_open_duplicate"),
         ]
 
     def __str__(self) -> str:

@@ -192,7 +192,8 @@ class Candidate:
     rating: float | None = None
 
 
-def _ranking_sql(order: Order, now: datetime, limit: int) -> tuple[str, list]:
+def _ranking_sql(order: Order, now: datetime, limit: int, q: str = "",
+                 skill_id: int | None = None) -> tuple[str, list]:
     """One statement, portable between SQLite and PostgreSQL. The per-volunteer signals come
     from small pre-aggregated sets (CTEs) joined once, rather than correlated subqueries per
     row, so ranking 20,000 volunteers stays one pass over the eligible rows."""
@@ -218,6 +219,9 @@ def _ranking_sql(order: Order, now: datetime, limit: int) -> tuple[str, list]:
         return ", ".join(["%s"] * len(values))
 
     max_age = "AND r.birth_date > %s" if project.volunteer_max_age is not None else ""
+    name_filter = "AND r.name LIKE %s ESCAPE '\\'" if q else ""
+    skill_filter = (f"AND v.id IN (SELECT volunteer_id FROM {t['skills']} WHERE skill_id = %s)"
+                    if skill_id else "")
     health = "AND v.health_ok = %s" if project.needs_good_health else ""
     sql = f"""
 WITH stats AS (
@@ -229,20 +233,25 @@ WITH stats AS (
             THEN 1 ELSE 0 END) AS busy
     FROM {t["order"]} WHERE volunteer_id IS NOT NULL GROUP BY volunteer_id),
 flags AS (
-    SELECT volunteer_id, MAX(s) AS has_skill, MAX(a) AS is_available, MAX(m) AS in_team
+    SELECT volunteer_id, MAX(s) AS has_skill, MAX(a) AS is_available, MAX(m) AS in_team,
+        MAX(k) AS has_hours
     FROM (
-        SELECT volunteer_id, 1 AS s, 0 AS a, 0 AS m FROM {t["skills"]} WHERE skill_id = %s
+        SELECT volunteer_id, 1 AS s, 0 AS a, 0 AS m, 0 AS k FROM {t["skills"]}
+        WHERE skill_id = %s
         UNION ALL
-        SELECT volunteer_id, 0, 1, 0 FROM {t["avail"]}
+        SELECT volunteer_id, 0, 1, 0, 1 FROM {t["avail"]}
         WHERE weekday = %s AND start <= %s AND "end" >= %s
         UNION ALL
-        SELECT volunteer_id, 0, 0, 1 FROM {t["member"]} WHERE team_id = %s
+        SELECT volunteer_id, 0, 0, 0, 1 FROM {t["avail"]}
+        UNION ALL
+        SELECT volunteer_id, 0, 0, 1, 0 FROM {t["member"]} WHERE team_id = %s
     ) AS signals GROUP BY volunteer_id),
 scored AS (
     SELECT v.id AS id,
         COALESCE(f.has_skill, 0) AS has_skill,
         COALESCE(f.is_available, 0) AS is_available,
         COALESCE(f.in_team, 0) AS in_team,
+        COALESCE(f.has_hours, 0) AS has_hours,
         CASE WHEN h.building_id = %s THEN 3 WHEN h.grid_id = %s THEN 2
              WHEN h.community_id = %s THEN 1 ELSE 0 END AS place,
         COALESCE(st.recent_load, 0) AS recent_load,
@@ -255,13 +264,13 @@ scored AS (
     WHERE v.status = %s
       AND v.community_id IN (SELECT id FROM {t["community"]} WHERE street_id = %s)
       AND r.birth_date <= %s {max_age} {health}
-      AND v.resident_id <> %s AND COALESCE(st.busy, 0) = 0)
-SELECT id, has_skill, is_available, in_team, place, recent_load, rating,
+      AND v.resident_id <> %s AND COALESCE(st.busy, 0) = 0 {name_filter} {skill_filter})
+SELECT id, has_skill, is_available, in_team, place, recent_load, rating, has_hours,
     has_skill * {w["skill"]} + is_available * {w["available"]} + in_team * {w["team"]}
     + CASE place WHEN 3 THEN {w["building"]} WHEN 2 THEN {w["grid"]}
                  WHEN 1 THEN {w["community"]} ELSE 0 END
     + COALESCE(rating, 3.0) * {w["rating"]} - recent_load * {w["load"]} AS score
-FROM scored ORDER BY score DESC, recent_load, id LIMIT %s
+FROM scored ORDER BY has_skill DESC, score DESC, recent_load, id LIMIT %s
 """
     from django.db import connection
 
@@ -281,7 +290,13 @@ FROM scored ORDER BY score DESC, recent_load, id LIMIT %s
         params += [day(_years_ago(today, project.volunteer_max_age + 1))]
     if project.needs_good_health:
         params += [True]
-    params += [order.beneficiary_id, limit]
+    params += [order.beneficiary_id]
+    if q:
+        escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        params += [f"%{escaped}%"]
+    if skill_id:
+        params += [skill_id]
+    params += [limit]
     return sql, params
 
 
@@ -293,13 +308,23 @@ class _Signals:
     place: int
     load: int
     rating: float | None
+    has_hours: bool = True
+    skill_required: bool = True
 
 
 def _reasons(c) -> list[str]:
+    """Each chip says only what the data shows."""
     reasons = []
-    reasons.append(_("has the skill") if c.has_skill else _("no matching skill"))
-    reasons.append(_("available in this slot") if c.is_available
-                   else _("slot outside their usual hours"))
+    if not c.skill_required:
+        reasons.append(_("the service needs no particular skill"))
+    else:
+        reasons.append(_("has the skill") if c.has_skill else _("no matching skill"))
+    if c.is_available:
+        reasons.append(_("available in this slot"))
+    elif c.has_hours:
+        reasons.append(_("slot outside their usual hours"))
+    else:
+        reasons.append(_("no usual hours recorded"))
     reasons.append({3: _("same building"), 2: _("same grid"), 1: _("same community")}.get(
         c.place, _("another community")))
     if c.in_team:
@@ -311,8 +336,8 @@ def _reasons(c) -> list[str]:
     return reasons
 
 
-def candidates_for_order(*, order: Order, limit: int = 10,
-                         now: datetime | None = None) -> list[Candidate]:
+def candidates_for_order(*, order: Order, limit: int = 10, now: datetime | None = None,
+                         q: str = "", skill=None) -> list[Candidate]:
     """Every volunteer who may do this order, best first, each with the reasons.
 
     Hard filters (Art. 15 and common sense): active, same street, age within the project's
@@ -320,21 +345,27 @@ def candidates_for_order(*, order: Order, limit: int = 10,
     committed to an overlapping order. Soft signals, summed into the score: skill, weekly
     availability covering the slot, distance (same building, grid, community), membership
     of the project's team, average rating, and load over the last 30 days (fewer is better,
-    so work is shared fairly). Filtering, scoring and the top-N cut all happen in SQL."""
+    so work is shared fairly). When the service needs a skill, a volunteer who has it always
+    ranks above one who has not, however close or fresh the other is. `q` narrows the list to
+    names containing it, `skill` to volunteers with that skill. Filtering, scoring and the
+    top-N cut all happen in SQL."""
     from django.db import connection
 
     from linli.volunteers.models import Volunteer
 
-    sql, params = _ranking_sql(order, now or timezone.now(), limit)
+    sql, params = _ranking_sql(order, now or timezone.now(), limit, q=q,
+                               skill_id=skill.pk if skill is not None else None)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     volunteers = Volunteer.objects.select_related("resident").in_bulk(
         [row[0] for row in rows])
     result = []
-    for pk, skill, available, team, place, load, rating, score in rows:
-        signals = _Signals(bool(skill), bool(available), bool(team), int(place), int(load),
-                           float(rating) if rating is not None else None)
+    required = order.project.skill_id is not None
+    for pk, has_skill, available, team, place, load, rating, hours, score in rows:
+        signals = _Signals(bool(has_skill), bool(available), bool(team), int(place), int(load),
+                           float(rating) if rating is not None else None,
+                           has_hours=bool(hours), skill_required=required)
         result.append(Candidate(volunteer=volunteers[pk], score=round(float(score), 1),
                                 reasons=_reasons(signals), load=signals.load,
                                 rating=signals.rating))

@@ -27,13 +27,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from linli.accounts.models import Role
-from linli.accounts.selectors import communities_for, grids_for
-from linli.common.exceptions import Conflict, NotFound, PermissionDenied, ValidationError
+from linli.common.exceptions import Conflict, DomainError, NotFound, ValidationError, require
 from linli.ledger import services as ledger
 from linli.ledger.models import Reservation, ReservationStatus, TransferKind
+from linli.orders import policies
 from linli.orders.models import (
-    CANCELLABLE_STATES,
     CONFIRMED_STATES,
+    OPEN_STATES,
     Channel,
     Funding,
     Meal,
@@ -48,7 +48,7 @@ from linli.orders.models import (
 
 logger = logging.getLogger(__name__)
 
-MANAGER_ROLES = frozenset({Role.COMMUNITY_STAFF, Role.STREET_ADMIN})
+MANAGER_ROLES = policies.MANAGER_ROLES
 
 
 def accept_minutes() -> int:
@@ -63,55 +63,46 @@ def dispatch_escalate_minutes() -> int:
     return int(getattr(settings, "ORDER_DISPATCH_ESCALATE_MINUTES", 60))
 
 
-# --- who may act -------------------------------------------------------------------------
+def checkin_opens_minutes() -> int:
+    """How long before the booked slot the volunteer may check in."""
+    return int(getattr(settings, "ORDERS_CHECKIN_OPENS_MINUTES", 30))
 
 
-def manages(user, community_id: int) -> bool:
-    """Community staff of the community, or the street administrator above it."""
-    if user is None or not user.is_authenticated:
-        return False
-    return communities_for(user, MANAGER_ROLES).filter(pk=community_id).exists()
+def checkin_closes_minutes() -> int:
+    """How long after the booked slot ends check-in is still accepted."""
+    return int(getattr(settings, "ORDERS_CHECKIN_CLOSES_MINUTES", 60))
 
 
-def grid_worker_of(user, grid_id: int) -> bool:
-    if user is None or not user.is_authenticated or not user.has_role(Role.GRID_WORKER):
-        return False
-    return grids_for(user, {Role.GRID_WORKER}).filter(pk=grid_id).exists()
+def checkin_max_distance_m() -> int:
+    """A check-in further than this from the household's building is flagged for staff."""
+    return int(getattr(settings, "ORDERS_CHECKIN_MAX_DISTANCE_M", 500))
 
 
-def household_member(user, household_id: int) -> bool:
-    """A member of the household (linked resident) or a confirmed proxy (family, 代点单)."""
-    from linli.registry.selectors import household_ids_of_member
-
-    if user is None or not user.is_authenticated:
-        return False
-    return household_id in household_ids_of_member(user)
+def min_service_minutes() -> int:
+    return int(getattr(settings, "ORDERS_MIN_SERVICE_MINUTES", 5))
 
 
-def volunteer_of(user):
-    """The active volunteer record of an account, if any."""
-    from linli.volunteers.models import Volunteer, VolunteerStatus
-
-    if user is None or not user.is_authenticated:
-        return None
-    return Volunteer.objects.filter(user=user, status=VolunteerStatus.ACTIVE).select_related(
-        "resident__household").first()
+def max_service_minutes() -> int:
+    return int(getattr(settings, "ORDERS_MAX_SERVICE_MINUTES", 8 * 60))
 
 
-def _is_assigned(user, order: Order) -> bool:
-    return order.volunteer_id is not None and order.volunteer.user_id == getattr(user, "pk", None)
+# --- who may act (the predicates live in policies; re-exported for older callers) ---------
+
+manages = policies.manages
+grid_worker_of = policies.grid_worker_of
+household_member = policies.household_member
+volunteer_of = policies.volunteer_of
 
 
-def _require(allowed: bool) -> None:
-    if not allowed:
-        raise PermissionDenied(_("You do not have permission to do this."))
+def _require_volunteer(actor) -> None:
+    require(policies.is_volunteer(actor), _("Only an active volunteer may do this."))
 
 
-def _may_speak_for_household(user, order: Order) -> bool:
-    """Rate, dispute: the resident, their proxy, the grid worker, or community staff."""
-    return (household_member(user, order.household_id)
-            or grid_worker_of(user, order.household.grid_id)
-            or manages(user, order.community_id))
+def _expect(order: Order, action: str) -> None:
+    """The order's state must allow `action` (else Conflict: an illegal move, not a
+    permission problem)."""
+    if not policies.available(order, action):
+        raise _refuse_move(order, action)
 
 
 # --- eligibility (Art. 15) ------------------------------------------------------------------
@@ -227,8 +218,21 @@ PROJECT_FIELDS = {"name", "description", "team", "skill", "default_minutes", "fu
                   "requester_min_age", "active", "order", "kind"}
 
 
-def project_catalogue_ensure(*, community) -> list[ServiceProject]:
-    """The default catalogue for a community (idempotent; existing entries are kept)."""
+#: Project code -> the volunteer skill (linli.volunteers default skills) it needs.
+PROJECT_SKILLS = {"haircut": "haircut", "cleaning": "cleaning", "company": "companion",
+                  "errands": "shopping", "legal": "legal", "counselling": "counselling",
+                  "classroom": "tutoring", "meals": "meal"}
+
+
+def project_catalogue_ensure(*, community, actor=None) -> list[ServiceProject]:
+    """The default catalogue for a community (idempotent; existing entries are kept).
+    `actor=None`: the system seeding a community (demo loader, set-up)."""
+    from linli.volunteers.models import Skill
+
+    if actor is not None:
+        require(policies.can_edit_projects(actor, community),
+                _("Only community staff may change the service catalogue."))
+    skills = {s.code: s for s in Skill.objects.filter(code__in=set(PROJECT_SKILLS.values()))}
     projects = []
     for order, (code, name, minutes, funding, points, kind, min_age, max_age,
                 health) in enumerate(DEFAULT_PROJECTS):
@@ -237,7 +241,7 @@ def project_catalogue_ensure(*, community) -> list[ServiceProject]:
             defaults={"name": name, "default_minutes": minutes, "funding": funding,
                       "points": points, "kind": kind, "volunteer_min_age": min_age,
                       "volunteer_max_age": max_age, "needs_good_health": health,
-                      "order": order},
+                      "order": order, "skill": skills.get(PROJECT_SKILLS.get(code, ""))},
         )
         projects.append(project)
     return projects
@@ -268,7 +272,9 @@ def _project_clean(fields: dict, community, project: ServiceProject | None = Non
 
 
 @transaction.atomic
-def project_create(*, community, code: str, name: str, actor=None, **fields) -> ServiceProject:
+def project_create(*, community, code: str, name: str, actor, **fields) -> ServiceProject:
+    require(policies.can_edit_projects(actor, community),
+            _("Only community staff may change the service catalogue."))
     fields = _project_clean({"name": name, **fields}, community)
     if not code or ServiceProject.objects.filter(community=community, code=code).exists():
         raise Conflict(_("A service with this code already exists."), field="code")
@@ -276,7 +282,9 @@ def project_create(*, community, code: str, name: str, actor=None, **fields) -> 
 
 
 @transaction.atomic
-def project_update(*, project: ServiceProject, actor=None, **fields) -> ServiceProject:
+def project_update(*, project: ServiceProject, actor, **fields) -> ServiceProject:
+    require(policies.can_edit_projects(actor, project.community),
+            _("Only community staff may change the service catalogue."))
     fields = _project_clean(fields, project.community, project)
     for key, value in fields.items():
         setattr(project, key, value)
@@ -310,6 +318,8 @@ ACTION_LABELS = {
     "check_in": gettext_lazy("checked in"), "complete": gettext_lazy("completed"), "rate": gettext_lazy("rated"),
     "auto_confirm": gettext_lazy("confirmed"), "dispute": gettext_lazy("disputed"), "resolve": gettext_lazy("resolved"),
     "settle": gettext_lazy("settled"), "cancel": pgettext_lazy("order action", "cancelled"), "escalate": gettext_lazy("escalated"),
+    "confirm_early": gettext_lazy("confirmed for an early visit"),
+    "photo": gettext_lazy("given a photo"),
 }
 
 
@@ -349,9 +359,20 @@ def slot_validate(*, slot_start: datetime, slot_end: datetime) -> None:
 @transaction.atomic
 def order_submit(*, project: ServiceProject, household, actor, slot_start: datetime,
                  slot_end: datetime, beneficiary=None, note: str = "",
-                 channel: str | None = None) -> Order:
-    """点单: the resident, a confirmed family proxy (代点单), or staff taking a phone call."""
+                 channel: str | None = None, overlap_confirmed: bool = False) -> Order:
+    """点单: the resident, a confirmed family proxy (代点单), or staff taking a phone call.
+
+    The same service for the same household and time, still open, is refused (Conflict
+    `duplicate`, naming the existing order; a partial unique constraint backs this against
+    races). An open order of the same service whose time overlaps is only a warning: Conflict
+    `overlap` unless the caller confirms with `overlap_confirmed=True`."""
+    from django.db import IntegrityError
+
     from linli.registry.models import Resident
+
+    require(policies.can_submit(actor, household),
+            _("Only the household, its grid worker or community staff may order for this "
+              "household."))
 
     if household.community_id != project.community_id:
         raise ValidationError(_("This service is not offered to this household."),
@@ -362,8 +383,6 @@ def order_submit(*, project: ServiceProject, household, actor, slot_start: datet
     if project.kind == ProjectKind.MEAL:
         raise ValidationError(_("Meals are ordered on the meal page."), field="project")
     member = household_member(actor, household.pk)
-    staff = manages(actor, household.community_id) or grid_worker_of(actor, household.grid_id)
-    _require(member or staff)
     if channel is None:
         if member:
             own = Resident.objects.filter(user=actor, household=household).exists()
@@ -396,12 +415,21 @@ def order_submit(*, project: ServiceProject, household, actor, slot_start: datet
                   "%(have)s are available.") % {"need": project.default_minutes,
                                                  "have": account.available},
                 field="project", code="insufficient_funds")
-    order = Order.objects.create(
-        project=project, community_id=project.community_id, household=household,
-        beneficiary=beneficiary, requested_by=actor if actor.is_authenticated else None,
-        channel=channel, slot_start=slot_start, slot_end=slot_end, note=(note or "")[:255],
-        funding=project.funding, expected_minutes=project.default_minutes,
-    )
+    _refuse_duplicates(project=project, household=household, slot_start=slot_start,
+                       slot_end=slot_end, overlap_confirmed=overlap_confirmed)
+    try:
+        with transaction.atomic():
+            order = Order.objects.create(
+                project=project, community_id=project.community_id, household=household,
+                beneficiary=beneficiary, requested_by=actor, channel=channel,
+                slot_start=slot_start, slot_end=slot_end, note=(note or "")[:255],
+                funding=project.funding, expected_minutes=project.default_minutes,
+            )
+    except IntegrityError:
+        # A concurrent submission of the very same order got in first.
+        _refuse_duplicates(project=project, household=household, slot_start=slot_start,
+                           slot_end=slot_end, overlap_confirmed=True)
+        raise
     OrderEvent.objects.create(order=order, at=order.created_at, actor=actor, action="submit",
                               from_status="", to_status=OrderStatus.SUBMITTED,
                               note=Channel(channel).label)
@@ -411,6 +439,45 @@ def order_submit(*, project: ServiceProject, household, actor, slot_start: datet
     return order
 
 
+def _slot_text(order: Order) -> str:
+    from django.utils import formats
+
+    start, end = timezone.localtime(order.slot_start), timezone.localtime(order.slot_end)
+    return f"{formats.date_format(start, 'SHORT_DATETIME_FORMAT')}–{end:%H:%M}"
+
+
+def open_duplicates(*, project: ServiceProject, household, slot_start: datetime,
+                    slot_end: datetime):
+    """Open orders of the same service for the household whose time overlaps (exact
+    duplicates included), earliest first."""
+    return Order.objects.filter(household=household, project=project, status__in=OPEN_STATES,
+                                slot_start__lt=slot_end, slot_end__gt=slot_start).order_by(
+        "slot_start", "id")
+
+
+def _refuse_duplicates(*, project, household, slot_start, slot_end,
+                       overlap_confirmed: bool) -> None:
+    clashes = list(open_duplicates(project=project, household=household,
+                                   slot_start=slot_start, slot_end=slot_end))
+    exact = next((o for o in clashes if o.slot_start == slot_start and o.slot_end == slot_end),
+                 None)
+    if exact is not None:
+        raise Conflict(
+            _("This household already has this order: %(project)s at %(time)s (%(status)s). "
+              "It cannot be ordered twice.") % {
+                "project": project.name, "time": _slot_text(exact),
+                "status": exact.get_status_display()},
+            field="slot_start", code="duplicate")
+    if clashes and not overlap_confirmed:
+        other = clashes[0]
+        raise Conflict(
+            _("This household already has an open order of %(project)s at an overlapping "
+              "time: %(time)s (%(status)s). Order it again anyway?") % {
+                "project": project.name, "time": _slot_text(other),
+                "status": other.get_status_display()},
+            field="slot_start", code="overlap")
+
+
 # --- review and dispatch ---------------------------------------------------------------------
 
 
@@ -418,7 +485,8 @@ def order_submit(*, project: ServiceProject, household, actor, slot_start: datet
 def order_refuse(*, order: Order, actor, reason: str) -> Order:
     """Art. 13: a request is reviewed and answered; a refusal says why."""
     order = _current(order)
-    _require(manages(actor, order.community_id))
+    require(policies.can_refuse(actor, order),
+            _("Only community staff of this community may refuse this order."))
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError(_("Please give the reason for refusing."), field="reason")
@@ -463,7 +531,8 @@ def _offer_notifications(order: Order) -> None:
 def order_dispatch(*, order: Order, actor, volunteer=None, team=None, note: str = "") -> Order:
     """派单: offer the order to one volunteer, or to a team whose members can grab it."""
     order = _current(order)
-    _require(manages(actor, order.community_id))
+    require(policies.can_dispatch(actor, order),
+            _("Only community staff of this community may dispatch this order."))
     _check_target(order, volunteer=volunteer, team=team)
     now = timezone.now()
     order = _move(order, action="dispatch", allowed_from=(OrderStatus.SUBMITTED,),
@@ -490,7 +559,8 @@ def _release_hold(order: Order, actor=None) -> None:
 def order_reassign(*, order: Order, actor, volunteer=None, team=None, note: str = "") -> Order:
     """Staff move an offered or accepted order to someone else (the hold is released)."""
     order = _current(order)
-    _require(manages(actor, order.community_id))
+    require(policies.can_reassign(actor, order),
+            _("Only community staff of this community may reassign this order."))
     _check_target(order, volunteer=volunteer, team=team)
     previous = order.volunteer
     was_accepted = order.status == OrderStatus.ACCEPTED
@@ -517,20 +587,16 @@ def order_reassign(*, order: Order, actor, volunteer=None, team=None, note: str 
 def order_accept(*, order: Order, actor) -> Order:
     """接单. Offered to one volunteer: only they may accept. Offered to a team: the first
     member to grab it wins; the guarded update makes the others lose cleanly."""
-    from linli.volunteers.models import TeamMembership
-
     order = _current(order)
+    _require_volunteer(actor)
+    _expect(order, "accept")
+    require(policies.can_accept(actor, order),
+            _("Only the volunteer this order is offered to (or a member of the team it is "
+              "offered to) may accept it."))
     volunteer = volunteer_of(actor)
-    if volunteer is None:
-        raise PermissionDenied(_("Only an active volunteer can accept orders."))
-    if order.status != OrderStatus.DISPATCHED:
-        raise _refuse_move(order, "accept")
     if order.volunteer_id is not None:
-        _require(order.volunteer_id == volunteer.pk)
         guard = Q(volunteer=volunteer)
     else:
-        _require(order.team_id is not None and TeamMembership.objects.filter(
-            team_id=order.team_id, volunteer=volunteer).exists())
         guard = Q(volunteer__isnull=True, team_id=order.team_id)
     problem = volunteer_eligibility_problem(volunteer=volunteer, project=order.project)
     if problem:
@@ -560,12 +626,13 @@ def order_accept(*, order: Order, actor) -> Order:
 def order_decline(*, order: Order, actor, reason: str = "") -> Order:
     """The volunteer it was offered to says no: back to dispatch."""
     order = _current(order)
-    if order.status != OrderStatus.DISPATCHED:
-        raise _refuse_move(order, "decline")
+    _require_volunteer(actor)
+    _expect(order, "decline")
     if order.volunteer_id is None:
         raise Conflict(_("This order is offered to your team; leave it for another member."),
                        code="illegal_transition")
-    _require(_is_assigned(actor, order))
+    require(policies.can_decline(actor, order),
+            _("Only the volunteer this order is offered to may decline it."))
     order = _move(order, action="decline", allowed_from=(OrderStatus.DISPATCHED,),
                   to=OrderStatus.SUBMITTED, actor=actor, note=(reason or "")[:500],
                   extra_filter=Q(volunteer=order.volunteer), volunteer=None, team=None,
@@ -592,45 +659,208 @@ def order_time_out(*, order: Order, now: datetime | None = None) -> Order:
     return order
 
 
+def haversine_m(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
+    """Great-circle distance in metres between two points given in degrees."""
+    r = 6_371_000.0
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lng2 - lng1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * r * math.asin(min(1.0, math.sqrt(a)))
+
+
+def _when(value: datetime) -> str:
+    from django.utils import formats
+
+    return formats.date_format(timezone.localtime(value), "SHORT_DATETIME_FORMAT")
+
+
+def checkin_window(order: Order) -> tuple[datetime, datetime]:
+    """When check-in opens and closes. Staff confirming an early visit lifts the opening."""
+    opens = order.slot_start - timedelta(minutes=checkin_opens_minutes())
+    if order.early_confirmed_at is not None:
+        opens = min(opens, order.early_confirmed_at)
+    return opens, order.slot_end + timedelta(minutes=checkin_closes_minutes())
+
+
+def _location(latitude, longitude) -> tuple[float, float] | None:
+    if latitude is None and longitude is None:
+        return None
+    if latitude is None or longitude is None:
+        raise ValidationError(_("Send both latitude and longitude, or neither."),
+                              field="latitude" if latitude is None else "longitude")
+    try:
+        lat, lng = float(latitude), float(longitude)
+    except (TypeError, ValueError):
+        raise ValidationError(_("The location is not a valid latitude and longitude."),
+                              field="latitude") from None
+    if isinstance(latitude, bool) or isinstance(longitude, bool) or not (
+            math.isfinite(lat) and math.isfinite(lng) and -90 <= lat <= 90
+            and -180 <= lng <= 180):
+        raise ValidationError(_("The location is not a valid latitude and longitude."),
+                              field="latitude")
+    return lat, lng
+
+
 @transaction.atomic
-def order_check_in(*, order: Order, actor) -> Order:
+def order_check_in(*, order: Order, actor, latitude=None, longitude=None,
+                   now: datetime | None = None) -> Order:
+    """签到 at the door. Opens `ORDERS_CHECKIN_OPENS_MINUTES` before the booked slot and closes
+    `ORDERS_CHECKIN_CLOSES_MINUTES` after it ends, so service time cannot start a day early.
+    A location from the phone, if sent, is kept; when it is further than
+    `ORDERS_CHECKIN_MAX_DISTANCE_M` from the household's building (if the building has
+    coordinates) the order is flagged for staff, not refused: GPS indoors is often poor."""
+    now = now or timezone.now()
     order = _current(order)
-    if order.status != OrderStatus.ACCEPTED:
-        raise _refuse_move(order, "check_in")
-    _require(_is_assigned(actor, order))
-    return _move(order, action="check_in", allowed_from=(OrderStatus.ACCEPTED,),
-                 to=OrderStatus.IN_SERVICE, actor=actor, checked_in_at=timezone.now())
+    _require_volunteer(actor)
+    _expect(order, "check_in")
+    require(policies.can_check_in(actor, order),
+            _("Only the volunteer assigned to this order may check in."))
+    opens, closes = checkin_window(order)
+    if now < opens:
+        raise ValidationError(
+            _("Check-in opens at %(time)s, %(minutes)s minutes before the booked time "
+              "(%(slot)s).") % {"time": _when(opens), "minutes": checkin_opens_minutes(),
+                                "slot": _slot_text(order)}, field="check_in",
+            code="checkin_not_open")
+    if now > closes:
+        raise ValidationError(
+            _("Check-in closed at %(time)s, %(minutes)s minutes after the booked time ended. "
+              "Please contact community staff.") % {"time": _when(closes),
+                                                     "minutes": checkin_closes_minutes()},
+            field="check_in", code="checkin_closed")
+    fields: dict = {"checked_in_at": now}
+    note = ""
+    where = _location(latitude, longitude)
+    if where is not None:
+        fields.update(checkin_latitude=round(where[0], 6), checkin_longitude=round(where[1], 6))
+        building = order.household.building
+        if building is not None and building.latitude is not None:
+            distance = haversine_m(where[0], where[1], float(building.latitude),
+                                   float(building.longitude))
+            fields["checkin_distance_m"] = int(round(distance))
+            if distance > checkin_max_distance_m():
+                fields["checkin_far"] = True
+                note = _("Checked in %(m)s m from the address") % {"m": int(round(distance))}
+    order = _move(order, action="check_in", allowed_from=(OrderStatus.ACCEPTED,),
+                  to=OrderStatus.IN_SERVICE, actor=actor, note=note, **fields)
+    if order.checkin_far:
+        for user in _staff_of(order.community_id):
+            _notify(user, _("A check-in far from the address"), note, _order_url(order))
+    return order
+
+
+@transaction.atomic
+def order_confirm_early(*, order: Order, actor, note: str = "") -> Order:
+    """Staff confirm that this visit happens before its booked slot (the elder asked for it):
+    check-in may then open now, and the service may be completed before the slot starts."""
+    order = _current(order)
+    require(policies.can_confirm_early(actor, order),
+            _("Only community staff of this community may confirm an early visit."))
+    _expect(order, "confirm_early")
+    now = timezone.now()
+    rows = Order.objects.filter(pk=order.pk, status=order.status).update(
+        early_confirmed_by=actor, early_confirmed_at=now, updated_at=now)
+    if rows != 1:
+        raise _refuse_move(_current(order), "confirm_early")
+    OrderEvent.objects.create(order=order, at=now, actor=actor, action="confirm_early",
+                              from_status=order.status, to_status=order.status,
+                              note=(note or str(_("Early visit confirmed by staff")))[:500])
+    return _current(order)
+
+
+def completion_bounds(order: Order, now: datetime | None = None) -> tuple[int, int]:
+    """The minutes a volunteer may state at completion: at least `ORDERS_MIN_SERVICE_MINUTES`,
+    at most the time since check-in (rounded up) and never more than
+    `ORDERS_MAX_SERVICE_MINUTES`."""
+    now = now or timezone.now()
+    elapsed = max(1, math.ceil((now - order.checked_in_at).total_seconds() / 60))
+    return min_service_minutes(), min(elapsed, max_service_minutes())
+
+
+def _attach_photo(order: Order, photo) -> Order:
+    from linli.points.photos import photo_name
+
+    name = photo_name(photo)
+    order.photo.save(name, photo, save=False)
+    order.save(update_fields=["photo", "updated_at"])
+    return order
 
 
 @transaction.atomic
 def order_complete(*, order: Order, actor, minutes: int | None = None, note: str = "",
-                   photo=None) -> Order:
+                   photo=None, now: datetime | None = None) -> Order:
     """圆单. 民政部令第67号: service time is the time actually served, so the stated minutes
-    may not exceed the time between check-in and check-out."""
+    lie between a minimum and the time since check-in (capped), and a service cannot be
+    completed before its booked slot starts unless staff confirmed an early visit."""
+    now = now or timezone.now()
     order = _current(order)
-    if order.status != OrderStatus.IN_SERVICE:
-        raise _refuse_move(order, "complete")
-    _require(_is_assigned(actor, order))
-    now = timezone.now()
-    elapsed = max(1, math.ceil((now - order.checked_in_at).total_seconds() / 60))
+    _require_volunteer(actor)
+    _expect(order, "complete")
+    require(policies.can_complete(actor, order),
+            _("Only the volunteer assigned to this order may complete it."))
+    if now < order.slot_start and order.early_confirmed_at is None:
+        raise ValidationError(
+            _("The booked time starts at %(time)s; the service cannot be completed before "
+              "then unless community staff confirm an early visit.") % {
+                "time": _when(order.slot_start)}, field="minutes", code="before_slot")
+    low, high = completion_bounds(order, now)
+    if high < low:
+        raise ValidationError(
+            _("A service lasts at least %(min)s minutes; it is %(elapsed)s minutes since "
+              "check-in.") % {"min": low, "elapsed": high}, field="minutes",
+            code="too_short")
     if minutes is None:
-        minutes = elapsed
-    if isinstance(minutes, bool) or not isinstance(minutes, int) or minutes < 1:
-        raise ValidationError(_("Enter the minutes served (at least 1)."), field="minutes")
-    if minutes > elapsed:
+        minutes = high
+    if isinstance(minutes, bool) or not isinstance(minutes, int) or minutes < low:
+        raise ValidationError(
+            _("Enter the minutes served: between %(min)s and %(max)s.") % {
+                "min": low, "max": high}, field="minutes")
+    if minutes > high:
         raise ValidationError(
             _("Only the time actually served counts: at most %(max)s minutes since check-in.")
-            % {"max": elapsed}, field="minutes")
+            % {"max": high}, field="minutes")
+    if photo is not None:
+        from linli.points.photos import photo_validate
+
+        photo_validate(photo)
     order = _move(order, action="complete", allowed_from=(OrderStatus.IN_SERVICE,),
                   to=OrderStatus.COMPLETED, actor=actor, note=(note or "")[:500],
                   checked_out_at=now, actual_minutes=minutes,
                   completion_note=(note or "")[:500])
     if photo is not None:
-        order.photo = photo
-        order.save(update_fields=["photo"])
+        order = _attach_photo(order, photo)
     for user in _requesters(order):
         _notify(user, _("Service completed: please rate it"), order.project.name,
                 _order_url(order))
+    return order
+
+
+class PhotoTooLarge(DomainError):
+    """413: the upload is larger than a service photo may be."""
+
+    status = 413
+    code = "too_large"
+
+
+@transaction.atomic
+def order_photo_attach(*, order: Order, actor, photo) -> Order:
+    """The serving volunteer adds (or replaces) the service photo while serving or before the
+    household has confirmed; the same checks as the completion form."""
+    order = _current(order)
+    _require_volunteer(actor)
+    _expect(order, "photo")
+    require(policies.can_attach_photo(actor, order),
+            _("Only the volunteer assigned to this order may add its photo."))
+    from linli.points.photos import MAX_BYTES
+
+    if photo is None:
+        raise ValidationError(_("Please choose a photo (JPEG, PNG or WebP)."), field="photo")
+    if photo.size is not None and photo.size > MAX_BYTES:
+        raise PhotoTooLarge(_("The photo is too large (at most 5 MB)."), field="photo")
+    order = _attach_photo(order, photo)
+    OrderEvent.objects.create(order=order, actor=actor, action="photo",
+                              from_status=order.status, to_status=order.status,
+                              note=str(_("Photo added")))
     return order
 
 
@@ -640,11 +870,10 @@ def order_complete(*, order: Order, actor, minutes: int | None = None, note: str
 def _settle_quietly(order: Order, actor=None) -> Order:
     """Settle right after confirmation; if the ledger refuses (say, a storage limit), the
     confirmation stands and staff can retry the settlement."""
-    from linli.common.exceptions import DomainError
 
     try:
         with transaction.atomic():
-            return order_settle(order=order, actor=actor)
+            return _settle(order, actor)
     except DomainError:
         logger.warning("settlement of order %s deferred", order.uuid, exc_info=True)
         return _current(order)
@@ -654,7 +883,8 @@ def _settle_quietly(order: Order, actor=None) -> Order:
 def order_rate(*, order: Order, actor, stars: int, comment: str = "") -> Order:
     """评单: 1–5 stars by the resident, their proxy, or the grid worker on their behalf."""
     order = _current(order)
-    _require(_may_speak_for_household(actor, order))
+    require(policies.can_rate(actor, order),
+            _("Only the household, its grid worker or community staff may rate this service."))
     if isinstance(stars, bool) or not isinstance(stars, int) or not 1 <= stars <= 5:
         raise ValidationError(_("Give 1 to 5 stars."), field="stars")
     order = _move(order, action="rate", allowed_from=(OrderStatus.COMPLETED,),
@@ -683,7 +913,9 @@ def order_auto_confirm(*, order: Order, now: datetime | None = None) -> Order:
 def order_dispute(*, order: Order, actor, reason: str) -> Order:
     """申诉: instead of rating, the household says the service was not as recorded."""
     order = _current(order)
-    _require(_may_speak_for_household(actor, order))
+    require(policies.can_dispute(actor, order),
+            _("Only the household, its grid worker or community staff may dispute this "
+              "service."))
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError(_("Please say what went wrong."), field="reason")
@@ -699,7 +931,8 @@ def order_resolve(*, order: Order, actor, pay: bool, note: str,
                   minutes: int | None = None) -> Order:
     """Staff decide a dispute: pay (possibly fewer minutes) or void it (nothing is paid)."""
     order = _current(order)
-    _require(manages(actor, order.community_id))
+    require(policies.can_resolve(actor, order),
+            _("Only community staff of this community may resolve this dispute."))
     note = (note or "").strip()
     if not note:
         raise ValidationError(_("Please record how the dispute was resolved."), field="note")
@@ -726,14 +959,27 @@ def order_resolve(*, order: Order, actor, pay: bool, note: str,
 POINTS_RULE = "service_order"
 
 
+def service_points(*, project_points: int, minutes: int, expected_minutes: int) -> int:
+    """Points for one service scale with the time served: the project's points for the full
+    expected duration (or longer), a proportional share (rounded down) for less, and nothing
+    for a service shorter than `ORDERS_MIN_SERVICE_MINUTES`. So a one-minute "service" earns
+    nothing and 30 minutes of a 60-minute, 3-point service earn 1 point."""
+    if not project_points or minutes < min_service_minutes() or expected_minutes <= 0:
+        return 0
+    return project_points * min(minutes, expected_minutes) // expected_minutes
+
+
 def _award_points(order: Order, actor=None) -> None:
-    """The project's points to the volunteer's household, once per order (the points service
-    is idempotent on the source). A switched-off rule simply awards nothing."""
-    from linli.common.exceptions import DomainError
+    """The service's points (see `service_points`) to the volunteer's household, once per
+    order (the points service is idempotent on the source). A switched-off rule simply
+    awards nothing."""
     from linli.points import services as points
     from linli.points.models import AwardRule
 
-    if not order.project.points:
+    quantity = service_points(project_points=order.project.points,
+                              minutes=order.settled_minutes or order.actual_minutes or 0,
+                              expected_minutes=order.expected_minutes)
+    if not quantity:
         return
     resident = order.volunteer.resident
     household = resident.household
@@ -746,16 +992,25 @@ def _award_points(order: Order, actor=None) -> None:
                                       unit_label=_("points"))
             points.award_for_source(household=household, rule_code=POINTS_RULE,
                                     source_reference=order.reference,
-                                    quantity=order.project.points, actor=actor,
+                                    quantity=quantity, actor=actor,
                                     resident=resident)
     except DomainError:
         logger.warning("no points for order %s", order.uuid, exc_info=True)
 
 
 @transaction.atomic
-def order_settle(*, order: Order, actor=None) -> Order:
+def order_settle(*, order: Order, actor) -> Order:
     """Bank the volunteer's actual minutes, exactly once (key `order-settle:<uuid>`).
-    Settling a settled order returns it unchanged."""
+    Settling a settled order returns it unchanged. Staff retry a settlement the ledger
+    deferred; `actor=None` is the system settling right after a confirmation."""
+    order = _current(order)
+    require(actor is None or policies.can_settle(actor, order),
+            _("Only community staff may settle this order."))
+    return _settle(order, actor)
+
+
+def _settle(order: Order, actor) -> Order:
+    """The settlement itself; callers have decided who may trigger it."""
     order = _current(order)
     if order.status == OrderStatus.SETTLED:
         return order
@@ -810,10 +1065,11 @@ def order_settle(*, order: Order, actor=None) -> Order:
 def order_cancel(*, order: Order, actor, reason: str = "") -> Order:
     """Before the service starts, the household or staff may cancel; a hold is released."""
     order = _current(order)
-    _require(_may_speak_for_household(actor, order)
-             or (order.requested_by_id is not None and order.requested_by_id == actor.pk))
+    require(policies.can_cancel(actor, order),
+            _("Only the household, whoever placed the order, its grid worker or community "
+              "staff may cancel it."))
     volunteer = order.volunteer
-    order = _move(order, action="cancel", allowed_from=CANCELLABLE_STATES,
+    order = _move(order, action="cancel", allowed_from=policies.ALLOWED_FROM["cancel"],
                   to=OrderStatus.CANCELLED, actor=actor, note=(reason or "")[:500],
                   reason=(reason or "")[:255])
     _release_hold(order, actor)
@@ -870,8 +1126,9 @@ def meal_order_create(*, project: ServiceProject, household, actor, date: date,
     if project.kind != ProjectKind.MEAL or project.community_id != household.community_id:
         raise ValidationError(_("This is not a meal service of this community."),
                               field="project")
-    _require(household_member(actor, household.pk) or manages(actor, household.community_id)
-             or grid_worker_of(actor, household.grid_id))
+    require(policies.can_order_meal(actor, household),
+            _("Only the household, its grid worker or community staff may order meals for "
+              "this household."))
     if meal not in Meal.values:
         raise ValidationError(_("Unknown meal."), field="meal")
     today = timezone.localdate()
@@ -890,8 +1147,8 @@ def meal_order_create(*, project: ServiceProject, household, actor, date: date,
 
 @transaction.atomic
 def meal_order_cancel(*, meal_order: MealOrder, actor) -> MealOrder:
-    _require(household_member(actor, meal_order.household_id)
-             or manages(actor, meal_order.community_id))
+    require(policies.can_cancel_meal(actor, meal_order),
+            _("Only the household or community staff may cancel this meal."))
     if MealOrder.objects.filter(pk=meal_order.pk, status=MealStatus.ORDERED).update(
             status=MealStatus.CANCELLED, updated_at=timezone.now()) != 1:
         raise Conflict(_("This meal is already on its way and cannot be cancelled."),
@@ -904,7 +1161,8 @@ def meal_order_cancel(*, meal_order: MealOrder, actor) -> MealOrder:
 def meal_assign(*, community, date: date, meal: str, actor, volunteer,
                 building=None) -> int:
     """Give one building's deliveries (or those without a building) to a volunteer."""
-    _require(manages(actor, community.pk))
+    require(policies.can_assign_meals(actor, community),
+            _("Only community staff of this community may assign meal deliveries."))
     if volunteer is None or volunteer_eligibility_problem(
             volunteer=volunteer, project=ServiceProject(community=community,
                                                         volunteer_min_age=16)):
@@ -924,9 +1182,9 @@ def meal_assign(*, community, date: date, meal: str, actor, volunteer,
 @transaction.atomic
 def meal_deliver(*, meal_order: MealOrder, actor, delivered: bool, note: str = "") -> MealOrder:
     meal_order.refresh_from_db()
-    volunteer = volunteer_of(actor)
-    _require((volunteer is not None and meal_order.volunteer_id == volunteer.pk)
-             or manages(actor, meal_order.community_id))
+    require(policies.can_record_meal_outcome(actor, meal_order),
+            _("Only the volunteer delivering this meal or community staff may record the "
+              "outcome."))
     to = MealStatus.DELIVERED if delivered else MealStatus.NOT_HOME
     if MealOrder.objects.filter(pk=meal_order.pk, status=MealStatus.ASSIGNED).update(
             status=to, delivered_at=timezone.now(), outcome_note=(note or "")[:255],

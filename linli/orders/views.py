@@ -10,17 +10,16 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.dateparse import parse_date
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from linli.accounts.models import Role
 from linli.accounts.permissions import roles_required, signed_in
-from linli.common.exceptions import DomainError
-from linli.orders import selectors, services
+from linli.common.exceptions import DomainError, PermissionDenied
+from linli.orders import policies, selectors, services
 from linli.orders.models import (
-    CANCELLABLE_STATES,
-    CONFIRMED_STATES,
     Meal,
     OrderStatus,
     ProjectKind,
@@ -99,15 +98,27 @@ def new(request):
                 "step": 3 if project and slot else 2 if project else 1,
                 "meal_project": selectors.project_list_for_household(
                     household=household, kind=ProjectKind.MEAL).first()})
+    if project and slot:
+        # Warn before a second open order of the same service at an overlapping time.
+        ctx["clashes"] = list(services.open_duplicates(
+            project=project, household=household, slot_start=slot["start"],
+            slot_end=slot["end"]))
+        ctx["exact_clash"] = next((o for o in ctx["clashes"] if o.slot_start == slot["start"]
+                                   and o.slot_end == slot["end"]), None)
     if request.method == "POST" and project and slot:
         try:
             order = services.order_submit(project=project, household=household,
                                           actor=request.user, slot_start=slot["start"],
                                           slot_end=slot["end"],
-                                          note=request.POST.get("note", "")[:255])
+                                          note=request.POST.get("note", "")[:255],
+                                          overlap_confirmed=request.POST.get(
+                                              "confirm_overlap") == "1")
         except DomainError as exc:
+            # Post/redirect/get: the confirm step is shown again by GET with the message, so
+            # reload and back never resend the order.
             _fail(request, exc)
-            return render(request, "orders/new.html", ctx)
+            return redirect(f"{request.path}?" + urlencode({
+                "household": household.uuid, "project": project.uuid, "slot": slot["key"]}))
         messages.success(request, _("Your order is in. The community will send someone."))
         return redirect("orders:detail", uuid=order.uuid)
     return render(request, "orders/new.html", ctx)
@@ -137,29 +148,33 @@ def _order_or_404(request, uuid):
     return order
 
 
+#: Page flags -> (action whose state rule applies, policy predicate).
+ABILITIES = {
+    "can_cancel": ("cancel", policies.can_cancel),
+    "can_rate": ("rate", policies.can_rate),
+    "can_accept": ("accept", policies.can_accept),
+    "can_decline": ("decline", policies.can_decline),
+    "can_check_in": ("check_in", policies.can_check_in),
+    "can_complete": ("complete", policies.can_complete),
+    "can_resolve": ("resolve", policies.can_resolve),
+    "can_settle": ("settle", policies.can_settle),
+    "can_confirm_early": ("confirm_early", policies.can_confirm_early),
+}
+
+
 def _abilities(user, order) -> dict:
-    member = services.household_member(user, order.household_id)
-    manager = services.manages(user, order.community_id)
-    speaker = member or manager or services.grid_worker_of(user, order.household.grid_id)
-    volunteer = services.volunteer_of(user)
-    assigned = volunteer is not None and order.volunteer_id == volunteer.pk
-    offered = order.status == OrderStatus.DISPATCHED and volunteer is not None and (
-        assigned or (order.volunteer_id is None and order.team_id is not None
-                     and volunteer.memberships.filter(team_id=order.team_id).exists()))
-    return {
-        "can_cancel": order.status in CANCELLABLE_STATES and (
-            speaker or order.requested_by_id == user.pk),
-        "can_rate": order.status == OrderStatus.COMPLETED and speaker,
-        "can_accept": offered,
-        "can_decline": offered and assigned,
-        "can_check_in": assigned and order.status == OrderStatus.ACCEPTED,
-        "can_complete": assigned and order.status == OrderStatus.IN_SERVICE,
-        "can_dispatch": manager and order.status in (
-            OrderStatus.SUBMITTED, OrderStatus.DISPATCHED, OrderStatus.ACCEPTED),
-        "can_resolve": manager and order.status == OrderStatus.DISPUTED,
-        "can_settle": manager and order.status in CONFIRMED_STATES,
-        "is_manager": manager, "is_volunteer": assigned,
-    }
+    """Which buttons to show: the same predicates the services enforce, and the state rule."""
+    abilities = {flag: policies.available(order, action) and allowed(user, order)
+                 for flag, (action, allowed) in ABILITIES.items()}
+    manager = policies.manages(user, order.community_id)
+    abilities["can_dispatch"] = manager and (policies.available(order, "dispatch")
+                                             or policies.available(order, "reassign"))
+    abilities["can_decline"] = abilities["can_decline"] and order.volunteer_id is not None
+    abilities["can_confirm_early"] = abilities["can_confirm_early"] and (
+        order.early_confirmed_at is None)
+    abilities["is_manager"] = manager
+    abilities["is_volunteer"] = policies.is_assigned(user, order)
+    return abilities
 
 
 STEPS = [
@@ -177,18 +192,32 @@ STEP_INDEX = {OrderStatus.SUBMITTED: 0, OrderStatus.DISPATCHED: 1, OrderStatus.A
 
 
 @roles_required(*ORDER_ROLES)
-def detail(request, uuid):
+def detail(request, uuid, status: int = 200):
     order = _order_or_404(request, uuid)
+    return render(request, "orders/detail.html", _detail_context(request, order),
+                  status=status)
+
+
+def _detail_context(request, order) -> dict:
     abilities = _abilities(request.user, order)
     reached = STEP_INDEX.get(order.status, -1)
     steps = [{"label": label, "done": i <= reached, "current": i == reached}
              for i, (_status, label) in enumerate(STEPS)]
-    elapsed = None
+    ctx = {"order": order, "steps": steps, "events": order.events.select_related("actor"),
+           "stars": range(1, 6), **abilities}
     if order.status == OrderStatus.IN_SERVICE and order.checked_in_at:
-        elapsed = max(1, int((timezone.now() - order.checked_in_at).total_seconds() // 60))
-    return render(request, "orders/detail.html", {
-        "order": order, "steps": steps, "events": order.events.select_related("actor"),
-        "elapsed": elapsed, "stars": range(1, 6), **abilities})
+        low, high = services.completion_bounds(order)
+        ctx.update({"min_minutes": low, "max_minutes": high, "elapsed": high,
+                    "too_early": timezone.now() < order.slot_start
+                    and order.early_confirmed_at is None})
+    if abilities["can_check_in"]:
+        opens, closes = services.checkin_window(order)
+        ctx.update({"checkin_opens": opens, "checkin_closes": closes,
+                    "checkin_open": opens <= timezone.now() <= closes})
+    if abilities["can_rate"]:
+        chosen = _int_or_none(request.GET.get("stars"))
+        ctx["chosen_stars"] = chosen if chosen in range(1, 6) else None
+    return ctx
 
 
 def _int_or_none(value):
@@ -198,10 +227,23 @@ def _int_or_none(value):
         return -1
 
 
+def _float_or_none(value):
+    if value in (None, ""):
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return "invalid"
+
+
 @roles_required(*ORDER_ROLES)
-@require_POST
 def transition(request, uuid, action):
+    """Every button of the order page posts here; the service decides who may act. A refusal
+    answers 403 with the order page and the reason; an illegal move or bad input comes back to
+    the order page (post/redirect/get) with the message."""
     order = _order_or_404(request, uuid)
+    if request.method != "POST":
+        return redirect("orders:detail", uuid=order.uuid)
     post, user = request.POST, request.user
     try:
         if action == "accept":
@@ -211,7 +253,9 @@ def transition(request, uuid, action):
             services.order_decline(order=order, actor=user, reason=post.get("reason", ""))
             messages.success(request, _("The order goes back to the community."))
         elif action == "check_in":
-            services.order_check_in(order=order, actor=user)
+            services.order_check_in(order=order, actor=user,
+                                    latitude=_float_or_none(post.get("latitude")),
+                                    longitude=_float_or_none(post.get("longitude")))
             messages.success(request, _("Checked in. The service time starts now."))
         elif action == "complete":
             services.order_complete(order=order, actor=user,
@@ -241,8 +285,14 @@ def transition(request, uuid, action):
         elif action == "settle":
             services.order_settle(order=order, actor=user)
             messages.success(request, _("The hours are settled."))
+        elif action == "confirm_early":
+            services.order_confirm_early(order=order, actor=user, note=post.get("note", ""))
+            messages.success(request, _("The early visit is confirmed."))
         else:
             raise Http404
+    except PermissionDenied as exc:
+        _fail(request, exc)
+        return detail(request, uuid=order.uuid, status=403)
     except DomainError as exc:
         _fail(request, exc)
     return redirect("orders:detail", uuid=order.uuid)
@@ -271,10 +321,15 @@ def volunteer(request):
 
 @roles_required(*MANAGERS)
 def board(request):
-    orders = selectors.board_for_user(user=request.user)
     status = request.GET.get("status", "")
-    if status in OrderStatus.values:
-        orders = orders.filter(status=status)
+    if status == "far":
+        # Check-ins the phone placed far from the household's address, in any state.
+        orders = selectors.board_for_user(user=request.user, states=None).filter(
+            checkin_far=True)
+    else:
+        orders = selectors.board_for_user(user=request.user)
+        if status in OrderStatus.values:
+            orders = orders.filter(status=status)
     return render(request, "orders/board.html", {
         "orders": orders[:100], "status": status,
         "statuses": [(s, OrderStatus(s).label) for s in selectors.BOARD_STATES]})
@@ -302,11 +357,16 @@ def dispatch(request, uuid):
             return redirect("orders:board")
         except DomainError as exc:
             _fail(request, exc)
-    candidates = (selectors.candidates_for_order(order=order)
+    from linli.volunteers.models import Skill
+
+    q = (request.GET.get("q") or "").strip()[:32]
+    skills = list(Skill.objects.order_by("order", "id"))
+    skill = next((k for k in skills if k.code == request.GET.get("skill")), None)
+    candidates = (selectors.candidates_for_order(order=order, q=q, skill=skill)
                   if order.status in (OrderStatus.SUBMITTED, OrderStatus.DISPATCHED,
                                       OrderStatus.ACCEPTED) else [])
     return render(request, "orders/dispatch.html", {
-        "order": order, "candidates": candidates,
+        "order": order, "candidates": candidates, "q": q, "skills": skills, "skill": skill,
         "teams": selectors.team_list_for_order(order=order),
         "events": order.events.select_related("actor")})
 
@@ -324,7 +384,8 @@ def phone(request):
         household = household_list_for_user(user=request.user).filter(uuid=wanted).first()
         if household is None:
             raise Http404
-    ctx = {"q": q, "households": households, "household": household, "slots": _slots()}
+    ctx = {"q": q, "households": households, "household": household, "slots": _slots(),
+           "posted": request.POST if request.method == "POST" else {}}
     if household is not None:
         ctx["projects"] = selectors.project_list_for_household(household=household)
         ctx["residents"] = household.residents.filter(moved_out=False, deceased=False,
@@ -341,11 +402,16 @@ def phone(request):
                                           actor=request.user, beneficiary=beneficiary,
                                           slot_start=slot["start"], slot_end=slot["end"],
                                           note=request.POST.get("note", ""),
-                                          channel="phone")
+                                          channel="phone",
+                                          overlap_confirmed=request.POST.get(
+                                              "confirm_overlap") == "1")
             messages.success(request, _("The phone order is entered."))
             return redirect("orders:detail", uuid=order.uuid)
         except DomainError as exc:
             _fail(request, exc)
+            if getattr(exc, "code", "") == "overlap":
+                # Staff confirm by ticking the box and sending again.
+                ctx["ask_overlap"] = True
     return render(request, "orders/phone.html", ctx)
 
 
@@ -358,7 +424,7 @@ def projects(request):
         community = communities.filter(uuid=request.POST.get("community") or None).first()
         if community is None:
             raise Http404
-        services.project_catalogue_ensure(community=community)
+        services.project_catalogue_ensure(community=community, actor=request.user)
         messages.success(request, _("The default services are in the catalogue."))
         return redirect("orders:projects")
     catalogue = selectors.project_list_for_manager(user=request.user)
@@ -442,7 +508,8 @@ def meal_prep(request):
         "resident").order_by("resident__name")[:200]
     return render(request, "orders/meal_prep.html", {
         "day": day, "meal": meal, "meals": Meal.choices,
-        "prep": selectors.meal_preparation(user=request.user, day=day),
+        "prep": [{**row, "meal_label": Meal(row["meal"]).label}
+                 for row in selectors.meal_preparation(user=request.user, day=day)],
         "rounds": selectors.meal_rounds(user=request.user, day=day, meal=meal),
         "volunteers": volunteers, "communities": communities})
 

@@ -80,7 +80,19 @@ class ClaimOut(Schema):
     points: int
     reason: str
     created_at: datetime
+    recorded_by: str | None = Field(None, description="Who recorded or submitted the claim.")
     decided_at: datetime | None
+    decided_by: str | None = Field(None, description="Who approved or rejected it.")
+
+    @staticmethod
+    def resolve_recorded_by(obj: Claim) -> str | None:
+        user = obj.submitted_by
+        return (user.name or user.mobile) if user is not None else None
+
+    @staticmethod
+    def resolve_decided_by(obj: Claim) -> str | None:
+        user = obj.decided_by
+        return (user.name or user.mobile) if user is not None else None
 
     @staticmethod
     def resolve_household(obj: Claim) -> str:
@@ -275,7 +287,7 @@ def claim_submit(request, payload: Form[ClaimIn], photo: File[UploadedFile] = No
     household = _household(request)
     claim = services.claim_submit(
         household=household, item=_item_in_force(household.community, payload.item),
-        user=request.auth, resident=_member(household, payload.member), note=payload.note,
+        actor=request.auth, resident=_member(household, payload.member), note=payload.note,
         photo=photo, occurred_on=payload.occurred_on)
     return Status(201, claim)
 

@@ -83,7 +83,7 @@ def _history(community, convention, rng: random.Random) -> int:
                 amount=item.points, kind=TransferKind.AWARD,
                 reference=f"points-claim:{claim_uuid}",
                 idempotency_key=f"points-claim:{claim_uuid}",
-                memo=f"{item.code} {item.title}"[:255], created_at=decided)
+                memo=item.title[:255], created_at=decided)
             transfers.append(transfer)
             claims.append(Claim(
                 uuid=claim_uuid, household=household, item=item,
@@ -93,6 +93,8 @@ def _history(community, convention, rng: random.Random) -> int:
                 decided_by_id=workers.get(household.grid_id), decided_at=decided,
                 created_at=decided - timedelta(hours=20)))
             added[accounts[household.pk]] += item.points
+    # Ledger rows in the order they happened, so statements read newest first by date.
+    transfers.sort(key=lambda t: t.created_at)
     Transfer.objects.bulk_create(transfers, batch_size=500)
     by_key = dict(Transfer.objects.filter(
         idempotency_key__in=[t.idempotency_key for t in transfers]).values_list(

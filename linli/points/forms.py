@@ -5,7 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from linli.points.models import Category, Period
+from linli.points.models import AwardSource, Category, Period
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -87,7 +87,8 @@ class AdoptForm(forms.Form):
 
 class RuleForm(forms.Form):
     community = forms.ModelChoiceField(label=_("Community"), queryset=None, to_field_name="uuid")
-    code = forms.CharField(label=_("Code"), max_length=32)
+    code = forms.ChoiceField(label=pgettext_lazy("award source", "Counts"),
+                             choices=AwardSource.choices)
     title = forms.CharField(label=_("Title"), max_length=100)
     points_per_unit = forms.IntegerField(label=_("Points per unit"), min_value=1, max_value=1000)
     unit_label = forms.CharField(label=pgettext_lazy("measure", "Unit"), max_length=16, required=False)

@@ -221,6 +221,16 @@ class ClaimEvent(models.Model):
         return ClaimStatus(self.to_status).label if self.to_status in ClaimStatus.values else ""
 
 
+class AwardSource(models.TextChoices):
+    """What an automatic award rule counts. The codes are internal (other apps award by
+    them); people see the names."""
+
+    VOLUNTEER_HOUR = "volunteer_hour", pgettext_lazy("award source", "Volunteer service hours")
+    ACTIVITY_ATTENDANCE = "activity_attendance", pgettext_lazy("award source",
+                                                                "Taking part in activities")
+    SERVICE_ORDER = "service_order", pgettext_lazy("award source", "Completed service orders")
+
+
 class AwardRule(TimeStampedModel):
     """Points given automatically for a counted source (volunteer hours, activity attendance)."""
 
@@ -249,6 +259,13 @@ class AwardRule(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.code} {self.title}"
+
+    @property
+    def source_label(self) -> str:
+        """The Chinese name of what the rule counts (never the internal code)."""
+        if self.code in AwardSource.values:
+            return str(AwardSource(self.code).label)
+        return self.title
 
 
 class Award(TimeStampedModel):

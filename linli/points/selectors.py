@@ -111,7 +111,19 @@ def _claims() -> QuerySet:
 
 
 def claim_list_for_household(*, household) -> QuerySet:
-    return _claims().filter(household=household).order_by("-created_at", "-id")
+    """Newest first, by the day it happened (a claim made today about last week sorts by
+    last week)."""
+    return _claims().filter(household=household).order_by("-occurred_on", "-created_at", "-id")
+
+
+def claim_duplicates(*, claim: Claim) -> list[Claim]:
+    """Other open or approved claims of the same household for the same item on the same day
+    (a reviewer should not pay the same thing twice)."""
+    return list(_claims().filter(
+        household_id=claim.household_id, item__code=claim.item.code, occurred_on=claim.occurred_on,
+        item__convention__community_id=claim.household.community_id,
+        status__in=(ClaimStatus.PENDING, ClaimStatus.APPROVED)).exclude(pk=claim.pk)
+        .order_by("created_at", "id"))
 
 
 def claim_queue_for_user(*, user: User, status: str = ClaimStatus.PENDING, grid=None,
@@ -137,17 +149,6 @@ def claim_get_for_user(*, user: User, uuid) -> Claim | None:
     if user.has_role(*REVIEWER_ROLES):
         scope |= Q(household__grid__in=grids_for(user, REVIEWER_ROLES))
     return _claims().filter(scope, uuid=uuid).first()
-
-
-def may_decide(user: User, claim: Claim) -> bool:
-    if claim.status != ClaimStatus.PENDING or not user.has_role(*REVIEWER_ROLES):
-        return False
-    if not grids_for(user, REVIEWER_ROLES).filter(pk=claim.household.grid_id).exists():
-        return False
-    if claim.item.is_deduction:
-        return communities_for(user, MANAGER_ROLES).filter(
-            pk=claim.household.community_id).exists()
-    return True
 
 
 def review_grids(user: User) -> QuerySet:
@@ -251,3 +252,31 @@ def ranking_communities(user: User) -> QuerySet:
 
 def this_month() -> date:
     return timezone.localdate().replace(day=1)
+
+
+def label_entries(rows: list) -> list:
+    """Give each statement row of a household a `label` people understand: the convention
+    item's name for a claim (older memos began with the item's internal code), the rule's
+    name for an automatic award, else the memo."""
+    claim_uuids = {}
+    for row in rows:
+        reference = row.transfer.reference or ""
+        if reference.startswith("points-claim:"):
+            claim_uuids[reference.split(":", 1)[1]] = row
+    titles = {}
+    if claim_uuids:
+        valid = []
+        for value in claim_uuids:
+            try:
+                valid.append(UUID(value))
+            except ValueError:
+                continue
+        titles = {str(u): t for u, t in Claim.objects.filter(uuid__in=valid).values_list(
+            "uuid", "item__title")}
+    for row in rows:
+        reference = row.transfer.reference or ""
+        title = titles.get(reference.split(":", 1)[1]) if reference.startswith(
+            "points-claim:") else None
+        row.label = title or row.transfer.memo or row.transfer.get_kind_display()
+    return rows
+

@@ -18,9 +18,7 @@ from django.db.models import Max, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from linli.accounts.models import Role
-from linli.accounts.selectors import communities_for, grids_for
-from linli.common.exceptions import Conflict, DomainError, NotFound, PermissionDenied
+from linli.common.exceptions import Conflict, DomainError, NotFound, require
 from linli.common.exceptions import ValidationError as DomainValidationError
 from linli.ledger.models import Account, AccountKind, TransferKind, Unit
 from linli.ledger.services import (
@@ -28,6 +26,7 @@ from linli.ledger.services import (
     system_account_ensure,
     transfer_create,
 )
+from linli.points import policies
 from linli.points.models import (
     Award,
     AwardRule,
@@ -43,11 +42,7 @@ from linli.points.models import (
     period_bounds,
 )
 from linli.points.photos import photo_name
-
-#: May approve or reject ordinary claims (in their grids / communities / street).
-REVIEWER_ROLES = frozenset({Role.GRID_WORKER, Role.COMMUNITY_STAFF, Role.STREET_ADMIN})
-#: Manage conventions and approve deductions.
-MANAGER_ROLES = frozenset({Role.COMMUNITY_STAFF, Role.STREET_ADMIN})
+from linli.points.policies import MANAGER_ROLES, REVIEWER_ROLES  # noqa: F401 - re-exported
 
 
 class RateLimited(DomainError):
@@ -98,6 +93,8 @@ def _text(value: str, *, field: str, max_length: int, required: bool = True) -> 
 def convention_create(*, community, title: str, allows_deductions: bool = False, actor=None,
                       copy_current: bool = True) -> Convention:
     """A new draft version; by default it starts as a copy of the version in force."""
+    require(policies.can_manage_convention(actor, community),
+            _("Only community staff may change this community's convention."))
     title = _text(title, field="title", max_length=100)
     if Convention.objects.filter(community=community, status=ConventionStatus.DRAFT).exists():
         raise Conflict(_("This community already has a draft; finish or adopt it first."))
@@ -124,6 +121,8 @@ def convention_item_add(*, convention: Convention, code: str, title: str, catego
                         photo_required: bool = False, cap_count: int | None = None,
                         period: str = Period.MONTH, actor=None) -> ConventionItem:
     """Add an item to a draft; the items of an adopted version never change."""
+    require(policies.can_manage_convention(actor, convention.community),
+            _("Only community staff may change this community's convention."))
     if Convention.objects.filter(pk=convention.pk, status=ConventionStatus.DRAFT).count() != 1:
         raise Conflict(_("Items of an adopted convention cannot be changed; create a new "
                          "version instead."))
@@ -157,6 +156,8 @@ def convention_adopt(*, convention: Convention, adopted_on: date, meeting: str,
                      entitled_count: int, present_count: int, votes_for: int,
                      actor=None) -> Convention:
     """Record the residents' meeting that adopted the draft; the previous version stops."""
+    require(policies.can_manage_convention(actor, convention.community),
+            _("Only community staff may change this community's convention."))
     meeting = _text(meeting, field="meeting", max_length=100)
     for name, value in (("entitled_count", entitled_count), ("present_count", present_count),
                         ("votes_for", votes_for)):
@@ -270,16 +271,14 @@ def _create_claim(*, household, item, origin, actor, resident, note, photo, occu
 
 
 @transaction.atomic
-def claim_submit(*, household, item: ConventionItem, user, resident=None, note: str = "",
+def claim_submit(*, household, item: ConventionItem, actor, resident=None, note: str = "",
                  photo=None, occurred_on: date | None = None) -> Claim:
     """A household member reports something they did (photo and note as evidence)."""
-    from linli.registry.selectors import household_ids_of_member
-
-    if household.pk not in household_ids_of_member(user):
-        raise NotFound(_("Your account is not linked to this household."))
+    require(policies.is_household_member(actor, household),
+            _("Your account is not linked to this household."))
     _check_item_in_force(household=household, item=item)
-    if item.is_deduction:
-        raise PermissionDenied(_("Deduction items are recorded by the grid worker."))
+    require(policies.can_submit_claim(actor, household, item),
+            _("Deduction items are recorded by the grid worker."))
     if item.photo_required and photo is None:
         raise DomainValidationError(_("This item needs a photo as evidence."), field="photo")
     day = _occurred(occurred_on)
@@ -287,24 +286,47 @@ def claim_submit(*, household, item: ConventionItem, user, resident=None, note: 
     _check_rate(household=household)
     _check_cap(household=household, item=item, day=day,
                statuses=(ClaimStatus.PENDING, ClaimStatus.APPROVED))
-    return _create_claim(household=household, item=item, origin=ClaimOrigin.SELF, actor=user,
+    return _create_claim(household=household, item=item, origin=ClaimOrigin.SELF, actor=actor,
                          resident=_member(household, resident), note=note, photo=photo,
                          occurred_on=day, event_note="")
 
 
-def _in_review_scope(user, household) -> bool:
-    return grids_for(user, REVIEWER_ROLES).filter(pk=household.grid_id).exists()
+def claim_duplicate_of(*, household, item: ConventionItem, day: date,
+                       exclude_pk: int | None = None) -> Claim | None:
+    """The first open or approved claim of the same household for the same item (by code, so
+    across convention versions) on the same day: recording it again would pay twice."""
+    qs = Claim.objects.filter(
+        household=household, item__code=item.code,
+        item__convention__community_id=household.community_id, occurred_on=day,
+        status__in=(ClaimStatus.PENDING, ClaimStatus.APPROVED),
+    ).select_related("submitted_by", "item")
+    if exclude_pk is not None:
+        qs = qs.exclude(pk=exclude_pk)
+    return qs.order_by("created_at", "id").first()
+
+
+def duplicate_message(first: Claim) -> str:
+    who = getattr(first.submitted_by, "name", "") or _("the household")
+    return _("“%(item)s” was already recorded for this household on %(day)s: recorded by "
+             "%(who)s at %(at)s (%(status)s). The same record cannot be made twice.") % {
+        "item": first.item.title, "day": first.occurred_on.strftime("%Y-%m-%d"), "who": who,
+        "at": timezone.localtime(first.created_at).strftime("%Y-%m-%d %H:%M"),
+        "status": first.get_status_display()}
 
 
 @transaction.atomic
 def claim_record(*, household, item: ConventionItem, actor, resident=None, note: str = "",
                  photo=None, occurred_on: date | None = None) -> Claim:
-    """A grid worker (or staff) records a claim on inspection; it still needs approval."""
-    if not _in_review_scope(actor, household):
-        raise NotFound(_("Household not found."))
+    """A grid worker (or staff) records a claim on inspection; it still needs approval by
+    someone else (four eyes). The same household, item and day cannot be recorded twice."""
+    require(policies.can_record_claim(actor, household),
+            _("Only the grid worker or staff of this household's grid may record points."))
     _check_item_in_force(household=household, item=item)
     day = _occurred(occurred_on)
     lock_household_account(household)
+    first = claim_duplicate_of(household=household, item=item, day=day)
+    if first is not None:
+        raise Conflict(duplicate_message(first), field="item", code="duplicate")
     _check_cap(household=household, item=item, day=day,
                statuses=(ClaimStatus.PENDING, ClaimStatus.APPROVED))
     return _create_claim(household=household, item=item, origin=ClaimOrigin.INSPECTION,
@@ -312,13 +334,18 @@ def claim_record(*, household, item: ConventionItem, actor, resident=None, note:
                          photo=photo, occurred_on=day, event_note="inspection")
 
 
+#: The four-eyes refusal (shown on pages, in the API and in bulk-approval reports).
+def own_record_message() -> str:
+    return _("The person who recorded these points cannot review them; please ask another "
+             "member of staff to review.")
+
+
 def _check_decider(claim: Claim, actor) -> None:
-    if not _in_review_scope(actor, claim.household):
-        raise NotFound(_("Claim not found."))
-    if claim.item.is_deduction:
-        managed = communities_for(actor, MANAGER_ROLES)
-        if not managed.filter(pk=claim.household.community_id).exists():
-            raise PermissionDenied(_("A deduction needs the approval of community staff."))
+    require(policies.in_review_scope(actor, claim.household),
+            _("Only the grid worker or staff of this household's grid may review this claim."))
+    require(policies.can_decide_item(actor, claim),
+            _("A deduction needs the approval of community staff."))
+    require(not policies.is_recorder(actor, claim), own_record_message())
 
 
 def _transition(claim: Claim, *, actor, to: str, **fields) -> None:
@@ -349,7 +376,8 @@ def claim_approve(*, claim: Claim, actor, note: str = "") -> Claim:
     _transition(claim, actor=actor, to=ClaimStatus.APPROVED, reason=(note or "").strip()[:255])
     issuer = system_account_ensure(street=household.community.street, kind=AccountKind.ISSUER,
                                    unit=Unit.POINTS)
-    memo = f"{item.code} {item.title}"[:255]
+    # The statement shows the memo to residents: the item's name, never its internal code.
+    memo = item.title[:255]
     transfer = None
     if item.is_deduction:
         account.refresh_from_db()
@@ -375,11 +403,11 @@ def claim_approve(*, claim: Claim, actor, note: str = "") -> Claim:
 
 @transaction.atomic
 def claim_reject(*, claim: Claim, actor, reason: str) -> Claim:
+    claim = Claim.objects.select_related("item", "household").get(pk=claim.pk)
+    _check_decider(claim, actor)
     reason = (reason or "").strip()
     if not reason:
         raise DomainValidationError(_("Please give the reason for rejecting."), field="reason")
-    claim = Claim.objects.select_related("item", "household").get(pk=claim.pk)
-    _check_decider(claim, actor)
     _transition(claim, actor=actor, to=ClaimStatus.REJECTED, reason=reason[:255])
     _event(claim, actor=actor, before=ClaimStatus.PENDING, after=ClaimStatus.REJECTED,
            note=reason)
@@ -388,7 +416,8 @@ def claim_reject(*, claim: Claim, actor, reason: str) -> Claim:
 
 def claim_bulk_approve(*, claims, actor) -> tuple[list[Claim], list[tuple[Claim, str]]]:
     """Approve several claims of a queue; each on its own, so one refusal (a cap, a
-    deduction needing staff) does not hold up the others."""
+    deduction needing staff, a claim the actor recorded themself) does not hold up the
+    others. The refusals come back with their message."""
     approved, refused = [], []
     for claim in claims:
         try:
@@ -406,6 +435,8 @@ def award_rule_set(*, community, code: str, title: str, points_per_unit: int,
                    unit_label: str = "", cap_points: int | None = None,
                    period: str = Period.MONTH, active: bool = True, actor=None) -> AwardRule:
     """Create or change a community's automatic award rule (past awards keep their points)."""
+    require(policies.can_set_award_rule(actor, community),
+            _("Only community staff may change this community's award rules."))
     code = _text(code, field="code", max_length=32)
     title = _text(title, field="title", max_length=100)
     if isinstance(points_per_unit, bool) or not 0 < points_per_unit <= 1000:
@@ -433,6 +464,9 @@ def _award_replay(rule: AwardRule, *, household, source_reference: str, quantity
 def award_for_source(*, household, rule_code: str, source_reference: str, quantity: int,
                      actor=None, resident=None) -> Award:
     """Award points by rule for one source record (a completed service, an attendance).
+
+    Called by other services after their own checks (a settled order, an attendance): the
+    actor is recorded, the permission was decided by the calling service.
 
     Idempotent on (rule, source_reference): calling again returns the first award. The
     points are `quantity × points_per_unit`, cut to what remains of the rule's cap for the

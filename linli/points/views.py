@@ -11,13 +11,12 @@ from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
 from linli.accounts.models import Role
 from linli.accounts.permissions import roles_required, signed_in
 from linli.common.exceptions import DomainError
 from linli.ledger import selectors as ledger_selectors
-from linli.points import selectors, services
+from linli.points import policies, selectors, services
 from linli.points.forms import (
     AdoptForm,
     ClaimForm,
@@ -28,6 +27,7 @@ from linli.points.forms import (
     RuleForm,
 )
 from linli.points.models import ClaimStatus
+from linli.points.pages import post_only
 from linli.points.photos import content_type_for
 
 REVIEWERS = tuple(services.REVIEWER_ROLES)
@@ -64,7 +64,8 @@ def household(request):
         recent = []
         if account is not None:
             transfers = ledger_selectors.transfer_list_for_account(account=account)[:5]
-            recent = ledger_selectors.statement_rows(account=account, transfers=transfers)
+            recent = selectors.label_entries(
+                ledger_selectors.statement_rows(account=account, transfers=transfers))
         ctx.update({
             "account": account, "page": page, "recent": recent,
             "earnings": selectors.member_earnings(household=home),
@@ -82,8 +83,8 @@ def statement(request):
     if account is not None:
         transfers = ledger_selectors.transfer_list_for_account(account=account)
         page = Paginator(transfers, PER_PAGE).get_page(request.GET.get("page"))
-        ctx.update({"page": page, "rows": ledger_selectors.statement_rows(
-            account=account, transfers=page.object_list)})
+        ctx.update({"page": page, "rows": selectors.label_entries(ledger_selectors.statement_rows(
+            account=account, transfers=page.object_list))})
     return render(request, "points/statement.html", ctx)
 
 
@@ -99,7 +100,7 @@ def claim_new(request):
         d = form.cleaned_data
         try:
             claim = services.claim_submit(
-                household=home, item=d["item"], user=request.user, resident=d["resident"],
+                household=home, item=d["item"], actor=request.user, resident=d["resident"],
                 note=d["note"], photo=d["photo"], occurred_on=d["occurred_on"])
         except DomainError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
@@ -120,9 +121,14 @@ def _claim(request, uuid):
 @roles_required(*CLAIM_VIEWERS)
 def claim_detail(request, uuid):
     claim = _claim(request, uuid)
+    reviewer = policies.in_review_scope(request.user, claim.household)
     return render(request, "points/claim_detail.html", {
         "claim": claim, "events": claim.events.select_related("actor"),
-        "may_decide": selectors.may_decide(request.user, claim), "reject_form": RejectForm(),
+        "may_decide": policies.can_decide_claim(request.user, claim),
+        "own_record": claim.status == ClaimStatus.PENDING
+        and policies.is_recorder(request.user, claim) and reviewer,
+        "duplicates": selectors.claim_duplicates(claim=claim) if reviewer else [],
+        "reviewer": reviewer, "reject_form": RejectForm(),
     })
 
 
@@ -158,7 +164,7 @@ def queue(request):
 
 
 @roles_required(*REVIEWERS)
-@require_POST
+@post_only("points:queue")
 def queue_bulk(request):
     """批量通过: the ticked claims of the queue (each approved on its own)."""
     uuids = request.POST.getlist("claims")[:200]
@@ -170,8 +176,11 @@ def queue_bulk(request):
     approved, refused = services.claim_bulk_approve(claims=claims, actor=request.user)
     if approved:
         messages.success(request, _("%(n)s claims approved.") % {"n": len(approved)})
-    for claim, reason in refused[:5]:
-        messages.error(request, f"{claim.household.address}：{reason}")
+    if refused:
+        messages.warning(request, _("%(n)s claims were skipped and are still waiting:") % {
+            "n": len(refused)})
+    for claim, reason in refused[:10]:
+        messages.error(request, f"{claim.household.address} · {claim.item.title}：{reason}")
     return redirect("points:queue")
 
 
@@ -186,7 +195,7 @@ def _is_uuid(value: str) -> bool:
 
 
 @roles_required(*REVIEWERS)
-@require_POST
+@post_only("points:claim_detail")
 def claim_decide(request, uuid):
     claim = selectors.claim_queue_for_user(user=request.user, status="").filter(
         uuid=uuid).first()
@@ -296,7 +305,7 @@ def convention_detail(request, uuid):
 
 
 @roles_required(*MANAGERS)
-@require_POST
+@post_only("points:convention_detail")
 def convention_item_add(request, uuid):
     convention = _convention(request, uuid)
     form = ItemForm(request.POST)
@@ -313,7 +322,7 @@ def convention_item_add(request, uuid):
 
 
 @roles_required(*MANAGERS)
-@require_POST
+@post_only("points:convention_detail")
 def convention_adopt(request, uuid):
     convention = _convention(request, uuid)
     form = AdoptForm(request.POST)
@@ -330,7 +339,7 @@ def convention_adopt(request, uuid):
 
 
 @roles_required(*MANAGERS)
-@require_POST
+@post_only("points:conventions")
 def rule_set(request):
     form = RuleForm(request.POST, communities=selectors.manager_communities(request.user))
     if form.is_valid():

@@ -16,7 +16,7 @@ from linli.common.api import ERRORS, Pagination, StrictInt, reject_bool, require
 from linli.common.exceptions import NotFound, ValidationError
 from linli.points import selectors as points_selectors
 from linli.points.models import Period
-from linli.store import selectors, services
+from linli.store import policies, selectors, services
 from linli.store.models import Goods, Redemption, RedemptionStatus
 
 #: An optional bounded whole number. The bounds sit inside the union (before the bool check)
@@ -81,6 +81,17 @@ class RedemptionOut(Schema):
     def resolve_household(obj: Redemption) -> str:
         return obj.household.address
 
+    @staticmethod
+    def resolve_pickup_code(obj: Redemption, context) -> str:
+        """The code proves the household at the counter: shown to the household only (and to
+        the clerk who has just looked it up by that code)."""
+        request = context["request"] if context else None
+        user = getattr(request, "auth", None)
+        if getattr(request, "linli_code_proven", None) == obj.pk or \
+                policies.is_household_member(user, obj.household_id):
+            return obj.pickup_code
+        return ""
+
 
 class GoodsIn(Schema):
     community: UUID
@@ -130,6 +141,11 @@ class RedemptionIn(Schema):
     idempotency_key: str = Field(..., min_length=1, max_length=100,
                                  description="Chosen by the client, unique per exchange: a "
                                              "replay returns the first exchange.")
+
+
+class HandOverIn(Schema):
+    code: str = Field(..., min_length=1, max_length=64,
+                      description="The pickup code the household shows (typed or scanned).")
 
 
 class CancelIn(Schema):
@@ -239,7 +255,7 @@ def redemption_create(request, payload: RedemptionIn):
         raise NotFound(_("Goods not found."))
     redemption = services.redemption_create(
         household=household, goods=goods, quantity=payload.quantity,
-        idempotency_key=payload.idempotency_key, user=request.auth)
+        idempotency_key=payload.idempotency_key, actor=request.auth)
     return Status(201, Redemption.objects.select_related("goods", "household").get(
         pk=redemption.pk))
 
@@ -274,18 +290,20 @@ def redemption_list(request, filters: Query[RedemptionFilter]):
 
 @router.get("/store/counter/{code}", response={200: RedemptionOut, **ERRORS})
 def counter_lookup(request, code: str):
-    """The clerk looks up a pickup code (typed or scanned)."""
+    """The clerk looks up a pickup code (typed or scanned). Wrong codes are counted per clerk:
+    after `STORE_COUNTER_MISSES` in 15 minutes the lookup answers 429."""
     require_roles(request, *CLERKS)
-    redemption = selectors.redemption_by_code(user=request.auth, code=code)
-    if redemption is None:
-        raise NotFound(_("Pickup code not found."))
+    redemption = services.counter_lookup(actor=request.auth, code=code)
+    request.linli_code_proven = redemption.pk
     return redemption
 
 
 @router.post("/store/redemptions/{uuid}/hand-over", response={200: RedemptionOut, **ERRORS})
-def redemption_hand_over(request, uuid: UUID):
+def redemption_hand_over(request, uuid: UUID, payload: HandOverIn):
+    """Give the goods out: the body carries the pickup code the household shows."""
     require_roles(request, *CLERKS)
     redemption = selectors.redemption_get_for_user(user=request.auth, uuid=uuid)
     if redemption is None:
         raise NotFound(_("Exchange not found."))
-    return services.redemption_hand_over(redemption=redemption, actor=request.auth)
+    return services.redemption_hand_over(redemption=redemption, actor=request.auth,
+                                         code=payload.code)

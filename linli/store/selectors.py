@@ -64,7 +64,10 @@ def redemption_get_for_user(*, user: User, uuid) -> Redemption | None:
 
 
 def redemption_by_code(*, user: User, code: str) -> Redemption | None:
-    code = (code or "").strip().upper().replace(" ", "")
+    """Only through `services.counter_lookup` from pages and the API (it counts wrong codes)."""
+    from linli.store.services import normalise_code
+
+    code = normalise_code(code)
     if not code or len(code) > 8:
         return None
     return _redemptions().filter(goods__community__in=communities_for(user, CLERK_ROLES),
@@ -78,6 +81,3 @@ def redemptions_for_clerk(*, user: User, status: str = RedemptionStatus.RESERVED
         return qs.order_by("expires_at", "id")
     return qs.order_by("-closed_at", "-id")
 
-
-def counter_waiting(*, user: User) -> QuerySet:
-    return redemptions_for_clerk(user=user)

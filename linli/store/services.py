@@ -10,19 +10,20 @@ change is itself a guarded update)."""
 from __future__ import annotations
 
 import secrets
+import unicodedata
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from linli.accounts.models import Role
-from linli.accounts.selectors import communities_for
-from linli.common.exceptions import Conflict, NotFound, PermissionDenied
+from linli.common.exceptions import Conflict, NotFound, require
 from linli.common.exceptions import ValidationError as DomainValidationError
-from linli.ledger.models import AccountKind, TransferKind, Unit
+from linli.ledger.models import Account, AccountKind, TransferKind, Unit
 from linli.ledger.services import (
     InsufficientFunds,
     system_account_ensure,
@@ -32,6 +33,7 @@ from linli.ledger.services import (
 from linli.points.models import Period
 from linli.points.photos import photo_name
 from linli.points.services import CapReached, RateLimited, lock_household_account, period_range
+from linli.store import policies
 from linli.store.models import (
     Donor,
     Goods,
@@ -40,9 +42,8 @@ from linli.store.models import (
     RedemptionStatus,
     Restock,
 )
+from linli.store.policies import CLERK_ROLES  # noqa: F401 - re-exported for views and API
 
-#: Run the counter and look after goods.
-CLERK_ROLES = frozenset({Role.STORE_CLERK, Role.COMMUNITY_STAFF, Role.STREET_ADMIN})
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read aloud at the counter
 MAX_QUANTITY = 20
 
@@ -59,6 +60,14 @@ def redemptions_per_day() -> int:
     return int(getattr(settings, "STORE_REDEMPTIONS_PER_DAY", 5))
 
 
+def counter_misses() -> int:
+    return int(getattr(settings, "STORE_COUNTER_MISSES", 10))
+
+
+#: Seconds over which a clerk's wrong pickup codes are counted.
+COUNTER_WINDOW = 15 * 60
+
+
 def new_pickup_code() -> str:
     return "".join(secrets.choice(CODE_ALPHABET) for _i in range(8))
 
@@ -68,9 +77,9 @@ def _event(redemption: Redemption, *, actor, before: str, after: str, note: str 
                                    to_status=after, note=note[:255])
 
 
-def _clerk_scope(actor, goods: Goods) -> None:
-    if not communities_for(actor, CLERK_ROLES).filter(pk=goods.community_id).exists():
-        raise NotFound(_("Goods not found."))
+def _goods_keeper(actor, community) -> None:
+    require(policies.can_manage_goods(actor, community),
+            _("Only the store clerk or staff of this community may change its goods."))
 
 
 # --- goods ------------------------------------------------------------------------------
@@ -114,9 +123,7 @@ def goods_create(*, community, name: str, price: int, stock: int = 0, descriptio
     name = _check_goods_fields(name=name, price=price, limit_per_household=limit_per_household,
                                available_from=available_from, available_until=available_until,
                                limit_period=limit_period)
-    if actor is not None:
-        if not communities_for(actor, CLERK_ROLES).filter(pk=community.pk).exists():
-            raise NotFound(_("Community not found."))
+    _goods_keeper(actor, community)
     if isinstance(stock, bool) or not isinstance(stock, int) or not 0 <= stock <= 100_000:
         raise DomainValidationError(_("Stock must be from 0 to 100,000."), field="stock")
     donor = donor_ensure(street=community.street, name=donor_name)
@@ -140,7 +147,7 @@ def goods_update(*, goods: Goods, actor, name: str, price: int, description: str
                  available_from=None, available_until=None, donor_name: str = "",
                  active: bool = True, photo=None) -> Goods:
     """Change what is on offer; stock changes only by restocking and redemptions."""
-    _clerk_scope(actor, goods)
+    _goods_keeper(actor, goods.community)
     name = _check_goods_fields(name=name, price=price, limit_per_household=limit_per_household,
                                available_from=available_from, available_until=available_until,
                                limit_period=limit_period)
@@ -163,8 +170,7 @@ def goods_restock(*, goods: Goods, quantity: int, donor_name: str = "", note: st
     if isinstance(quantity, bool) or not isinstance(quantity, int) or not 0 < quantity <= 100_000:
         raise DomainValidationError(_("The quantity must be from 1 to 100,000."),
                                     field="quantity")
-    if actor is not None:
-        _clerk_scope(actor, goods)
+    _goods_keeper(actor, goods.community)
     donor = donor_ensure(street=goods.community.street, name=donor_name) or goods.donor
     Goods.objects.filter(pk=goods.pk).update(stock=F("stock") + quantity,
                                              updated_at=timezone.now())
@@ -185,39 +191,44 @@ def _replay(*, household, key: str, goods: Goods, quantity: int) -> Redemption |
     return original
 
 
-def redemption_create(*, household, goods: Goods, quantity: int, idempotency_key: str,
-                      user=None) -> Redemption:
-    """Exchange points for goods: stock reserved and points debited together, or neither."""
-    key = (idempotency_key or "").strip()
-    if not key or len(key) > 100:
-        raise DomainValidationError(_("An idempotency key of 1 to 100 characters is required."),
-                                    field="idempotency_key")
+def _check_quantity(quantity) -> None:
     if isinstance(quantity, bool) or not isinstance(quantity, int) or \
             not 0 < quantity <= MAX_QUANTITY:
         raise DomainValidationError(_("Choose a quantity from 1 to %(n)s.") % {"n": MAX_QUANTITY},
                                     field="quantity")
-    previous = _replay(household=household, key=key, goods=goods, quantity=quantity)
-    if previous is not None:
-        return previous
+
+
+@dataclass(frozen=True)
+class Quote:
+    """What an exchange would do, once every rule has passed."""
+
+    goods: Goods
+    quantity: int
+    price: int
+    available: int
+
+    @property
+    def after(self) -> int:
+        return self.available - self.price
+
+
+def redemption_check(*, household, goods: Goods, quantity: int, actor,
+                     now: datetime | None = None) -> Quote:
+    """Every rule an exchange must pass, in the order a household would want to hear them:
+    who may exchange, the goods' community and window, the household's daily number of
+    exchanges, the per-household limit, stock, and points. The confirm page (preview) and
+    `redemption_create` both call this, so the preview never promises what the exchange
+    then refuses. Raises the first refusal; returns the quote otherwise."""
+    _check_quantity(quantity)
+    require(policies.can_redeem(actor, household),
+            _("You can only exchange points for your own household."))
     if goods.community_id != household.community_id:
         raise NotFound(_("Goods not found."))
-    try:
-        with transaction.atomic():
-            return _redeem(household=household, goods=goods, quantity=quantity, key=key,
-                           user=user)
-    except IntegrityError:
-        previous = _replay(household=household, key=key, goods=goods, quantity=quantity)
-        if previous is None:
-            raise
-        return previous
-
-
-def _redeem(*, household, goods: Goods, quantity: int, key: str, user) -> Redemption:
-    now = timezone.now()
-    if not goods.is_available(now):
+    now = now or timezone.now()
+    current = Goods.objects.filter(pk=goods.pk).values("stock", "active").first() or {}
+    if not goods.is_available(now) or not current.get("active"):
         raise Conflict(_("“%(name)s” is not available for exchange now.") % {"name": goods.name},
                        code="not_available")
-    account = lock_household_account(household)
     limit = redemptions_per_day()
     recent = Redemption.objects.filter(household=household,
                                        created_at__gte=now - timedelta(days=1)).count()
@@ -238,19 +249,64 @@ def _redeem(*, household, goods: Goods, quantity: int, key: str, user) -> Redemp
                     "period": goods.get_limit_period_display(),
                     "left": max(goods.limit_per_household - taken, 0)},
                 field="quantity")
+    stock = current.get("stock", 0)
+    if stock < quantity:
+        if stock <= 0:
+            raise SoldOut(_("Sorry, “%(name)s” is sold out.") % {"name": goods.name})
+        raise SoldOut(_("Only %(n)s of “%(name)s” are left; choose a smaller quantity.") % {
+            "n": stock, "name": goods.name}, field="quantity")
     price = goods.price * quantity
-    account.refresh_from_db()
-    if account.available < price:
+    account = Account.objects.filter(household=household, unit=Unit.POINTS).first()
+    available = account.available if account is not None else 0
+    if available < price:
         raise InsufficientFunds(_("Not enough points: this needs %(price)s points and your "
                                   "household has %(have)s.") % {"price": price,
-                                                                "have": account.available})
+                                                                "have": available})
+    return Quote(goods=goods, quantity=quantity, price=price, available=available)
+
+
+def redemption_create(*, household, goods: Goods, quantity: int, idempotency_key: str,
+                      actor) -> Redemption:
+    """Exchange points for goods: stock reserved and points debited together, or neither."""
+    key = (idempotency_key or "").strip()
+    if not key or len(key) > 100:
+        raise DomainValidationError(_("An idempotency key of 1 to 100 characters is required."),
+                                    field="idempotency_key")
+    _check_quantity(quantity)
+    require(policies.can_redeem(actor, household),
+            _("You can only exchange points for your own household."))
+    previous = _replay(household=household, key=key, goods=goods, quantity=quantity)
+    if previous is not None:
+        return previous
+    if goods.community_id != household.community_id:
+        raise NotFound(_("Goods not found."))
+    try:
+        with transaction.atomic():
+            return _redeem(household=household, goods=goods, quantity=quantity, key=key,
+                           actor=actor)
+    except IntegrityError:
+        previous = _replay(household=household, key=key, goods=goods, quantity=quantity)
+        if previous is None:
+            raise
+        return previous
+
+
+def _redeem(*, household, goods: Goods, quantity: int, key: str, actor) -> Redemption:
+    now = timezone.now()
+    # The rules are counted after the household's points row is locked, so two exchanges of
+    # one household cannot both pass them; stock is still taken by a guarded update, since
+    # other households compete for it.
+    account = lock_household_account(household)
+    quote = redemption_check(household=household, goods=goods, quantity=quantity,
+                             actor=actor, now=now)
+    price = quote.price
     taken = Goods.objects.filter(pk=goods.pk, active=True, stock__gte=quantity).update(
         stock=F("stock") - quantity, updated_at=now)
     if taken != 1:
         raise SoldOut(_("Sorry, “%(name)s” is sold out.") % {"name": goods.name})
     redemption = Redemption.objects.create(
         goods=goods, household=household, quantity=quantity, points=price,
-        pickup_code=new_pickup_code(), idempotency_key=key, requested_by=user,
+        pickup_code=new_pickup_code(), idempotency_key=key, requested_by=actor,
         expires_at=now + timedelta(days=pickup_days()))
     store = system_account_ensure(street=household.community.street, kind=AccountKind.STORE,
                                   unit=Unit.POINTS)
@@ -258,9 +314,9 @@ def _redeem(*, household, goods: Goods, quantity: int, key: str, user) -> Redemp
         unit=Unit.POINTS, debit=account, credit=store, amount=price,
         kind=TransferKind.REDEMPTION, reference=redemption.reference,
         idempotency_key=redemption.reference, memo=f"{goods.name}×{quantity}"[:255],
-        actor=user)
+        actor=actor)
     Redemption.objects.filter(pk=redemption.pk).update(transfer=redemption.transfer)
-    _event(redemption, actor=user, before="", after=RedemptionStatus.RESERVED)
+    _event(redemption, actor=actor, before="", after=RedemptionStatus.RESERVED)
     return redemption
 
 
@@ -289,20 +345,65 @@ def _refund(redemption: Redemption, *, actor, reason: str) -> None:
     redemption.refund = refund
 
 
-def _may_act_for(actor, redemption: Redemption) -> bool:
-    from linli.registry.selectors import household_ids_of_member
+# --- the counter ------------------------------------------------------------------------
 
-    if redemption.household_id in household_ids_of_member(actor):
-        return True
-    return communities_for(actor, CLERK_ROLES).filter(
-        pk=redemption.household.community_id).exists()
+
+def normalise_code(code: str) -> str:
+    """What the clerk typed or scanned: full-width letters folded, spaces and dashes dropped,
+    upper case; a scanned QR code carries the counter URL with `?code=…`."""
+    code = unicodedata.normalize("NFKC", code or "").strip()
+    if "code=" in code:
+        code = code.split("code=", 1)[1].split("&", 1)[0]
+    return "".join(ch for ch in code.upper() if ch.isalnum())[:16]
+
+
+def _miss_key(actor) -> str:
+    return f"store:counter-misses:{actor.pk}"
+
+
+def counter_lookup(*, actor, code: str) -> Redemption:
+    """The one exchange a pickup code opens, in the clerk's communities. Wrong codes are
+    counted per clerk; after `STORE_COUNTER_MISSES` in 15 minutes the counter refuses every
+    lookup for the rest of the window, so codes cannot be guessed."""
+    require(policies.can_use_counter(actor), _("Only store clerks and staff use the counter."))
+    limit = counter_misses()
+    if (cache.get(_miss_key(actor)) or 0) >= limit:
+        raise RateLimited(_("Too many wrong pickup codes: the counter is paused for 15 "
+                            "minutes. Ask the household to show the code or QR code on their "
+                            "phone."))
+    code = normalise_code(code)
+    if not code:
+        raise DomainValidationError(_("Enter the pickup code (8 letters and digits)."),
+                                    field="code")
+    from linli.store.selectors import redemption_by_code
+
+    found = redemption_by_code(user=actor, code=code)
+    if found is None:
+        key = _miss_key(actor)
+        cache.add(key, 0, COUNTER_WINDOW)
+        try:
+            misses = cache.incr(key)
+        except ValueError:  # expired between add and incr
+            cache.set(key, 1, COUNTER_WINDOW)
+            misses = 1
+        left = max(limit - misses, 0)
+        raise NotFound(_("No exchange with pickup code %(code)s in your community. Check the "
+                         "code and try again (%(left)s tries left).") % {"code": code,
+                                                                         "left": left},
+                       field="code")
+    return found
 
 
 @transaction.atomic
-def redemption_hand_over(*, redemption: Redemption, actor) -> Redemption:
-    """The clerk gives the goods out at the counter against the pickup code."""
-    if not communities_for(actor, CLERK_ROLES).filter(pk=redemption.goods.community_id).exists():
-        raise NotFound(_("Pickup code not found."))
+def redemption_hand_over(*, redemption: Redemption, actor, code: str) -> Redemption:
+    """The clerk gives the goods out at the counter against the pickup code: the code the
+    household shows must be this exchange's."""
+    require(policies.can_hand_over(actor, redemption),
+            _("Only the store clerk or staff of this community may hand goods over, and not "
+              "to their own household."))
+    if normalise_code(code) != redemption.pickup_code:
+        raise DomainValidationError(_("The pickup code does not match this exchange; enter "
+                                      "the code the household shows."), field="code")
     if redemption.status == RedemptionStatus.RESERVED and redemption.expires_at <= timezone.now():
         raise Conflict(_("This pickup code has expired; the points are refunded to the "
                          "household."), code="expired")
@@ -313,12 +414,8 @@ def redemption_hand_over(*, redemption: Redemption, actor) -> Redemption:
 @transaction.atomic
 def redemption_cancel(*, redemption: Redemption, actor, reason: str = "") -> Redemption:
     """Cancel before pickup (the household, or the clerk): stock back, points refunded."""
-    if not _may_act_for(actor, redemption):
-        raise NotFound(_("Exchange not found."))
-    if actor is not None and not actor.has_role(*CLERK_ROLES) and \
-            redemption.status != RedemptionStatus.RESERVED:
-        raise Conflict(_("This exchange is already %(status)s.") % {
-            "status": redemption.get_status_display()}, code="already_closed")
+    require(policies.can_cancel_redemption(actor, redemption),
+            _("Only the household or the store clerk may cancel this exchange."))
     reason = (reason or "").strip() or _("Cancelled before pickup")
     _close(redemption, to=RedemptionStatus.CANCELLED, actor=actor, note=reason)
     _refund(redemption, actor=actor, reason=reason)
@@ -326,8 +423,12 @@ def redemption_cancel(*, redemption: Redemption, actor, reason: str = "") -> Red
 
 
 @transaction.atomic
-def redemption_expire(*, redemption: Redemption, now: datetime | None = None) -> Redemption:
-    """An uncollected reservation past its pickup deadline: stock back, points refunded."""
+def redemption_expire(*, redemption: Redemption, now: datetime | None = None,
+                      actor=None) -> Redemption:
+    """An uncollected reservation past its pickup deadline: stock back, points refunded.
+    Only the system's periodic task expires exchanges."""
+    require(policies.can_expire(actor, redemption),
+            _("Exchanges expire by themselves; nobody can expire one by hand."))
     now = now or timezone.now()
     if redemption.expires_at > now:
         raise Conflict(_("This exchange can still be collected."), code="not_expired")
@@ -350,10 +451,3 @@ def redemption_expire_due(*, now: datetime | None = None, batch: int = 500) -> i
             continue  # collected or cancelled meanwhile
         done += 1
     return done
-
-
-def ensure_member(user, household) -> None:
-    from linli.registry.selectors import household_ids_of_member
-
-    if household.pk not in household_ids_of_member(user):
-        raise PermissionDenied(_("You can only exchange points for your own household."))

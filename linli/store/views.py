@@ -4,29 +4,35 @@ management for clerks and community staff."""
 from __future__ import annotations
 
 import uuid as uuid_lib
+from functools import lru_cache
 
 import segno
 from django.contrib import messages
+from django.contrib.staticfiles import finders
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
 from linli.accounts.models import Role
 from linli.accounts.permissions import roles_required, signed_in
 from linli.common.exceptions import DomainError
 from linli.points import selectors as points_selectors
+from linli.points.pages import post_only
 from linli.points.photos import content_type_for
-from linli.store import selectors, services
+from linli.store import policies, selectors, services
 from linli.store.forms import GoodsForm, RedeemForm, RestockForm
 from linli.store.models import RedemptionStatus
 
 CLERKS = tuple(services.CLERK_ROLES)
 REDEMPTION_VIEWERS = (Role.RESIDENT, *CLERKS)
 PER_PAGE = 20
+#: The pickup code the clerk last looked up (post/redirect/get: the counter page shows it).
+COUNTER_SESSION_KEY = "store_counter_code"
+SCANNER_JS = "vendor/jsqr/jsQR.js"
+
 
 
 def _household(request):
@@ -76,34 +82,49 @@ def goods_photo(request, uuid):
     return response
 
 
-@signed_in
-@require_POST
-def redeem(request, uuid):
-    """Two steps without pop-ups: the first POST shows what will happen; the confirmation
-    carries a one-time key, so a double tap exchanges once."""
-    goods = _goods(request, uuid)
+def _redeem_household(request, goods):
     home = _household(request)
     if home is None:
         messages.error(request, _("Your account is not linked to a household yet. Scan your "
                                   "door plate or ask your grid worker."))
+    return home
+
+
+@signed_in
+def redeem(request, uuid):
+    """Two steps without pop-ups. GET `?quantity=` shows what will happen, checked with the
+    same rules as the exchange itself (`services.redemption_check`), so the page never
+    promises what the exchange then refuses; it is a plain page, so reload and back work.
+    The confirming POST carries a one-time key (a double tap exchanges once) and redirects
+    to the pickup code."""
+    goods = _goods(request, uuid)
+    home = _redeem_household(request, goods)
+    if home is None:
         return redirect("store:index")
-    form = RedeemForm(request.POST)
+    form = RedeemForm(request.POST if request.method == "POST" else request.GET)
     if not form.is_valid():
         messages.error(request, _("Choose a quantity from 1 to 20."))
         return redirect("store:goods_detail", uuid=goods.uuid)
     quantity = form.cleaned_data["quantity"]
-    account = points_selectors.points_account(home)
-    if request.POST.get("confirm") != "1":
+    if request.method != "POST" or request.POST.get("confirm") != "1":
+        if request.method == "POST":
+            return redirect(reverse("store:redeem", kwargs={"uuid": goods.uuid})
+                            + f"?quantity={quantity}")
+        try:
+            quote = services.redemption_check(household=home, goods=goods, quantity=quantity,
+                                              actor=request.user)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+            return redirect("store:goods_detail", uuid=goods.uuid)
         return render(request, "store/redeem_confirm.html", {
-            "goods": goods, "household": home, "quantity": quantity,
-            "total": goods.price * quantity, "account": account,
-            "after": (account.available if account else 0) - goods.price * quantity,
-            "key": uuid_lib.uuid4().hex, "days": services.pickup_days(),
+            "goods": goods, "household": home, "quantity": quantity, "total": quote.price,
+            "quote": quote, "after": quote.after, "key": uuid_lib.uuid4().hex,
+            "days": services.pickup_days(),
         })
     try:
         redemption = services.redemption_create(
             household=home, goods=goods, quantity=quantity,
-            idempotency_key=request.POST.get("key", ""), user=request.user)
+            idempotency_key=request.POST.get("key", ""), actor=request.user)
     except DomainError as exc:
         messages.error(request, exc.message)
         return redirect("store:goods_detail", uuid=goods.uuid)
@@ -137,14 +158,18 @@ def _qr_svg(request, redemption) -> str:
 def redemption_detail(request, uuid):
     redemption = _redemption(request, uuid)
     waiting = redemption.status == RedemptionStatus.RESERVED
+    # The pickup code proves the household at the counter: only the household sees it.
+    own = policies.is_household_member(request.user, redemption.household_id)
     return render(request, "store/redemption_detail.html", {
-        "r": redemption, "qr": _qr_svg(request, redemption) if waiting else "",
-        "events": redemption.events.select_related("actor"), "waiting": waiting,
+        "r": redemption, "qr": _qr_svg(request, redemption) if waiting and own else "",
+        "show_code": own, "events": redemption.events.select_related("actor"),
+        "waiting": waiting,
+        "may_cancel": waiting and policies.can_cancel_redemption(request.user, redemption),
     })
 
 
 @roles_required(*REDEMPTION_VIEWERS)
-@require_POST
+@post_only("store:redemption_detail")
 def redemption_cancel(request, uuid):
     redemption = _redemption(request, uuid)
     try:
@@ -161,30 +186,53 @@ def redemption_cancel(request, uuid):
 # --- counter and goods (clerks, community staff) ----------------------------------------
 
 
+@lru_cache(maxsize=1)
+def _has_scanner() -> bool:
+    """The QR reader is an npm file (`npm ci`); without it the counter still takes typed codes."""
+    return bool(finders.find(SCANNER_JS))
+
+
 @roles_required(*CLERKS)
 def counter(request):
-    code = request.GET.get("code", "").strip()[:16]
+    """The clerk enters or scans the household's pickup code and only then sees that one
+    exchange. The lookup is a POST (wrong codes are counted per clerk) that redirects here;
+    the page shows the exchange of the code in the session."""
+    if request.method == "POST":
+        request.session.pop(COUNTER_SESSION_KEY, None)
+        if request.POST.get("clear") != "1":
+            try:
+                found = services.counter_lookup(actor=request.user,
+                                                code=request.POST.get("code", ""))
+            except DomainError as exc:
+                messages.error(request, exc.message)
+                return redirect("store:counter")
+            request.session[COUNTER_SESSION_KEY] = found.pickup_code
+        return redirect("store:counter")
+    code = request.session.get(COUNTER_SESSION_KEY, "")
     found = selectors.redemption_by_code(user=request.user, code=code) if code else None
     return render(request, "store/counter.html", {
-        "code": code, "found": found, "searched": bool(code),
-        "waiting": selectors.counter_waiting(user=request.user)[:20],
+        "found": found, "typed": services.normalise_code(request.GET.get("code", ""))[:8],
+        "may_hand_over": found is not None and found.status == RedemptionStatus.RESERVED
+        and policies.can_hand_over(request.user, found),
+        "scanner": _has_scanner(), "scanner_js": SCANNER_JS,
     })
 
 
 @roles_required(*CLERKS)
-@require_POST
+@post_only("store:counter")
 def hand_over(request, uuid):
     redemption = selectors.redemption_get_for_user(user=request.user, uuid=uuid)
-    if redemption is None or not request.user.has_role(*CLERKS):
+    if redemption is None:
         raise Http404
     try:
-        services.redemption_hand_over(redemption=redemption, actor=request.user)
+        services.redemption_hand_over(redemption=redemption, actor=request.user,
+                                      code=request.POST.get("code", ""))
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
         messages.success(request, _("Handed over: %(goods)s × %(n)s.") % {
             "goods": redemption.goods.name, "n": redemption.quantity})
-    return redirect(reverse("store:counter") + f"?code={redemption.pickup_code}")
+    return redirect("store:counter")
 
 
 def _clerk_communities(request):
@@ -248,7 +296,7 @@ def goods_edit(request, uuid):
 
 
 @roles_required(*CLERKS)
-@require_POST
+@post_only("store:goods_edit")
 def restock(request, uuid):
     goods = _clerk_goods(request, uuid)
     form = RestockForm(request.POST)

@@ -8,20 +8,43 @@ VOLUNTEER = frozenset({"volunteer"})
 ZERO = "00000000-0000-4000-8000-000000000000"
 
 
-def _order(key):
+def _order(key, state="dispatched"):
     def build(w):
         from tests.factories import orders_order
 
-        return {"uuid": orders_order(w, key).uuid}
+        return {"uuid": orders_order(w, key, state=state).uuid}
 
     return build
 
 
-def _transition(key, action):
+def _in(state):
+    """Builder of an order in `state` (per community key), for an action that starts there."""
+    return lambda key: _order(key, state)
+
+
+def _transition(key, action, state="dispatched"):
     def build(w):
-        return {**_order(key)(w), "action": action}
+        return {**_order(key, state)(w), "action": action}
 
     return build
+
+
+#: Every button of the order page (`orders:transition`), the state it is pressed in, who may
+#: press it, and the form it sends. tests/orders/test_access_actions.py walks each one for
+#: every role: refused roles get 403 and the order is unchanged.
+PAGE_ACTIONS = {
+    "accept": ("dispatched", VOLUNTEER, None),
+    "decline": ("dispatched", VOLUNTEER, None),
+    "check_in": ("accepted", VOLUNTEER, None),
+    "complete": ("in_service", VOLUNTEER, lambda w: {"minutes": "30", "note": "测试"}),
+    "rate": ("completed", SPEAKERS, lambda w: {"stars": "5"}),
+    "dispute": ("completed", SPEAKERS, lambda w: {"reason": "测试"}),
+    "cancel": ("dispatched", SPEAKERS, None),
+    "refuse": ("submitted", MANAGERS, lambda w: {"reason": "测试"}),
+    "resolve": ("disputed", MANAGERS, lambda w: {"pay": "1", "note": "测试"}),
+    "settle": ("rated", MANAGERS, None),
+    "confirm_early": ("accepted", MANAGERS, None),
+}
 
 
 def _meal(key):
@@ -73,7 +96,7 @@ PAGE_RULES = {
     "orders:meals": Rule(EVERYONE),
     "orders:volunteer": Rule(VOLUNTEER),
     "orders:detail": _op(ORDER_ROLES, _order),
-    "orders:transition": Rule(ORDER_ROLES, method="POST", kwargs=_transition("a", "cancel"),
+    "orders:transition": Rule(SPEAKERS, method="POST", kwargs=_transition("a", "cancel"),
                               foreign=_transition("b", "cancel")),
     "orders:board": Rule(MANAGERS),
     "orders:phone": Rule(MANAGERS | {"grid_worker"}),
@@ -96,23 +119,29 @@ API_RULES = {
     ("GET", "/api/v1/orders/offers"): Rule(VOLUNTEER),
     ("GET", "/api/v1/orders/{uuid}"): _op(EVERYONE, _order),
     ("GET", "/api/v1/orders/{uuid}/candidates"): _op(MANAGERS, _order),
-    ("POST", "/api/v1/orders/{uuid}/refuse"): _op(MANAGERS, _order,
+    # Each action on an order in the state it starts from, so an allowed role really acts and
+    # a refused one is refused by the service (403), not stopped by the state (409).
+    ("POST", "/api/v1/orders/{uuid}/refuse"): _op(MANAGERS, _in("submitted"),
                                                    data=lambda w: {"reason": "测试"}),
-    ("POST", "/api/v1/orders/{uuid}/dispatch"): _op(MANAGERS, _order,
+    ("POST", "/api/v1/orders/{uuid}/dispatch"): _op(MANAGERS, _in("submitted"),
                                                      data=lambda w: {"team": ZERO}),
-    ("POST", "/api/v1/orders/{uuid}/reassign"): _op(MANAGERS, _order,
+    ("POST", "/api/v1/orders/{uuid}/reassign"): _op(MANAGERS, _in("dispatched"),
                                                      data=lambda w: {"team": ZERO}),
-    ("POST", "/api/v1/orders/{uuid}/accept"): _op(VOLUNTEER, _order),
-    ("POST", "/api/v1/orders/{uuid}/decline"): _op(VOLUNTEER, _order),
-    ("POST", "/api/v1/orders/{uuid}/check-in"): _op(VOLUNTEER, _order),
-    ("POST", "/api/v1/orders/{uuid}/complete"): _op(VOLUNTEER, _order),
-    ("POST", "/api/v1/orders/{uuid}/rate"): _op(SPEAKERS, _order, data=lambda w: {"stars": 5}),
-    ("POST", "/api/v1/orders/{uuid}/dispute"): _op(SPEAKERS, _order,
+    ("POST", "/api/v1/orders/{uuid}/accept"): _op(VOLUNTEER, _in("dispatched")),
+    ("POST", "/api/v1/orders/{uuid}/decline"): _op(VOLUNTEER, _in("dispatched")),
+    ("POST", "/api/v1/orders/{uuid}/check-in"): _op(VOLUNTEER, _in("accepted")),
+    ("POST", "/api/v1/orders/{uuid}/complete"): _op(VOLUNTEER, _in("in_service"),
+                                                     data=lambda w: {"minutes": 30}),
+    ("POST", "/api/v1/orders/{uuid}/photo"): _op(VOLUNTEER, _in("in_service")),
+    ("POST", "/api/v1/orders/{uuid}/confirm-early"): _op(MANAGERS, _in("accepted")),
+    ("POST", "/api/v1/orders/{uuid}/rate"): _op(SPEAKERS, _in("completed"),
+                                                 data=lambda w: {"stars": 5}),
+    ("POST", "/api/v1/orders/{uuid}/dispute"): _op(SPEAKERS, _in("completed"),
                                                     data=lambda w: {"reason": "测试"}),
-    ("POST", "/api/v1/orders/{uuid}/resolve"): _op(MANAGERS, _order, data=lambda w: {
+    ("POST", "/api/v1/orders/{uuid}/resolve"): _op(MANAGERS, _in("disputed"), data=lambda w: {
         "pay": True, "note": "测试"}),
-    ("POST", "/api/v1/orders/{uuid}/settle"): _op(MANAGERS, _order),
-    ("POST", "/api/v1/orders/{uuid}/cancel"): _op(SPEAKERS, _order),
+    ("POST", "/api/v1/orders/{uuid}/settle"): _op(MANAGERS, _in("rated")),
+    ("POST", "/api/v1/orders/{uuid}/cancel"): _op(SPEAKERS, _in("dispatched")),
     ("GET", "/api/v1/meals"): Rule(EVERYONE),
     ("POST", "/api/v1/meals"): Rule(EVERYONE, data=_meal_body),
     ("POST", "/api/v1/meals/{uuid}/cancel"): _op(MANAGERS | {"resident"}, _meal),

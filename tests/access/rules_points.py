@@ -116,3 +116,139 @@ API_RULES = {
         "community": str(w.community.uuid), "code": "activity_attendance", "title": "参加活动",
         "points_per_unit": 2}),
 }
+
+
+# --- who may act: every claim, deduction, convention and award-rule action, per role -------
+# The services decide (linli/points/policies.py); tests/points/test_action_matrix.py calls each
+# service directly as every role (and as the system, actor=None): an allowed role's call must
+# succeed, every other role is refused with PermissionDenied. Each call builds its own objects.
+
+
+class Action:
+    def __init__(self, allowed, run, system: bool = False):
+        self.allowed, self.run, self.system = frozenset(allowed), run, system
+
+
+def _fresh_home(w):
+    from tests.factories import points_member
+
+    return points_member(community=w.community, grid=w.grid)
+
+
+def _fresh_claim(w, *, code="HW01", recorder=None):
+    from tests.factories import points_claim, points_convention
+
+    points_convention(w.community, deductions=True, cap=None)
+    claim = points_claim(_fresh_home(w), code=code, user=recorder or w.users["resident"])
+    return claim
+
+
+def _claim_submit(w, actor):
+    from linli.points import services
+    from tests.factories import points_convention, points_member
+
+    home = points_member(community=w.community, user=w.users["resident"], grid=w.grid)
+    item = points_convention(w.community, deductions=True, cap=None).items.get(code="MA01")
+    return services.claim_submit(household=home, item=item, actor=actor)
+
+
+def _claim_record(code):
+    def run(w, actor):
+        from linli.points import services
+        from tests.factories import points_convention
+
+        item = points_convention(w.community, deductions=True, cap=None).items.get(code=code)
+        return services.claim_record(household=_fresh_home(w), item=item, actor=actor)
+
+    return run
+
+
+def _claim_approve(code):
+    def run(w, actor):
+        from linli.points import services
+
+        return services.claim_approve(claim=_fresh_claim(w, code=code), actor=actor)
+
+    return run
+
+
+def _claim_reject(code):
+    def run(w, actor):
+        from linli.points import services
+
+        return services.claim_reject(claim=_fresh_claim(w, code=code), actor=actor,
+                                     reason="照片看不清")
+
+    return run
+
+
+def _claim_bulk_approve(w, actor):
+    from linli.common.exceptions import PermissionDenied
+    from linli.points import services
+
+    approved, refused = services.claim_bulk_approve(claims=[_fresh_claim(w)], actor=actor)
+    if refused:  # bulk approval reports refusals instead of raising: surface them here
+        raise PermissionDenied(refused[0][1])
+    return approved
+
+
+def _fresh_draft(w):
+    from linli.points import services
+    from linli.points.models import Convention, ConventionItem
+    from tests.factories import points_convention
+
+    points_convention(w.community)
+    drafts = Convention.objects.filter(community=w.community, status="draft")
+    ConventionItem.objects.filter(convention__in=drafts).delete()
+    drafts.delete()
+    return services.convention_create(community=w.community, title="居民公约（修订）")
+
+
+def _convention_create(w, actor):
+    from linli.points import services
+    from linli.points.models import Convention, ConventionItem
+
+    drafts = Convention.objects.filter(community=w.community, status="draft")
+    ConventionItem.objects.filter(convention__in=drafts).delete()
+    drafts.delete()
+    return services.convention_create(community=w.community, title="居民公约", actor=actor)
+
+
+def _convention_item_add(w, actor):
+    from linli.points import services
+
+    return services.convention_item_add(convention=_fresh_draft(w), actor=actor, **ITEM)
+
+
+def _convention_adopt(w, actor):
+    import datetime
+
+    from linli.points import services
+
+    draft = _fresh_draft(w)
+    return services.convention_adopt(
+        convention=draft, actor=actor, adopted_on=datetime.date(2026, 1, 15),
+        meeting="居民会议", entitled_count=100, present_count=60, votes_for=40)
+
+
+def _award_rule_set(w, actor):
+    from linli.points import services
+
+    return services.award_rule_set(community=w.community, code="volunteer_hour",
+                                   title="志愿服务每小时", points_per_unit=2, actor=actor)
+
+
+ACTION_RULES = {
+    "claim_submit": Action({"resident"}, _claim_submit),
+    "claim_record": Action(REVIEWERS, _claim_record("HW01")),
+    "deduction_record": Action(REVIEWERS, _claim_record("DD01")),
+    "claim_approve": Action(REVIEWERS, _claim_approve("HW01")),
+    "claim_reject": Action(REVIEWERS, _claim_reject("HW01")),
+    "claim_bulk_approve": Action(REVIEWERS, _claim_bulk_approve),
+    "deduction_approve": Action(MANAGERS, _claim_approve("DD01")),
+    "deduction_reject": Action(MANAGERS, _claim_reject("DD01")),
+    "convention_create": Action(MANAGERS, _convention_create, system=True),
+    "convention_item_add": Action(MANAGERS, _convention_item_add, system=True),
+    "convention_adopt": Action(MANAGERS, _convention_adopt, system=True),
+    "award_rule_set": Action(MANAGERS, _award_rule_set, system=True),
+}

@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from tests.factories import (
     orders_project,
-    orders_slot,
+    orders_slot_now,
     orders_volunteer,
     registry_world,
 )
@@ -23,10 +23,14 @@ class Loop:
     project: object  # community-funded 精神慰藉
     paid_project: object  # 卫生清洁, paid with the requester's hours
 
-    def submit(self, project=None, actor=None, **kwargs):
+    def submit(self, project=None, actor=None, slot=None, **kwargs):
+        """An order whose slot began 10 minutes ago (check-in open, completion allowed), or
+        `slot`. Tests here submit several orders of one household in the same hour, so they
+        confirm the overlap warning; test_duplicates.py checks that warning itself."""
         from linli.orders import services
 
-        start, end = orders_slot()
+        start, end = slot or orders_slot_now()
+        kwargs.setdefault("overlap_confirmed", True)
         return services.order_submit(project=project or self.project, household=self.household,
                                      actor=actor or self.resident_user, slot_start=start,
                                      slot_end=end, **kwargs)

@@ -14,9 +14,9 @@ def _post(client, url, body=None):
 
 
 def test_the_loop_through_the_api(client, loop):
-    from tests.factories import orders_slot
+    from tests.factories import orders_slot_now
 
-    start, end = orders_slot()
+    start, end = orders_slot_now()  # the visit is now: check-in is open
     client.force_login(loop.resident_user)
     projects = client.get("/api/v1/orders/projects").json()
     company = next(p for p in projects if p["code"] == "company")

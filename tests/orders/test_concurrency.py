@@ -67,10 +67,8 @@ def test_two_volunteers_grabbing_one_team_order_exactly_one_wins(world):
 
 
 def test_concurrent_confirmations_settle_exactly_once(world):
-    order = orders_order(world, "a")
+    order = orders_order(world, "a", state="in_service")  # the visit is now
     volunteer_user = world.users["volunteer"]
-    order = services.order_accept(order=order, actor=volunteer_user)
-    order = services.order_check_in(order=order, actor=volunteer_user)
     served_for(order, 40)
     order = services.order_complete(order=order, actor=volunteer_user, minutes=40)
     staff = world.users["community_staff"]
@@ -99,10 +97,8 @@ def test_concurrent_confirmations_settle_exactly_once(world):
 
 
 def test_concurrent_settlement_retries_pay_once(world):
-    order = orders_order(world, "a")
+    order = orders_order(world, "a", state="in_service")  # the visit is now
     user = world.users["volunteer"]
-    order = services.order_accept(order=order, actor=user)
-    order = services.order_check_in(order=order, actor=user)
     served_for(order, 25)
     order = services.order_complete(order=order, actor=user, minutes=25)
     Order.objects.filter(pk=order.pk).update(status="rated", rating=5)

@@ -4,6 +4,7 @@ rating, each shown as a reason."""
 import datetime
 
 import pytest
+from django.utils import translation
 
 from linli.orders import selectors, services
 from tests.factories import (
@@ -45,16 +46,18 @@ def test_candidates_are_ranked_with_reasons_and_filtered_by_art15(loop):
     order = loop.submit()
     _slot_availability(same_grid, order.slot_start, order.slot_end)
 
-    ranked = selectors.candidates_for_order(order=order, limit=50)
+    with translation.override("zh-hans"):
+        ranked = selectors.candidates_for_order(order=order, limit=50)
     names = [c.volunteer.resident.name for c in ranked]
     assert too_young.resident.name not in names  # Art. 15: under the project's minimum age
     assert loop.elder.name not in names
     assert names.index("同网格") < names.index("邻居") < names.index("外社区")
     top = ranked[0]
     assert top.volunteer == same_grid
-    assert "有此技能" in top.reasons or "has the skill" in top.reasons
+    assert "有此技能" in top.reasons
     reasons = {c.volunteer.resident.name: c.reasons for c in ranked}
-    assert any("同楼栋" in r or "same building" in r for r in reasons["邻居"])
+    assert "同楼栋" in reasons["邻居"]
+    assert "无对应技能" in reasons["邻居"]
     assert far in [c.volunteer for c in ranked]
 
 

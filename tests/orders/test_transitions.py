@@ -4,7 +4,7 @@ one is refused with Conflict; every role may do only its own moves."""
 import datetime
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from linli.common.exceptions import Conflict, PermissionDenied, ValidationError
 from linli.ledger.models import Account, Reservation, ReservationStatus, Transfer, Unit
@@ -62,8 +62,9 @@ ACTIONS = {
     "decline": lambda L, o: services.order_decline(order=o, actor=L.volunteer.user),
     "time_out": lambda L, o: services.order_time_out(order=o, now=FAR_FUTURE),
     "check_in": lambda L, o: services.order_check_in(order=o, actor=L.volunteer.user),
-    "complete": lambda L, o: services.order_complete(order=o, actor=L.volunteer.user,
-                                                     minutes=1),
+    "complete": lambda L, o: (served_for(o, 10),
+                              services.order_complete(order=o, actor=L.volunteer.user,
+                                                      minutes=10))[1],
     "rate": lambda L, o: services.order_rate(order=o, actor=L.resident_user, stars=4),
     "auto_confirm": lambda L, o: services.order_auto_confirm(order=o, now=FAR_FUTURE),
     "dispute": lambda L, o: services.order_dispute(order=o, actor=L.resident_user,
@@ -370,10 +371,18 @@ def test_decline_timeout_escalation_and_auto_confirm(loop, settings):
     assert done.status == "settled" and done.rating is None
 
 
-def test_periodic_task_runs(loop):
+def test_periodic_task_times_out_an_offer_nobody_accepted(loop):
     from linli.orders.tasks import orders_escalate_task
 
+    order = services.order_dispatch(order=loop.submit(), actor=loop.staff,
+                                    volunteer=loop.volunteer)
+    Order.objects.filter(pk=order.pk).update(
+        accept_by=timezone.now() - datetime.timedelta(minutes=1))
     orders_escalate_task.call_local()
+    order.refresh_from_db()
+    assert order.status == OrderStatus.SUBMITTED and order.volunteer is None
+    assert order.escalations == 1
+    assert order.events.filter(action="time_out").count() == 1
 
 
 def test_meal_service_order_prepare_assign_deliver(loop):
@@ -413,10 +422,11 @@ def test_notifications_follow_commit(loop, django_capture_on_commit_callbacks):
         order = services.order_dispatch(order=loop.submit(), actor=loop.staff,
                                         volunteer=loop.volunteer)
     assert Notification.objects.filter(user=loop.volunteer.user).exists()
-    with django_capture_on_commit_callbacks(execute=True):
+    with translation.override("zh-hans"), django_capture_on_commit_callbacks(execute=True):
         services.order_accept(order=order, actor=loop.volunteer.user)
-    assert Notification.objects.filter(user=loop.resident_user, title="志愿者将上门").exists() \
-        or Notification.objects.filter(user=loop.resident_user).exists()
+    notice = Notification.objects.get(user=loop.resident_user)
+    assert notice.title == "志愿者将上门"
+    assert "王志愿" in notice.body
 
 
 def test_other_grid_worker_and_resident_cannot_order_here(loop):
@@ -426,12 +436,34 @@ def test_other_grid_worker_and_resident_cannot_order_here(loop):
         loop.submit(actor=outsider)
 
 
+def _served_and_settled(loop, minutes: int) -> Order:
+    order = _reach(loop, "in_service")
+    served_for(order, minutes)
+    order = services.order_complete(order=order, actor=loop.volunteer.user, minutes=minutes)
+    order = services.order_rate(order=order, actor=loop.resident_user, stars=5)
+    services.order_settle(order=order, actor=loop.staff)
+    return order
+
+
 def test_settlement_awards_the_project_points_to_the_volunteer_household_once(loop):
     from linli.points.models import Award
 
-    order = _reach(loop, "completed")  # 精神慰藉 awards 3 points
-    order = services.order_rate(order=order, actor=loop.resident_user, stars=5)
+    order = _served_and_settled(loop, 60)  # 精神慰藉: 3 points for its full 60 minutes
     services.order_settle(order=order, actor=loop.staff)
     award = Award.objects.get(source_reference=order.reference)
     assert award.points == loop.project.points == 3
     assert award.household == loop.volunteer.resident.household
+
+
+@pytest.mark.parametrize(("minutes", "points"), [(5, 0), (19, 0), (20, 1), (30, 1), (45, 2),
+                                                 (90, 3)])
+def test_points_scale_with_the_minutes_served(loop, minutes, points):
+    """Half the service earns half the points (rounded down); a short visit earns none and
+    staying longer earns no more than the full service."""
+    from linli.points.models import Award
+
+    order = _served_and_settled(loop, minutes)
+    assert order.project.points == 3 and order.expected_minutes == 60
+    awarded = Award.objects.filter(source_reference=order.reference).values_list("points",
+                                                                                 flat=True)
+    assert list(awarded) == ([points] if points else [])

@@ -88,9 +88,9 @@ def test_a_new_version_never_changes_past_awards(world, home):
     assert _balance(home) == 10
     # and a pending claim under the old version can no longer be filed
     with pytest.raises(Conflict):
-        services.claim_submit(household=home, item=old.item, user=world.users["resident"])
+        services.claim_submit(household=home, item=old.item, actor=world.users["resident"])
     new_item = selectors.items_in_force(community=world.community).get(code="HW01")
-    claim = services.claim_submit(household=home, item=new_item, user=world.users["resident"])
+    claim = services.claim_submit(household=home, item=new_item, actor=world.users["resident"])
     services.claim_approve(claim=claim, actor=world.users["grid_worker"])
     assert _balance(home) == 30
 
@@ -100,7 +100,7 @@ def test_a_new_version_never_changes_past_awards(world, home):
 
 def test_claim_with_photo_is_approved_once_and_credits_the_household(world, home):
     item = points_convention(world.community).items.get(code="HW01")
-    claim = services.claim_submit(household=home, item=item, user=world.users["resident"],
+    claim = services.claim_submit(household=home, item=item, actor=world.users["resident"],
                                   note="清扫楼道", photo=points_png())
     assert claim.photo.name.endswith(".png") and claim.status == ClaimStatus.PENDING
 
@@ -126,7 +126,7 @@ def test_a_non_image_is_refused_with_a_clear_message(world, home):
     item = points_convention(world.community).items.get(code="HW01")
     fake = SimpleUploadedFile("x.png", b"<script>alert(1)</script>", content_type="image/png")
     with pytest.raises(ValidationError) as refused:
-        services.claim_submit(household=home, item=item, user=world.users["resident"],
+        services.claim_submit(household=home, item=item, actor=world.users["resident"],
                               photo=fake)
     assert refused.value.field == "photo"
 
@@ -144,10 +144,10 @@ def test_reject_needs_a_reason_and_moves_no_points(world, home):
 def test_cap_per_household_per_period_is_enforced(world, home):
     item = points_convention(world.community, cap=2).items.get(code="HW01")
     user = world.users["resident"]
-    first = services.claim_submit(household=home, item=item, user=user)
-    services.claim_submit(household=home, item=item, user=user)
+    first = services.claim_submit(household=home, item=item, actor=user)
+    services.claim_submit(household=home, item=item, actor=user)
     with pytest.raises(Conflict) as capped:
-        services.claim_submit(household=home, item=item, user=user)
+        services.claim_submit(household=home, item=item, actor=user)
     assert capped.value.code == "cap_reached" and "2" in capped.value.message
     services.claim_approve(claim=first, actor=world.users["grid_worker"])
     assert _balance(home) == 10
@@ -169,9 +169,9 @@ def test_cap_is_checked_again_at_approval(world, home):
 def test_claims_are_rate_limited_per_household(world, home):
     item = points_convention(world.community, cap=None).items.get(code="MA01")
     for _ in range(3):
-        services.claim_submit(household=home, item=item, user=world.users["resident"])
+        services.claim_submit(household=home, item=item, actor=world.users["resident"])
     with pytest.raises(services.RateLimited) as limited:
-        services.claim_submit(household=home, item=item, user=world.users["resident"])
+        services.claim_submit(household=home, item=item, actor=world.users["resident"])
     assert limited.value.status == 429 and "3" in limited.value.message
 
 
@@ -182,7 +182,7 @@ def test_deduction_needs_staff_approval(world, home):
 
     points_fund(home, 20)
     with pytest.raises(PermissionDenied):
-        services.claim_submit(household=home, item=deduction, user=world.users["resident"])
+        services.claim_submit(household=home, item=deduction, actor=world.users["resident"])
     claim = services.claim_record(household=home, item=deduction,
                                   actor=world.users["grid_worker"], note="乱扔垃圾")
     with pytest.raises(PermissionDenied):
@@ -201,7 +201,7 @@ def test_reviewers_only_see_their_grids(world, home):
     mine, theirs = points_claim(home), points_claim(other)
     queue = selectors.claim_queue_for_user(user=world.users["grid_worker"])
     assert list(queue) == [mine]
-    with pytest.raises(NotFound):
+    with pytest.raises(PermissionDenied):
         services.claim_approve(claim=theirs, actor=world.users["grid_worker"])
     assert selectors.claim_get_for_user(user=world.users["resident"], uuid=theirs.uuid) is None
     assert selectors.claim_get_for_user(user=world.users["resident"], uuid=mine.uuid) == mine

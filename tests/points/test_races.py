@@ -68,7 +68,8 @@ def test_same_redemption_key_from_many_taps_exchanges_once(world):
     connection.close()
 
     results, errors = _race(lambda i: redemption_create(household=home, goods=goods,
-                                                        quantity=1, idempotency_key="tap"))
+                                                        quantity=1, idempotency_key="tap",
+                                                        actor=world.users["resident"]))
 
     assert not errors, errors
     assert {r.pk for r in results} == {Redemption.objects.get().pk}

@@ -9,11 +9,11 @@ from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
-from linli.common.exceptions import Conflict, NotFound, ValidationError
+from linli.common.exceptions import Conflict, NotFound, PermissionDenied, ValidationError
 from linli.ledger.models import Account, AccountKind, Transfer, TransferKind, Unit
 from linli.ledger.reconciliation import ledger_verify
 from linli.ledger.services import InsufficientFunds
-from linli.store import selectors, services
+from linli.store import services
 from linli.store.models import Goods, Redemption, RedemptionEvent, RedemptionStatus
 from linli.store.tasks import expire_uncollected_redemptions
 from tests.factories import points_fund, points_member, store_goods
@@ -33,14 +33,16 @@ def home(world):
     return household
 
 
-def _redeem(home, goods, quantity=1, key=None, user=None):
+def _redeem(home, goods, quantity=1, key=None, actor="resident"):
+    if actor == "resident":
+        actor = home.residents.first().user
     return services.redemption_create(household=home, goods=goods, quantity=quantity,
-                                      idempotency_key=key or uuid.uuid4().hex, user=user)
+                                      idempotency_key=key or uuid.uuid4().hex, actor=actor)
 
 
 def test_redemption_debits_points_reserves_stock_and_issues_a_code(world, home):
     goods = store_goods(world.community, stock=3, price=30)
-    redemption = _redeem(home, goods, quantity=2, user=world.users["resident"])
+    redemption = _redeem(home, goods, quantity=2, actor=world.users["resident"])
     goods.refresh_from_db()
     assert goods.stock == 1 and _available(home) == 40
     assert redemption.status == RedemptionStatus.RESERVED and len(redemption.pickup_code) == 8
@@ -110,13 +112,14 @@ def test_clerk_hands_over_once(world, home):
     goods = store_goods(world.community)
     redemption = _redeem(home, goods)
     clerk = world.users["store_clerk"]
-    found = selectors.redemption_by_code(user=clerk, code=redemption.pickup_code.lower())
+    found = services.counter_lookup(actor=clerk, code=redemption.pickup_code.lower())
     assert found == redemption
-    assert selectors.redemption_by_code(user=world.other["community_staff"],
-                                        code=redemption.pickup_code) is None
-    services.redemption_hand_over(redemption=found, actor=clerk)
+    with pytest.raises(NotFound):
+        services.counter_lookup(actor=world.other["community_staff"],
+                                code=redemption.pickup_code)
+    services.redemption_hand_over(redemption=found, actor=clerk, code=found.pickup_code)
     with pytest.raises(Conflict):
-        services.redemption_hand_over(redemption=found, actor=clerk)
+        services.redemption_hand_over(redemption=found, actor=clerk, code=found.pickup_code)
     with pytest.raises(Conflict):
         services.redemption_cancel(redemption=found, actor=world.users["resident"])
     assert list(RedemptionEvent.objects.filter(redemption=redemption).values_list(
@@ -147,7 +150,8 @@ def test_uncollected_reservations_expire_and_are_refunded(world, home):
         expires_at=timezone.now() - datetime.timedelta(minutes=1))
     stale.refresh_from_db()
     with pytest.raises(Conflict):
-        services.redemption_hand_over(redemption=stale, actor=world.users["store_clerk"])
+        services.redemption_hand_over(redemption=stale, actor=world.users["store_clerk"],
+                                      code=stale.pickup_code)
     with pytest.raises(Conflict):
         services.redemption_expire(redemption=fresh)
 
@@ -188,7 +192,7 @@ def test_restock_records_the_donor(world):
     goods.refresh_from_db()
     assert goods.stock == 5
     assert goods.restocks.first().donor.name == "老王粮油店"
-    with pytest.raises(NotFound):
+    with pytest.raises(PermissionDenied):
         services.goods_restock(goods=goods, quantity=1, actor=world.other["community_staff"])
 
 
@@ -196,8 +200,9 @@ def test_redeem_page_confirms_before_exchanging(client, world, home):
     goods = store_goods(world.community, stock=2, price=10)
     client.force_login(world.users["resident"])
     url = reverse("store:redeem", kwargs={"uuid": goods.uuid})
-    confirm = client.post(url, {"quantity": "1"})
+    confirm = client.get(url, {"quantity": "1"})
     assert confirm.status_code == 200 and Redemption.objects.count() == 0
+    assert confirm.context["after"] == 90
     key = confirm.context["key"]
     done = client.post(url, {"quantity": "1", "confirm": "1", "key": key})
     assert done.status_code == 302 and Redemption.objects.count() == 1
@@ -222,7 +227,9 @@ def test_api_redeem_sold_out_is_409_with_clean_body(client, world, home):
     client.force_login(world.users["store_clerk"])
     code = first.json()["pickup_code"]
     found = client.get(f"/api/v1/store/counter/{code}").json()
-    handed = client.post(f"/api/v1/store/redemptions/{found['uuid']}/hand-over")
+    assert found["pickup_code"] == code
+    handed = client.post(f"/api/v1/store/redemptions/{found['uuid']}/hand-over",
+                         {"code": code}, content_type="application/json")
     assert handed.status_code == 200 and handed.json()["status"] == "handed_over"
 
 
