@@ -5,6 +5,7 @@ import pytest
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
+from tests.browser.collector import BrowserErrors, install
 from tests.conftest_helpers import CHROMIUM, PHONE
 
 
@@ -21,6 +22,25 @@ def browser_type_launch_args(browser_type_launch_args):
 @pytest.fixture
 def browser_context_args(browser_context_args):
     return {**browser_context_args, **PHONE}
+
+
+@pytest.fixture(autouse=True)
+def browser_errors(request, monkeypatch):
+    """Every browser test fails on a console error, an uncaught page error or a CSP violation
+    (an inline `onchange=` that `script-src 'self'` blocks), listed at teardown. A test that
+    expects one calls `browser_errors.allow(regex)`; one that checks them itself `take()`s them."""
+    collector = BrowserErrors()
+    install(monkeypatch, collector)
+    yield collector
+    for context in collector.contexts:  # flush the events of contexts a test left open
+        try:
+            context.close()
+        except Exception:  # already closed with its fixture, or the browser is gone
+            pass
+    problems = collector.unexpected()
+    if problems:
+        pytest.fail(f"{request.node.nodeid}: the browser reported {len(problems)} problem(s):\n"
+                    + collector.report(problems), pytrace=False)
 
 
 @pytest.fixture(autouse=True)
