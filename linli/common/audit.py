@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
+from django.apps import apps
 from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist
 from django.http import HttpRequest
+from django.utils.text import capfirst
+from django.utils.translation import gettext_lazy as _
 from ipware.ip import get_client_ip
 
 from linli.common.models import AuditAction, AuditEvent, AuditResult
@@ -75,3 +80,70 @@ def audit_record(
         ip=client_ip(request),
         street_id=street_id,
     )
+
+
+# --- Reading the log: internal codes stay in the rows, people see names -----------------
+
+#: Field codes written by the services that are not model fields (or read better this way).
+FIELD_LABELS = {
+    "id_number": _("ID number"),
+    "mobile": _("Mobile number"),
+    "full": _("full ID numbers and mobiles"),
+    "masked": _("masked ID numbers and mobiles"),
+    "own_data": _("own data"),
+    "statement": _("account statement"),
+}
+
+#: Reasons the code itself writes (anything else was typed by a person and is shown as is).
+REASON_LABELS = {
+    "grant": _("role granted"),
+    "role": _("lacks the required role"),
+    "household plate": _("not allowed to print this door plate"),
+    "ledger statement": _("statement export"),
+    "own data download": _("download of own data"),
+    "priority": _("priority elder (no reason needed)"),
+}
+
+
+def _model(object_type: str):
+    try:
+        return apps.get_model(object_type)
+    except (LookupError, ValueError):
+        return None
+
+
+def audit_object_label(object_type: str, field: str = "") -> str:
+    """"居民 · 身份证号" for ("registry.resident", "id_number"): the record's type by its
+    translated model name, and the field by its name; a role code by the role's name."""
+    from linli.accounts.models import Role
+
+    model = _model(object_type) if object_type else None
+    parts = []
+    if object_type:
+        parts.append(str(capfirst(model._meta.verbose_name)) if model else object_type)
+    if field:
+        if field in FIELD_LABELS:
+            parts.append(str(FIELD_LABELS[field]))
+        elif field in Role.values:
+            parts.append(str(Role(field).label))
+        else:
+            try:
+                parts.append(str(capfirst(model._meta.get_field(field).verbose_name)))
+            except (AttributeError, FieldDoesNotExist):
+                parts.append(field)
+    return " · ".join(parts)
+
+
+def audit_reason_label(reason: str) -> str:
+    label = REASON_LABELS.get(reason)
+    return str(label) if label is not None else reason
+
+
+def audit_describe(events: Iterable[AuditEvent]) -> list[AuditEvent]:
+    """The events with `object_label` and `reason_label` set, for the audit log page."""
+    described = []
+    for event in events:
+        event.object_label = audit_object_label(event.object_type, event.field)
+        event.reason_label = audit_reason_label(event.reason)
+        described.append(event)
+    return described

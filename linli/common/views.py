@@ -15,6 +15,7 @@ from linli.accounts import selectors as account_selectors
 from linli.accounts.models import STAFF_ROLES, Role
 from linli.accounts.permissions import public, roles_required
 from linli.common import selectors
+from linli.common.audit import audit_describe
 from linli.common.models import AuditAction, AuditResult
 
 
@@ -61,6 +62,7 @@ def audit_log(request):
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     return render(request, "common/audit_log.html", {
         "page": page,
+        "events": audit_describe(page.object_list),
         "actions": AuditAction.choices,
         "results": AuditResult.choices,
         "params": request.GET,
