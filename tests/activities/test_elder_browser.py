@@ -1,0 +1,117 @@
+"""Every resident page of activities meets the elder-mode rules on a phone (390 px): text at
+least 18 px, links, buttons and fields at least 60 px both ways, nothing scrolling sideways. The
+calendar shows the month as a list of days with readable titles, not a grid of tiny cells."""
+
+import datetime
+import os
+from pathlib import Path
+
+import pytest
+from django.utils import timezone
+
+from linli.accounts.models import Role
+from tests.conftest_helpers import DESKTOP, PHONE, elder_problems, login_cookie
+from tests.factories import (
+    activity_door_household,
+    activity_make,
+    activity_resident,
+    culture_class_make,
+    user_with_role,
+)
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+SHOTS = Path(os.environ.get("LINLI_SCREENSHOTS", "var/screenshots"))
+
+
+def _shot(page, name):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def _month_of_things(world):
+    staff = world.users["community_staff"]
+    today = timezone.localdate()
+    activity = activity_make(world.community, title="新时代文明实践志愿服务集中行动日",
+                             kind="practice", actor=staff, points=5)
+    activity_make(world.community, title="长者生日会", actor=staff,
+                  starts_in=datetime.timedelta(days=2))
+    klass = culture_class_make(world.community, name="书法研讨班", weekdays=[0, 2, 4],
+                               term_start=today.replace(day=1),
+                               term_end=today + datetime.timedelta(days=40), actor=staff)
+    return activity, klass
+
+
+def test_resident_pages_meet_the_elder_rules_on_a_phone(browser, live_server, world):
+    from linli.accounts.services import user_set_elder_mode
+
+    # Given an elder in elder mode, with her son bound to her household, and a month of things on
+    activity, klass = _month_of_things(world)
+    elder = user_with_role(Role.RESIDENT, world.community, name="王秀兰")
+    record = activity_resident(world.community, user=elder, name="王秀兰",
+                               birth_date=datetime.date(1950, 3, 1))
+    activity_door_household(world.community, users=[elder], members=["李大爷"])
+    from linli.registry.models import Resident
+
+    Resident.objects.create(household=record.household, name="王建国")
+    user_set_elder_mode(user=elder, enabled=True)
+    context = browser.new_context(**PHONE)
+    login_cookie(context, live_server, elder)
+    page = context.new_page()
+    base = live_server.url
+    today = timezone.localdate()
+
+    pages = {
+        "calendar": "/activities/calendar/",
+        "day": f"/activities/calendar/{today:%Y-%m-%d}/",
+        "list": "/activities/",
+        "detail": f"/activities/{activity.uuid}/",
+        "classes": "/activities/classes/",
+        "class": f"/activities/classes/{klass.uuid}/",
+        "mine": "/activities/mine/",
+        "door-signup": f"/activities/door/{record.household.door_token}/{activity.uuid}/",
+    }
+    found = {}
+    for name, path in pages.items():
+        page.goto(base + path)
+        assert page.locator("body.elder").count() == 1, name
+        problems = elder_problems(page, scope="main")
+        if problems:
+            found[name] = problems
+        _shot(page, f"activity-elder-{name}-phone")
+    assert not found, "\n".join(f"{k}: {p}" for k, v in found.items() for p in v)
+
+    # The calendar is an agenda: the full title readable at 24 px, each item a big target
+    page.goto(base + "/activities/calendar/")
+    item = page.locator(".act-agenda-item", has_text="新时代文明实践志愿服务集中行动日").first
+    assert item.is_visible()
+    title = item.locator(".act-card-title")
+    assert title.inner_text() == "新时代文明实践志愿服务集中行动日"
+    assert page.evaluate("(el) => parseFloat(getComputedStyle(el).fontSize)",
+                         title.element_handle()) >= 18
+    box = item.bounding_box()
+    assert box["height"] >= 60 and box["width"] >= 300
+    assert not page.locator(".act-month").is_visible()
+    assert page.locator(".act-agenda-item", has_text="书法研讨班").count() >= 1
+
+    # The sign-up for the family from the door plate: choose, confirm, done
+    page.goto(base + pages["door-signup"])
+    page.get_by_label("王建国").check()
+    page.get_by_role("button", name="确认报名").click()
+    assert page.get_by_text("报名成功：王建国 已获得名额。").is_visible()
+    assert not elder_problems(page, scope="main")
+    _shot(page, "activity-elder-door-signup-done-phone")
+    context.close()
+
+
+def test_calendar_keeps_the_month_grid_on_a_desktop_in_standard_mode(browser, live_server,
+                                                                     world):
+    _month_of_things(world)
+    context = browser.new_context(**DESKTOP)
+    login_cookie(context, live_server, world.users["resident"])
+    page = context.new_page()
+    page.goto(f"{live_server.url}/activities/calendar/")
+    assert page.locator(".act-month").is_visible()
+    assert not page.locator(".act-agenda").is_visible()
+    _shot(page, "activity-calendar-resident-desktop")
+    context.close()
