@@ -12,8 +12,9 @@ from linli.registry.selectors import grid_workers
 
 
 def plate_qr_svg(url: str) -> str:
-    # Error correction "q" survives a scratched or dirty plate.
-    return segno.make(url, error="q").svg_inline(scale=4, border=2)
+    # Error correction "q" survives a scratched or dirty plate. A viewBox without a fixed size,
+    # so the page and the PDF scale the code to the box they give it.
+    return segno.make(url, error="q").svg_inline(scale=4, border=2, omitsize=True)
 
 
 def plate_address(household: Household) -> str:

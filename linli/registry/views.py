@@ -543,8 +543,10 @@ def import_commit(request, uuid):
 
 @roles_required(*REGISTRY_ROLES, Role.RESIDENT)
 def bindings(request):
+    # Residents decide a relative's request on their own pages, not in the staff workbench.
+    layout = "workbench_base.html" if request.user.is_staff_member else "base.html"
     return render(request, "registry/bindings.html", {
-        "bindings": selectors.binding_list_for_user(user=request.user)[:100]})
+        "layout": layout, "bindings": selectors.binding_list_for_user(user=request.user)[:100]})
 
 
 @roles_required(*REGISTRY_ROLES, Role.RESIDENT)

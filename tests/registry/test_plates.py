@@ -2,7 +2,9 @@
 PDF), the same single plate for its grid worker and community staff, and for every household,
 with or without a building."""
 
+import os
 import subprocess
+from pathlib import Path
 
 import pytest
 from django.urls import reverse
@@ -11,6 +13,8 @@ from linli.registry import plates
 from tests.factories import registry_household, registry_resident
 
 pytestmark = pytest.mark.django_db
+
+SHOTS = Path(os.environ.get("LINLI_SCREENSHOTS", "var/screenshots"))
 
 
 def _pdf_text(content: bytes) -> str:
@@ -48,6 +52,8 @@ def test_member_prints_the_plate_of_a_household_without_building(client, world, 
     client.force_login(member)
     response = client.get(reverse("registry:household_plate", kwargs={"uuid": household.uuid}))
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    (SHOTS / "plate-single.pdf").write_bytes(response.content)  # for a person to look at
     text = _pdf_text(response.content)
     assert "紫轩村后街7号" in text and world.community.name in text
     assert "扫码" in text  # the same plate text as the building sheet
