@@ -177,7 +177,8 @@ AXES_HANDLER = "linli.accounts.lockout.LockoutHandler"
 AXES_FAILURE_LIMIT = 5
 LOGIN_NETWORK_FAILURE_LIMIT = env.int("LOGIN_NETWORK_FAILURE_LIMIT", default=50)
 AXES_COOLOFF_TIME = timedelta(minutes=15)
-AXES_LOCKOUT_PARAMETERS = ["username"]
+# Both are locked on, with different limits: LockoutHandler counts each itself.
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 # Tries during a lock are refused without being counted, so the lock lifts when it says.
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_RESET_ON_SUCCESS = True

@@ -66,6 +66,17 @@ class LockoutHandler(AxesDatabaseHandler):
         request.linli_lockout = None
         return account
 
+    def reset_user_attempts(self, request, credentials: dict | None = None) -> int:
+        """A successful login clears that account's failures only. axes would also clear the
+        address's (it is a lockout parameter), which would let one resident's login unlock
+        another's account on the same phone, and let a sprayer reset the network count by
+        signing in to an account of their own between guesses."""
+        username = get_client_username(request, credentials)
+        if not username:
+            return 0
+        count, _ = AccessAttempt.objects.filter(username=username).delete()
+        return count
+
 
 def lockout_of(request) -> Lockout | None:
     return getattr(request, "linli_lockout", None)

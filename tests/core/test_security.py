@@ -261,3 +261,18 @@ def test_security_headers(client):
     csp = response["Content-Security-Policy"]
     assert "default-src 'self'" in csp and "script-src 'self';" in csp
     assert "frame-ancestors 'none'" in csp
+
+
+def test_a_successful_login_clears_only_that_accounts_failures(client, world):
+    """One resident signing in on the shared phone neither unlocks the other's account nor
+    wipes the address's failure count."""
+    first, second = world.users["resident"], world.users["volunteer"]
+    for _ in range(5):
+        _login(client, first.mobile, "wrong-password-x")
+    for _ in range(2):
+        _login(client, second.mobile, "wrong-password-x")
+    assert _login(client, second.mobile, PASSWORD).status_code == 302
+    client.logout()
+    assert not AccessAttempt.objects.filter(username=second.mobile).exists()
+    assert AccessAttempt.objects.get(username=first.mobile).failures_since_start == 5
+    assert _login(client, first.mobile, PASSWORD).status_code == 429
