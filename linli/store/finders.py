@@ -26,7 +26,7 @@ class NpmFileFinder(BaseFinder):
         find_all = find_all or kwargs.get("all", False)
         source = _files().get(path)
         if source is None or not source.is_file():
-            return [] if find_all else None
+            return []  # as Django's finders: nothing found is an empty list
         return [str(source)] if find_all else str(source)
 
     def list(self, ignore_patterns):
