@@ -4,6 +4,7 @@ selector; anything out of scope is a 404."""
 
 from __future__ import annotations
 
+import functools
 from datetime import date, datetime, timedelta
 from urllib.parse import urlencode
 from uuid import UUID
@@ -19,7 +20,6 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
 
 from linli.accounts.permissions import public, roles_required, signed_in
 from linli.activities import crediting, ics, policies, selectors, services
@@ -72,6 +72,23 @@ def _activity_for_manager(request, uuid) -> Activity:
     if activity is None:
         raise Http404
     return activity
+
+
+def _post_only(fallback: str, *, same_object: bool = True):
+    """For actions (forms that POST and redirect): a GET of the action's URL, from a reload or
+    a link shared by mistake, goes to the page the action belongs to instead of a blank 405.
+    `same_object`: the fallback page takes the action's `uuid` (the activity or class)."""
+
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if request.method != "POST":
+                return redirect(fallback, **kwargs) if same_object else redirect(fallback)
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
 
 
 def _flash_error(request, exc: DomainError) -> None:
@@ -132,7 +149,7 @@ def activity_detail(request, uuid):
 
 
 @signed_in
-@require_POST
+@_post_only("activities:detail")
 def signup(request, uuid):
     activity = _activity_for_user(request, uuid)
     resident = None
@@ -159,7 +176,7 @@ def signup(request, uuid):
 
 
 @signed_in
-@require_POST
+@_post_only("activities:detail")
 def signup_cancel(request, uuid):
     activity = _activity_for_user(request, uuid)
     mine = [s for s in selectors.signups_of_user_for_activity(user=request.user,
@@ -201,6 +218,13 @@ def checkin(request, uuid):
     activity = _activity_for_user(request, uuid)
     token = request.POST.get("t") or request.GET.get("t", "")
     ctx = {"activity": activity, "token": token}
+    if request.method == "GET" and request.GET.get("done") == "1":
+        # After the check-in (post/redirect/get): a reload shows the result again.
+        done = [s.attendance for s in selectors.signups_of_user_for_activity(
+            user=request.user, activity=activity) if hasattr(s, "attendance")]
+        if done:
+            ctx["done"] = done
+            return render(request, "activities/checkin.html", ctx)
     if not token:
         ctx["error"] = _("Scan the code on the organiser's phone to check in.")
         return render(request, "activities/checkin.html", ctx)
@@ -215,11 +239,12 @@ def checkin(request, uuid):
     ctx["mine"] = mine
     if request.method == "POST":
         try:
-            done = services.checkin_record(activity=activity, actor=request.user, token=token)
+            services.checkin_record(activity=activity, actor=request.user, token=token)
         except DomainError as exc:
             ctx["error"] = exc.message
             return render(request, "activities/checkin.html", ctx, status=exc.status)
-        ctx["done"] = done
+        return redirect(reverse("activities:checkin", kwargs={"uuid": activity.uuid})
+                        + "?done=1")
     return render(request, "activities/checkin.html", ctx)
 
 
@@ -362,7 +387,7 @@ def class_detail(request, uuid):
 
 
 @signed_in
-@require_POST
+@_post_only("activities:class_detail")
 def class_enrol(request, uuid):
     culture_class = _class_for_user(request, uuid)
     try:
@@ -375,7 +400,7 @@ def class_enrol(request, uuid):
 
 
 @signed_in
-@require_POST
+@_post_only("activities:class_detail")
 def class_withdraw(request, uuid):
     culture_class = _class_for_user(request, uuid)
     enrolment = selectors.enrolment_of_user(user=request.user, culture_class=culture_class)
@@ -392,7 +417,7 @@ def class_withdraw(request, uuid):
 
 
 @signed_in
-@require_POST
+@_post_only("activities:class_detail")
 def class_follow(request, uuid):
     culture_class = _class_for_user(request, uuid)
     follow = request.POST.get("follow", "1") == "1"
@@ -499,7 +524,7 @@ TRANSITIONS = {
 
 
 @roles_required(*MANAGERS)
-@require_POST
+@_post_only("activities:manage_detail")
 def transition(request, uuid):
     activity = _activity_for_manager(request, uuid)
     action = request.POST.get("action", "")
@@ -554,7 +579,7 @@ def summary(request, uuid):
 
 
 @roles_required(*MANAGERS)
-@require_POST
+@_post_only("activities:manage_detail")
 def beneficiaries(request, uuid):
     activity = _activity_for_manager(request, uuid)
     form = BeneficiariesForm(request.POST)
@@ -620,14 +645,19 @@ def scan(request):
     ctx["activity"] = signup.activity
     if request.method == "POST":
         try:
-            ctx["done"] = services.checkin_by_ticket(token=token, actor=request.user)
+            services.checkin_by_ticket(token=token, actor=request.user)
         except DomainError as exc:
             ctx["error"] = exc.message
+        else:
+            return redirect(reverse("activities:scan") + "?" + urlencode({"t": token,
+                                                                         "done": "1"}))
+    elif request.GET.get("done") == "1" and hasattr(signup, "attendance"):
+        ctx["done"] = signup.attendance
     return render(request, "activities/scan.html", ctx)
 
 
 @roles_required(*MANAGERS)
-@require_POST
+@_post_only("activities:manage", same_object=False)
 def staff_checkin(request, uuid):
     signup = selectors.signup_get_for_user(user=request.user, uuid=uuid)
     if signup is None or selectors.activity_get_for_manager(
@@ -643,7 +673,7 @@ def staff_checkin(request, uuid):
 
 
 @roles_required(*MANAGERS)
-@require_POST
+@_post_only("activities:manage", same_object=False)
 def checkout(request, uuid):
     attendance = selectors.attendance_get_for_manager(user=request.user, uuid=uuid)
     if attendance is None:
@@ -658,7 +688,7 @@ def checkout(request, uuid):
 
 
 @roles_required(*MANAGERS)
-@require_POST
+@_post_only("activities:manage_detail")
 def walkin(request, uuid):
     from linli.registry.models import Resident
 
@@ -735,7 +765,7 @@ def class_admin(request, uuid):
 
 
 @roles_required(*MANAGERS)
-@require_POST
+@_post_only("activities:class_admin")
 def class_generate(request, uuid):
     culture_class = _class_for_manager(request, uuid)
     try:

@@ -321,3 +321,27 @@ def test_photo_upload_through_the_api(client, world):
                           {"photo": SimpleUploadedFile("b.png", _png(), "image/png")})
     assert refused.status_code == 403
     assert ActivityPhoto.objects.filter(activity=live).count() == 1
+
+
+# --- post/redirect/get: a reload never shows a blank 405 --------------------------------------
+
+
+def test_action_urls_opened_with_get_lead_to_their_page_and_checkin_redirects(client, world):
+    activity = activity_make(world.community, starts_in=-datetime.timedelta(minutes=10))
+    user, _r = _resident(world)
+    client.force_login(user)
+    for name in ("activities:signup", "activities:signup_cancel"):
+        response = client.get(reverse(name, kwargs={"uuid": activity.uuid}))
+        assert response.status_code == 302
+        assert response["Location"] == reverse("activities:detail",
+                                               kwargs={"uuid": activity.uuid})
+    assert Signup.objects.count() == 0  # a GET changes nothing
+    services.signup_create(activity=activity, actor=user)
+    url = reverse("activities:checkin", kwargs={"uuid": activity.uuid})
+    done = client.post(url, {"t": services.checkin_token(activity=activity)})
+    assert done.status_code == 302 and done["Location"] == url + "?done=1"
+    again = client.get(done["Location"])  # what a reload shows
+    assert again.status_code == 200 and "act-done" in again.content.decode()
+    client.force_login(world.users["community_staff"])
+    page = client.get(reverse("activities:transition", kwargs={"uuid": activity.uuid}))
+    assert page.status_code == 302
