@@ -220,7 +220,7 @@ def household_detail(request, uuid):
     return render(request, "registry/household_detail.html", {
         "household": household, "residents": residents, "history": history,
         "workers": selectors.grid_workers(household.grid),
-        "is_manager": request.user.has_role(*MANAGER_ROLES),
+        "is_manager": policies.can_rotate_door_token(request.user, household),
         "door_url": request.build_absolute_uri(
             reverse("registry:door", kwargs={"token": household.door_token})),
     })
@@ -341,7 +341,7 @@ def resident_detail(request, uuid):
     history = resident.history.select_related("history_user").order_by("-history_date")[:10]
     return render(request, "registry/resident_detail.html", {
         "resident": resident, "form": form, "revealed": revealed, "history": history,
-        "is_manager": request.user.has_role(*MANAGER_ROLES),
+        "is_manager": policies.can_anonymise(request.user, resident),
         "pending_deletion": resident.deletion_requests.filter(status="pending").first(),
     })
 
