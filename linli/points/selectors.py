@@ -47,7 +47,7 @@ def household_for_user(user: User, uuid=None):
         try:
             return households.filter(uuid=UUID(str(uuid))).first()
         except ValueError:
-            return None
+            pass  # a malformed choice (an old link, a typo): the default household
     resident = resident_of_user(user=user)
     if resident is not None:
         own = Household.objects.select_related("community__street", "grid").filter(

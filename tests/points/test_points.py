@@ -45,7 +45,8 @@ def test_adoption_needs_a_quorum_and_a_majority_of_those_present(world):
     args = {"convention": draft, "adopted_on": datetime.date(2026, 1, 5), "meeting": "居民会议"}
     with pytest.raises(ValidationError) as quorum:
         services.convention_adopt(entitled_count=100, present_count=50, votes_for=50, **args)
-    assert quorum.value.field == "present_count" and "51" in quorum.value.message
+    assert quorum.value.field == "present_count"
+    assert quorum.value.message == ("会议人数不足：须有过半数应到人员出席（100 人中至少 51 人）。")
     with pytest.raises(ValidationError) as majority:
         services.convention_adopt(entitled_count=100, present_count=51, votes_for=25, **args)
     assert majority.value.field == "votes_for"
@@ -148,7 +149,8 @@ def test_cap_per_household_per_period_is_enforced(world, home):
     services.claim_submit(household=home, item=item, actor=user)
     with pytest.raises(Conflict) as capped:
         services.claim_submit(household=home, item=item, actor=user)
-    assert capped.value.code == "cap_reached" and "2" in capped.value.message
+    assert capped.value.code == "cap_reached"
+    assert capped.value.message == "“门前三包环境整洁”每户每月最多 2 次，本周期已达上限。"
     services.claim_approve(claim=first, actor=world.users["grid_worker"])
     assert _balance(home) == 10
 
@@ -172,7 +174,8 @@ def test_claims_are_rate_limited_per_household(world, home):
         services.claim_submit(household=home, item=item, actor=world.users["resident"])
     with pytest.raises(services.RateLimited) as limited:
         services.claim_submit(household=home, item=item, actor=world.users["resident"])
-    assert limited.value.status == 429 and "3" in limited.value.message
+    assert limited.value.status == 429
+    assert limited.value.message == "您家 24 小时内已提交 3 次申报，已达上限，请明天再试。"
 
 
 def test_deduction_needs_staff_approval(world, home):
@@ -212,8 +215,9 @@ def test_bulk_approval_approves_each_and_reports_refusals(world, home):
     claims = [points_claim(home) for _ in range(3)]
     approved, refused = services.claim_bulk_approve(claims=claims,
                                                     actor=world.users["grid_worker"])
-    assert len(approved) == 2 and len(refused) == 1
-    assert "2" in refused[0][1]
+    assert [c.pk for c in approved] == [claims[0].pk, claims[1].pk]
+    assert [(c.pk, m) for c, m in refused] == [
+        (claims[2].pk, "“门前三包环境整洁”每户每月最多 2 次，本周期已达上限。")]
     assert _balance(home) == 20
 
 
@@ -310,10 +314,16 @@ def test_api_claim_flow_and_error_bodies(client, world, home):
 
 def test_pages_ignore_malformed_query_parameters(client, world, home):
     client.force_login(world.users["resident"])
-    assert client.get(reverse("points:household") + "?household=nope").status_code == 200
-    assert client.get(reverse("points:rankings") + "?community=x&month=13-99").status_code == 200
+    mine = client.get(reverse("points:household") + "?household=nope")
+    assert mine.status_code == 200 and mine.context["household"] == home
+    ranking = client.get(reverse("points:rankings") + "?community=x&month=13-99")
+    assert ranking.status_code == 200
+    assert ranking.context["community"] == world.community
+    assert ranking.context["month"] == selectors.this_month()
     client.force_login(world.users["grid_worker"])
-    assert client.get(reverse("points:queue") + "?grid=bad&status=odd").status_code == 200
+    queue = client.get(reverse("points:queue") + "?grid=bad&status=odd")
+    assert queue.status_code == 200
+    assert queue.context["status"] == ClaimStatus.PENDING and queue.context["grid"] is None
 
 
 def test_api_award_rules(client, world):

@@ -53,6 +53,7 @@ def test_concurrent_approvals_credit_once(world):
                                                              actor=reviewers[i % 3]))
 
     assert not errors, errors
+    assert len(results) == THREADS
     assert sum(1 for r in results if not isinstance(r, DomainError)) == 1
     assert all(r.code == "already_decided" for r in results if isinstance(r, DomainError))
     assert Transfer.objects.filter(idempotency_key=f"points-claim:{claim.uuid}").count() == 1
@@ -72,6 +73,7 @@ def test_same_redemption_key_from_many_taps_exchanges_once(world):
                                                         actor=world.users["resident"]))
 
     assert not errors, errors
+    assert len(results) == THREADS
     assert {r.pk for r in results} == {Redemption.objects.get().pk}
     assert Goods.objects.get(pk=goods.pk).stock == 4
     assert Account.objects.get(household=home, unit=Unit.POINTS).balance == 90

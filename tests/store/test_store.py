@@ -81,7 +81,8 @@ def test_per_household_limit_per_period(world, home):
     _redeem(home, goods)
     with pytest.raises(Conflict) as limited:
         _redeem(home, goods, quantity=2)
-    assert limited.value.code == "cap_reached" and "1" in limited.value.message
+    assert limited.value.code == "cap_reached"
+    assert limited.value.message == "“大米5斤”每户每月最多兑换 2 件，您家还可以兑换 1 件。"
     _redeem(home, goods)
     with pytest.raises(Conflict):
         _redeem(home, goods)
@@ -95,6 +96,7 @@ def test_redemptions_are_rate_limited_per_household(world, home):
     with pytest.raises(services.RateLimited) as limited:
         _redeem(home, goods)
     assert limited.value.status == 429
+    assert limited.value.message == "您家 24 小时内已兑换 2 次，已达上限，请明天再来。"
 
 
 def test_availability_window_and_community(world, home):
@@ -206,7 +208,8 @@ def test_redeem_page_confirms_before_exchanging(client, world, home):
     key = confirm.context["key"]
     done = client.post(url, {"quantity": "1", "confirm": "1", "key": key})
     assert done.status_code == 302 and Redemption.objects.count() == 1
-    client.post(url, {"quantity": "1", "confirm": "1", "key": key})  # double tap
+    tap = client.post(url, {"quantity": "1", "confirm": "1", "key": key})  # double tap
+    assert tap.status_code == 302 and tap["Location"] == done["Location"]
     assert Redemption.objects.count() == 1
     detail = client.get(done["Location"]).content.decode()
     assert "<svg" in detail and Redemption.objects.get().pickup_code in detail
