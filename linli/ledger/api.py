@@ -13,7 +13,7 @@ from ninja.pagination import paginate
 from ninja.responses import Status
 
 from linli.common.api import ERRORS, Pagination, StrictInt, reject_bool, require_roles
-from linli.common.exceptions import NotFound, PermissionDenied
+from linli.common.exceptions import NotFound
 from linli.ledger import selectors, services
 from linli.ledger.models import (
     Account,
@@ -81,6 +81,8 @@ class StatementEntryOut(Schema):
     change: int
     balance_after: int
     counterparty: str
+    source: str = Field(..., description="Where the value came from or went to, in words a "
+                                         "resident understands (志愿服务, 积分兑换, a name …).")
     reference: str
     memo: str
     reversal_of: UUID | None
@@ -187,8 +189,9 @@ def _bounds(filters: StatementFilter) -> dict:
 class StatementPage:
     """Lets the shared paginator slice a statement; running balances are computed per page."""
 
-    def __init__(self, account: Account, transfers):
-        self.account, self.transfers = account, transfers
+    def __init__(self, account: Account, transfers, *, resident: bool = False):
+        # A resident reads the source in plain words, never an internal account's name.
+        self.account, self.transfers, self.resident = account, transfers, resident
 
     def all(self) -> "StatementPage":
         return self
@@ -205,7 +208,9 @@ class StatementPage:
             {
                 "uuid": r.transfer.uuid, "created_at": r.transfer.created_at,
                 "kind": r.transfer.kind, "change": r.change, "balance_after": r.balance_after,
-                "counterparty": r.counterparty.label, "reference": r.transfer.reference,
+                "counterparty": r.source if self.resident else r.counterparty.label,
+                "source": r.source,
+                "reference": "" if self.resident else r.transfer.reference,
                 "memo": r.transfer.memo,
                 "reversal_of": r.transfer.reversal_of.uuid if r.transfer.reversal_of_id else None,
                 "reversed": bool(r.transfer.reversals.all()),
@@ -249,7 +254,8 @@ def timebank_statement(request, filters: Query[StatementFilter]):
     if account is None:
         return []
     return StatementPage(account, selectors.transfer_list_for_account(account=account,
-                                                                      **_bounds(filters)))
+                                                                      **_bounds(filters)),
+                         resident=True)
 
 
 @router.post("/timebank/gifts", response={201: TransferOut, **ERRORS})
@@ -334,11 +340,6 @@ def _account(request, uuid: UUID) -> Account:
     return account
 
 
-def _not_own(request, account: Account) -> None:
-    if account.resident_id and account.resident.user_id == request.auth.pk:
-        raise PermissionDenied(_("You cannot correct your own account."))
-
-
 @router.get("/ledger/accounts", response={200: list[AccountOut], **ERRORS})
 @paginate(Pagination)
 def account_list(request, filters: Query[AccountFilter]):
@@ -381,7 +382,6 @@ def adjustment_create(request, uuid: UUID, payload: AdjustmentIn):
     account = selectors.account_get_for_user(user=request.auth, uuid=uuid, staff_only=True)
     if account is None:
         raise Http404
-    _not_own(request, account)
     transfer = services.adjustment_create(
         account=account, direction=payload.direction, amount=payload.amount,
         reason=payload.reason, idempotency_key=payload.idempotency_key, actor=request.auth,
@@ -397,9 +397,7 @@ def transfer_reverse(request, uuid: UUID, payload: ReversalIn):
     transfer = selectors.transfer_get_for_user(user=request.auth, uuid=uuid, staff_only=True)
     if transfer is None:
         raise Http404
-    _not_own(request, transfer.debit)
-    _not_own(request, transfer.credit)
-    reversal = services.transfer_reverse(
+    reversal = services.transfer_correct(
         transfer=transfer, amount=payload.amount, reason=payload.reason,
         idempotency_key=payload.idempotency_key, actor=request.auth, request=request,
     )

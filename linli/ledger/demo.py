@@ -57,11 +57,15 @@ def load(*, street, communities, stdout=None, **options) -> dict:
                                 idempotency_key=f"demo:earn:volunteer:{n}")
     services.earning_create(resident=liu, minutes=300, memo="阳光心语", reference="demo:service:9",
                             idempotency_key="demo:earn:liu:1")
-    services.gift_create(giver=volunteer, recipient=mother, minutes=120, memo="给妈妈",
-                         idempotency_key="demo:gift:1")
-    services.donation_create(donor=volunteer, minutes=120, memo="捐给高龄老人",
-                             idempotency_key="demo:donation:1")
-    services.donation_create(donor=liu, minutes=60, idempotency_key="demo:donation:2")
+    # Gifts and donations are the holder's own acts: the demo makes them as those people.
+    if volunteer.user_id:
+        services.gift_create(giver=volunteer, recipient=mother, minutes=120, memo="给妈妈",
+                             idempotency_key="demo:gift:1", actor=volunteer.user)
+        services.donation_create(donor=volunteer, minutes=120, memo="捐给高龄老人",
+                                 idempotency_key="demo:donation:1", actor=volunteer.user)
+    if liu.user_id:
+        services.donation_create(donor=liu, minutes=60, idempotency_key="demo:donation:2",
+                                 actor=liu.user)
     if staff is not None:
         services.allocation_create(fund=services.fund_account_ensure(community=zixuan),
                                    recipient=elder, minutes=90, actor=staff,

@@ -23,9 +23,9 @@ class HoursField(forms.DecimalField):
         super().__init__(**kwargs)
         self.widget.attrs.update({"step": "0.5", "inputmode": "decimal"})
 
-    def clean(self, value) -> int:
+    def clean(self, value) -> int | None:
         hours = super().clean(value)
-        return hours_to_minutes(hours)
+        return None if hours is None else hours_to_minutes(hours)
 
 
 class GiftForm(forms.Form):
@@ -75,7 +75,6 @@ class AdjustmentForm(AmountMixin, forms.Form):
         ("credit", _("Add to the account")), ("debit", _("Deduct from the account"))])
     reason = forms.CharField(label=_("Reason (required, recorded in the audit log)"),
                              max_length=255)
-    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=100)
 
     def __init__(self, *args, unit: str, **kwargs):
         super().__init__(*args, **kwargs)
@@ -101,4 +100,3 @@ class AllocationForm(forms.Form):
     hours = HoursField(label=_("Hours"))
     reason = forms.CharField(label=_("Reason (required for residents not on the priority "
                                      "list)"), max_length=255, required=False)
-    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=100)

@@ -140,7 +140,9 @@ class Account(models.Model):
         if self.kind == AccountKind.HOUSEHOLD:
             return str(self.household)
         if self.kind == AccountKind.COMMUNITY_FUND:
-            return f"{self.community.name}{self.get_kind_display()}"
+            from django.utils.translation import gettext
+
+            return gettext("%(name)s time fund") % {"name": self.community.name}
         return f"{self.street.name}{self.get_kind_display()}"
 
     @property

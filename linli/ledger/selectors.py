@@ -8,6 +8,7 @@ from datetime import date, datetime
 
 from django.db.models import BooleanField, Count, ExpressionWrapper, Max, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from linli.accounts.models import Role
 from linli.accounts.selectors import communities_for
@@ -17,6 +18,7 @@ from linli.ledger.models import (
     Reservation,
     ReservationStatus,
     Transfer,
+    TransferKind,
     Unit,
 )
 
@@ -161,6 +163,39 @@ def transfer_list_for_account(
     ).prefetch_related("reversals").order_by("-id")
 
 
+#: What a resident reads as the source of hours or points coming from the street's issuer,
+#: by the prefix of the transfer's opaque reference (set by the app that caused it).
+_ISSUER_SOURCES = (
+    ("order:", lambda: _("Volunteer service")),
+    ("activity:", lambda: _("Activity check-in")),
+    ("points-claim:", lambda: _("Civic points")),
+    ("points-award:", lambda: _("Civic points")),
+)
+
+
+def transfer_source(transfer: Transfer, counterparty: Account) -> str:
+    """The other side of an entry in words a resident understands: a person or household by
+    name, otherwise where the value came from or went to ("志愿服务", "积分兑换" …), never an
+    internal ledger account such as the street's issuer."""
+    if counterparty.is_member:
+        return counterparty.label
+    kind = counterparty.kind
+    if kind == AccountKind.COMMUNITY_FUND:
+        return _("%(name)s time fund") % {"name": counterparty.community.name}
+    if kind == AccountKind.STORE:
+        return _("Points store exchange")
+    if kind == AccountKind.ADJUSTMENT:
+        return _("Correction by community staff")
+    for prefix, label in _ISSUER_SOURCES:
+        if transfer.reference.startswith(prefix):
+            return label()
+    if transfer.kind == TransferKind.EARN:
+        return _("Volunteer service")
+    if counterparty.unit == Unit.POINTS:
+        return _("Community points bank")
+    return _("Community time bank")
+
+
 @dataclass
 class StatementRow:
     transfer: Transfer
@@ -171,6 +206,14 @@ class StatementRow:
     @property
     def is_in(self) -> bool:
         return self.change > 0
+
+    @property
+    def source(self) -> str:
+        return transfer_source(self.transfer, self.counterparty)
+
+    @property
+    def counterparty_is_member(self) -> bool:
+        return self.counterparty.is_member
 
 
 def statement_rows(*, account: Account, transfers) -> list[StatementRow]:

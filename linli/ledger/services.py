@@ -24,9 +24,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from linli.common.audit import audit_record
-from linli.common.exceptions import Conflict, ValidationError
+from linli.common.exceptions import Conflict, ValidationError, require
 from linli.common.models import AuditAction
-from linli.ledger import selectors
+from linli.ledger import policies, selectors
 from linli.ledger.models import (
     MEMBER_KINDS,
     STREET_KINDS,
@@ -542,18 +542,140 @@ def gifted_this_year(*, account: Account) -> int:
     return given - returned
 
 
-@transaction.atomic
-def gift_create(
-    *, giver, recipient, minutes: int, idempotency_key: str, memo: str = "", actor=None
-) -> Transfer:
-    """时间转赠: give banked hours to a family member, within the yearly gifting limit."""
+# --- checks shared by the previews and the services -------------------------------------
+#
+# A preview (the "check and confirm" page) calls the same check as the service, so an amount
+# that the final step would refuse is refused at once, with the same message. The service
+# runs the check again (the balance may have moved in between) and the guarded updates in
+# `_apply` stay the last word under concurrency.
+
+
+def _time_balance(resident) -> tuple[int, int]:
+    """(balance, available) of a resident's time account; (0, 0) before it is opened."""
+    account = Account.objects.filter(resident=resident, unit=Unit.TIME).first()
+    if account is None:
+        return 0, 0
+    return account.balance, account.available
+
+
+def _check_available(available: int, amount: int, *, field: str) -> None:
+    if amount > available:
+        raise InsufficientFunds(
+            _("Not enough hours: %(available)s available, %(amount)s asked for.")
+            % {"available": format_duration(max(available, 0)),
+               "amount": format_duration(amount)},
+            field=field)
+
+
+def _check_storage(resident, amount: int, *, field: str) -> None:
+    cap = storage_cap_minutes()
+    balance, _available = _time_balance(resident)
+    if balance + amount > cap:
+        raise LimitExceeded(
+            _("%(name)s's time account can hold at most %(limit)s; it can take %(left)s more.")
+            % {"name": resident.name, "limit": format_duration(cap),
+               "left": format_duration(max(cap - balance, 0))},
+            field=field)
+
+
+def gift_check(*, giver, recipient, minutes) -> None:
+    """Everything a gift must satisfy: a positive amount, a family member, the giver's
+    available hours, the yearly gifting limit and the recipient's storage limit."""
     _validate_amount(minutes, field="minutes")
-    key = _validate_key(idempotency_key)
-    if recipient.pk == giver.pk or not selectors.family_members_for(resident=giver).filter(
-            pk=recipient.pk).exists():
+    if recipient is None or recipient.pk == giver.pk or not selectors.family_members_for(
+            resident=giver).filter(pk=recipient.pk).exists():
         raise ValidationError(_("Hours can only be gifted to a member of your family."),
                               field="recipient")
+    _balance, available = _time_balance(giver)
+    _check_available(available, minutes, field="minutes")
+    cap = gift_yearly_cap_minutes()
+    source = Account.objects.filter(resident=giver, unit=Unit.TIME).first()
+    already = gifted_this_year(account=source) if source is not None else 0
+    if already + minutes > cap:
+        raise LimitExceeded(
+            _("Gifts are limited to %(cap)s a year; you can still gift %(left)s this year.")
+            % {"cap": format_duration(cap), "left": format_duration(max(cap - already, 0))},
+            field="minutes",
+        )
+    _check_storage(recipient, minutes, field="minutes")
+
+
+def donation_check(*, donor, minutes) -> None:
+    """A positive amount the donor has available."""
+    _validate_amount(minutes, field="minutes")
+    _balance, available = _time_balance(donor)
+    _check_available(available, minutes, field="minutes")
+
+
+def _is_priority(fund: Account, recipient) -> bool:
+    return selectors.priority_residents_for(community=fund.community).filter(
+        pk=recipient.pk).exists()
+
+
+def allocation_check(*, fund: Account, recipient, minutes, reason: str = "") -> None:
+    """A community time fund, a resident of that community (a reason unless a priority elder),
+    a positive amount the fund holds, and room in the recipient's account."""
+    _validate_amount(minutes, field="minutes")
+    if fund.kind != AccountKind.COMMUNITY_FUND or fund.unit != Unit.TIME:
+        raise ValidationError(_("Hours can only be allocated from a community time fund."))
+    if recipient is None or recipient.household.community_id != fund.community_id:
+        raise ValidationError(_("The resident does not live in this community."),
+                              field="recipient")
+    if not (reason or "").strip() and not _is_priority(fund, recipient):
+        raise ValidationError(
+            _("This resident is not on the priority list; please give a reason."),
+            field="reason",
+        )
+    balance = Account.objects.filter(pk=fund.pk).values_list("balance", flat=True).first() or 0
+    if minutes > balance:
+        raise InsufficientFunds(
+            _("The fund holds only %(available)s; %(amount)s cannot be allocated.")
+            % {"available": format_duration(max(balance, 0)),
+               "amount": format_duration(minutes)},
+            field="minutes")
+    _check_storage(recipient, minutes, field="minutes")
+
+
+def adjustment_check(*, account: Account, direction: str, amount, reason: str) -> None:
+    """A reason, a direction, a member's account, a positive amount; a deduction within the
+    available balance, an addition within the storage limit."""
+    if not (reason or "").strip():
+        raise ValidationError(_("Please give the reason for the correction."), field="reason")
+    if direction not in (Direction.CREDIT, Direction.DEBIT):
+        raise ValidationError(_("Choose whether to add or deduct."), field="direction")
+    if not account.is_member:
+        raise ValidationError(_("Only a member's account can be adjusted."))
+    _validate_amount(amount, field="amount")
+    current = Account.objects.get(pk=account.pk)
+    if direction == Direction.DEBIT:
+        if amount > current.available:
+            raise InsufficientFunds(
+                _("Only %(available)s can be deducted from this account.")
+                % {"available": _amount_text(current.available, current.unit)},
+                field="amount")
+    elif current.kind == AccountKind.RESIDENT:
+        _check_storage(current.resident, amount, field="amount")
+
+
+def _amount_text(value: int, unit: str) -> str:
+    if unit == Unit.TIME:
+        return format_duration(max(value, 0))
+    return _("%(n)s points") % {"n": f"{max(value, 0):,}"}
+
+
+@transaction.atomic
+def gift_create(
+    *, giver, recipient, minutes: int, idempotency_key: str, memo: str = "", actor
+) -> Transfer:
+    """时间转赠: give banked hours to a family member, within the yearly gifting limit."""
+    require(policies.can_gift(actor, giver),
+            _("Only the holder of these hours can gift them."))
+    key = _validate_key(idempotency_key)
+    _validate_amount(minutes, field="minutes")
     source = resident_account_ensure(resident=giver)
+    if recipient is None:
+        raise ValidationError(_("Hours can only be gifted to a member of your family."),
+                              field="recipient")
     target = resident_account_ensure(resident=recipient)
     spec = TransferSpec(unit=Unit.TIME, debit=source, credit=target, amount=minutes,
                         kind=TransferKind.GIFT, reference=f"gift:{giver.uuid}",
@@ -564,26 +686,27 @@ def gift_create(
     # The yearly limit is a read-then-write: hold both rows first so two gifts cannot both
     # pass the check (PostgreSQL; SQLite's IMMEDIATE transaction is already exclusive).
     _lock_in_order([source.pk, target.pk])
-    cap = gift_yearly_cap_minutes()
-    already = gifted_this_year(account=source)
-    if already + minutes > cap:
-        raise LimitExceeded(
-            _("Gifts are limited to %(cap)s a year; you can still gift %(left)s this year.")
-            % {"cap": format_duration(cap), "left": format_duration(max(cap - already, 0))},
-            field="minutes",
-        )
+    gift_check(giver=giver, recipient=recipient, minutes=minutes)
     return _post(spec, actor=actor)[0]
 
 
 def donation_create(
-    *, donor, minutes: int, idempotency_key: str, memo: str = "", actor=None
+    *, donor, minutes: int, idempotency_key: str, memo: str = "", actor
 ) -> Transfer:
     """Give banked hours to the community fund, which staff pass on to elders in need."""
+    require(policies.can_donate(actor, donor),
+            _("Only the holder of these hours can donate them."))
     source = resident_account_ensure(resident=donor)
     fund = fund_account_ensure(community=donor.household.community)
-    return transfer_create(unit=Unit.TIME, debit=source, credit=fund, amount=minutes,
-                           kind=TransferKind.DONATION, reference=f"donation:{donor.uuid}",
-                           idempotency_key=idempotency_key, memo=memo[:255], actor=actor)
+    spec = TransferSpec(unit=Unit.TIME, debit=source, credit=fund, amount=minutes,
+                        kind=TransferKind.DONATION, reference=f"donation:{donor.uuid}",
+                        idempotency_key=idempotency_key, memo=memo[:255])
+    _validate_key(idempotency_key)
+    previous = _replay(spec)
+    if previous is not None:
+        return previous
+    donation_check(donor=donor, minutes=minutes)
+    return _post(spec, actor=actor)[0]
 
 
 def allocation_create(
@@ -598,24 +721,19 @@ def allocation_create(
 ) -> Transfer:
     """Pass hours from a community fund to a resident of that community. Priority elders come
     first: giving to anyone else needs a stated reason."""
-    if fund.kind != AccountKind.COMMUNITY_FUND or fund.unit != Unit.TIME:
-        raise ValidationError(_("Hours can only be allocated from a community time fund."))
-    if recipient.household.community_id != fund.community_id:
-        raise ValidationError(_("The resident does not live in this community."),
-                              field="recipient")
+    require(policies.can_allocate(actor, fund),
+            _("Only staff of this community may pass on hours from its fund."))
     reason = (reason or "").strip()
-    is_priority = selectors.priority_residents_for(community=fund.community).filter(
-        pk=recipient.pk).exists()
-    if not is_priority and not reason:
-        raise ValidationError(
-            _("This resident is not on the priority list; please give a reason."),
-            field="reason",
-        )
     target = resident_account_ensure(resident=recipient)
     spec = TransferSpec(unit=Unit.TIME, debit=fund, credit=target, amount=minutes,
                         kind=TransferKind.ALLOCATION, reference=f"allocation:{recipient.uuid}",
                         idempotency_key=idempotency_key, memo=reason[:255])
+    _validate_key(idempotency_key)
     with transaction.atomic():
+        previous = _replay(spec)
+        if previous is not None:
+            return previous
+        allocation_check(fund=fund, recipient=recipient, minutes=minutes, reason=reason)
         transfer, created = _post(spec, actor=actor)
         if created:
             audit_record(action=AuditAction.LEDGER_ALLOCATION, actor=actor, request=request,
@@ -639,23 +757,47 @@ def adjustment_create(
     actor,
     request=None,
 ) -> Transfer:
-    """A staff correction against the street's adjustment account, with a reason, audited."""
+    """A staff correction against the street's adjustment account, with a reason, audited.
+    Nobody corrects their own or their household's account."""
+    require(policies.can_adjust(actor, account),
+            _("Only staff looking after this account may correct it, and never their own "
+              "or their family's account."))
     reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError(_("Please give the reason for the correction."), field="reason")
     if direction not in (Direction.CREDIT, Direction.DEBIT):
         raise ValidationError(_("Choose whether to add or deduct."), field="direction")
-    if not account.is_member:
-        raise ValidationError(_("Only a member's account can be adjusted."))
     counter = system_account_ensure(street=account.street, kind=AccountKind.ADJUSTMENT,
                                     unit=account.unit)
     debit, credit = (counter, account) if direction == Direction.CREDIT else (account, counter)
     spec = TransferSpec(unit=account.unit, debit=debit, credit=credit, amount=amount,
                         kind=TransferKind.ADJUSTMENT, reference=f"adjustment:{account.uuid}",
                         idempotency_key=idempotency_key, memo=reason[:255])
+    _validate_key(idempotency_key)
     with transaction.atomic():
+        previous = _replay(spec)
+        if previous is not None:
+            return previous
+        adjustment_check(account=account, direction=direction, amount=amount, reason=reason)
         transfer, created = _post(spec, actor=actor)
         if created:
             audit_record(action=AuditAction.LEDGER_ADJUSTMENT, actor=actor, request=request,
                          obj=transfer, reason=reason, street_id=account.street_id)
     return transfer
+
+
+def transfer_correct(
+    *,
+    transfer: Transfer,
+    idempotency_key: str,
+    reason: str,
+    amount: int | None = None,
+    actor,
+    request=None,
+) -> Transfer:
+    """A staff correction of a posted transfer (冲正): staff looking after one of its accounts,
+    never on their own or their household's account. Other services that have already decided
+    who may act (a store refund) call `transfer_reverse` directly."""
+    require(policies.can_reverse(actor, transfer),
+            _("Only staff looking after these accounts may reverse this entry, and never on "
+              "their own or their family's account."))
+    return transfer_reverse(transfer=transfer, idempotency_key=idempotency_key, reason=reason,
+                            amount=amount, actor=actor, request=request)

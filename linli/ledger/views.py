@@ -13,13 +13,12 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
-from django.views.decorators.http import require_POST
 
 from linli.accounts.permissions import roles_required, signed_in
 from linli.common.audit import audit_record
 from linli.common.exceptions import DomainError
 from linli.common.models import AuditAction
-from linli.ledger import selectors, services
+from linli.ledger import policies, selectors, services
 from linli.ledger.forms import (
     AdjustmentForm,
     AllocationForm,
@@ -61,7 +60,7 @@ def _statement_page(request, account: Account):
     return form, filters, page, rows
 
 
-def _xlsx(account: Account, rows, title: str) -> HttpResponse:
+def _xlsx(account: Account, rows, title: str, *, staff: bool = False) -> HttpResponse:
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
@@ -69,10 +68,12 @@ def _xlsx(account: Account, rows, title: str) -> HttpResponse:
     sheet = book.active
     sheet.title = title[:31]
     time_unit = account.unit == Unit.TIME
-    sheet.append([pgettext("ledger", "Account"), account.label])
+    sheet.append([pgettext("ledger", "Account"), account.label if staff else _("My time account")])
     sheet.append([_("Balance"), amount_text(account.balance, account.unit)])
     sheet.append([])
-    header = [_("Time"), _("Type"), _("Counterparty"), _("Memo"), _("Reference")]
+    # Residents see where value came from in plain words; the opaque reference is for staff.
+    header = [_("Time"), _("Type"), _("Counterparty"), _("Memo")]
+    header += [_("Reference")] if staff else []
     header += ([_("In (hours)"), _("Out (hours)"), _("Balance after (hours)"),
                 _("Change (minutes)")] if time_unit
                else [_("In (points)"), _("Out (points)"), _("Balance after (points)")])
@@ -82,7 +83,8 @@ def _xlsx(account: Account, rows, title: str) -> HttpResponse:
     for row in rows:
         t = row.transfer
         values = [timezone.localtime(t.created_at).strftime("%Y-%m-%d %H:%M"),
-                  t.get_kind_display(), row.counterparty.label, t.memo, t.reference]
+                  t.get_kind_display(), row.counterparty.label if staff else row.source,
+                  t.memo] + ([t.reference] if staff else [])
         if time_unit:
             values += [round(row.change / 60, 2) if row.change > 0 else None,
                        round(-row.change / 60, 2) if row.change < 0 else None,
@@ -91,7 +93,8 @@ def _xlsx(account: Account, rows, title: str) -> HttpResponse:
             values += [row.change if row.change > 0 else None,
                        -row.change if row.change < 0 else None, row.balance_after]
         sheet.append(values)
-    for column, width in zip("ABCDEFGHI", (18, 14, 20, 30, 24, 12, 12, 16, 14), strict=True):
+    widths = (18, 14, 20, 30) + ((24,) if staff else ()) + (12, 12, 16, 14)
+    for column, width in zip("ABCDEFGHI", widths, strict=False):
         sheet.column_dimensions[column].width = width
     buffer = BytesIO()
     book.save(buffer)
@@ -157,61 +160,155 @@ def statement_export(request):
     return _xlsx(ctx["account"], _all_rows(ctx["account"], filters), _("Time statement"))
 
 
+# Each flow is fill in → check and confirm → done, with post/redirect/get between the steps:
+# the preview stores a draft in the session and redirects to a confirm page, so reloading or
+# going back always lands on a page (never a re-POST or a blank 405), and the confirm page
+# runs the same check as the service, so an impossible amount is refused at the preview.
+
+_FIELD_MAP = {"minutes": "hours"}
+
+
+def _form_error(form, exc: DomainError) -> None:
+    field = _FIELD_MAP.get(exc.field, exc.field)
+    form.add_error(field if field in form.fields else None, exc.message)
+
+
+def _draft_key(name: str) -> str:
+    return f"ledger-draft:{name}"
+
+
+def _draft(request, name: str) -> dict | None:
+    draft = request.session.get(_draft_key(name))
+    return draft if isinstance(draft, dict) else None
+
+
+def _draft_put(request, name: str, data: dict) -> None:
+    request.session[_draft_key(name)] = {**data, "key": _new_key()}
+
+
+def _draft_drop(request, name: str) -> None:
+    request.session.pop(_draft_key(name), None)
+
+
+def _hours_initial(minutes) -> str:
+    return f"{int(minutes) / 60:g}"
+
+
+def _gift_recipient(family, draft):
+    return next((r for r in family if str(r.uuid) == draft.get("recipient")), None)
+
+
 @signed_in
 def gift(request):
-    """Gift hours to a family member: fill in, confirm, done (one effect per confirmation)."""
+    """Gift hours to a family member: fill in (here), check and confirm, done."""
     ctx = _resident_context(request)
     resident, account = ctx["resident"], ctx["account"]
     if resident is None:
         return render(request, "ledger/gift.html", ctx)
     family = list(selectors.family_members_for(resident=resident))
-    form = GiftForm(request.POST or None, family=family)
+    draft = _draft(request, "gift")
+    initial = ({"recipient": draft.get("recipient"), "hours": _hours_initial(draft["minutes"]),
+                "memo": draft.get("memo", "")} if draft else None)
+    form = GiftForm(request.POST or None, family=family, initial=initial)
     ctx.update({"form": form, "family": family,
                 "gift_cap": services.gift_yearly_cap_minutes(),
                 "gifted": services.gifted_this_year(account=account) if account else 0})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        if request.POST.get("confirm") != "1":
-            ctx.update({"confirming": True, "data": data, "key": _new_key()})
-            return render(request, "ledger/gift.html", ctx)
         try:
-            services.gift_create(giver=resident, recipient=data["recipient"],
-                                 minutes=data["hours"], idempotency_key=request.POST.get("key", ""),
-                                 memo=data["memo"], actor=request.user)
+            services.gift_check(giver=resident, recipient=data["recipient"],
+                                minutes=data["hours"])
         except DomainError as exc:
-            form.add_error(None, exc.message)
+            _form_error(form, exc)
         else:
-            messages.success(request, _("You gifted %(amount)s to %(name)s.") % {
-                "amount": amount_text(data["hours"], Unit.TIME), "name": data["recipient"].name})
-            return redirect("ledger:timebank")
+            _draft_put(request, "gift", {"recipient": str(data["recipient"].uuid),
+                                         "minutes": data["hours"], "memo": data["memo"]})
+            return redirect("ledger:gift_confirm")
+    return render(request, "ledger/gift.html", ctx)
+
+
+@signed_in
+def gift_confirm(request):
+    ctx = _resident_context(request)
+    resident = ctx["resident"]
+    draft = _draft(request, "gift")
+    if resident is None or draft is None:
+        return redirect("ledger:timebank" if request.method == "POST" else "ledger:gift")
+    family = list(selectors.family_members_for(resident=resident))
+    recipient = _gift_recipient(family, draft)
+    if request.method == "POST":
+        try:
+            services.gift_create(giver=resident, recipient=recipient, minutes=draft["minutes"],
+                                 idempotency_key=draft["key"], memo=draft.get("memo", ""),
+                                 actor=request.user)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+            return redirect("ledger:gift")
+        _draft_drop(request, "gift")
+        messages.success(request, _("You gifted %(amount)s to %(name)s.") % {
+            "amount": amount_text(draft["minutes"], Unit.TIME), "name": recipient.name})
+        return redirect("ledger:timebank")
+    problem = ""
+    try:
+        services.gift_check(giver=resident, recipient=recipient, minutes=draft["minutes"])
+    except DomainError as exc:
+        problem = exc.message
+    ctx.update({"confirming": True, "problem": problem, "recipient": recipient, "family": family,
+                "minutes": draft["minutes"], "memo": draft.get("memo", "")})
     return render(request, "ledger/gift.html", ctx)
 
 
 @signed_in
 def donate(request):
-    """Donate hours to the community fund: fill in, confirm, done."""
+    """Donate hours to the community fund: fill in (here), check and confirm, done."""
     ctx = _resident_context(request)
     resident = ctx["resident"]
     if resident is None:
         return render(request, "ledger/donate.html", ctx)
-    form = DonationForm(request.POST or None)
+    draft = _draft(request, "donate")
+    initial = ({"hours": _hours_initial(draft["minutes"]), "memo": draft.get("memo", "")}
+               if draft else None)
+    form = DonationForm(request.POST or None, initial=initial)
     ctx["form"] = form
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        if request.POST.get("confirm") != "1":
-            ctx.update({"confirming": True, "data": data, "key": _new_key()})
-            return render(request, "ledger/donate.html", ctx)
         try:
-            services.donation_create(donor=resident, minutes=data["hours"],
-                                     idempotency_key=request.POST.get("key", ""),
-                                     memo=data["memo"], actor=request.user)
+            services.donation_check(donor=resident, minutes=data["hours"])
         except DomainError as exc:
-            form.add_error(None, exc.message)
+            _form_error(form, exc)
         else:
-            messages.success(request, _("Thank you! You donated %(amount)s to the community "
-                                        "fund.") % {"amount": amount_text(data["hours"],
-                                                                          Unit.TIME)})
-            return redirect("ledger:timebank")
+            _draft_put(request, "donate", {"minutes": data["hours"], "memo": data["memo"]})
+            return redirect("ledger:donate_confirm")
+    return render(request, "ledger/donate.html", ctx)
+
+
+@signed_in
+def donate_confirm(request):
+    ctx = _resident_context(request)
+    resident = ctx["resident"]
+    draft = _draft(request, "donate")
+    if resident is None or draft is None:
+        return redirect("ledger:timebank" if request.method == "POST" else "ledger:donate")
+    if request.method == "POST":
+        try:
+            services.donation_create(donor=resident, minutes=draft["minutes"],
+                                     idempotency_key=draft["key"], memo=draft.get("memo", ""),
+                                     actor=request.user)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+            return redirect("ledger:donate")
+        _draft_drop(request, "donate")
+        messages.success(request, _("Thank you! You donated %(amount)s to the community "
+                                    "fund.") % {"amount": amount_text(draft["minutes"],
+                                                                      Unit.TIME)})
+        return redirect("ledger:timebank")
+    problem = ""
+    try:
+        services.donation_check(donor=resident, minutes=draft["minutes"])
+    except DomainError as exc:
+        problem = exc.message
+    ctx.update({"confirming": True, "problem": problem, "minutes": draft["minutes"],
+                "memo": draft.get("memo", "")})
     return render(request, "ledger/donate.html", ctx)
 
 
@@ -239,19 +336,23 @@ def _staff_account(request, uuid) -> Account:
     return account
 
 
-def _is_own(request, account: Account) -> bool:
-    return bool(account.resident_id and account.resident.user_id == request.user.pk)
-
-
 @roles_required(*STAFF)
 def account(request, uuid):
     account = _staff_account(request, uuid)
     form, _filters, page, rows = _statement_page(request, account)
-    adjust = AdjustmentForm(unit=account.unit, initial={"idempotency_key": _new_key()})
+    adjust = None
+    if policies.can_adjust(request.user, account):
+        draft = _draft(request, "adjust")
+        initial = None
+        if draft and draft.get("account") == str(account.uuid):
+            initial = {"direction": draft["direction"], "reason": draft["reason"],
+                       "amount": _hours_initial(draft["amount"])
+                       if account.unit == Unit.TIME else draft["amount"]}
+        adjust = AdjustmentForm(unit=account.unit, initial=initial)
     return render(request, "ledger/account.html", {
         "account": account, "form": form, "page": page, "rows": rows,
         "pending": selectors.reservation_list_for_account(account=account)[:20],
-        "adjust": adjust if account.is_member and not _is_own(request, account) else None,
+        "adjust": adjust,
     })
 
 
@@ -261,33 +362,73 @@ def account_export(request, uuid):
     _form, filters = _statement_filters(request)
     audit_record(action=AuditAction.EXPORT, request=request, obj=account, field="statement",
                  reason="ledger statement", street_id=account.street_id)
-    return _xlsx(account, _all_rows(account, filters), _("Statement"))
+    return _xlsx(account, _all_rows(account, filters), _("Statement"), staff=True)
 
 
 @roles_required(*STAFF)
-@require_POST
 def adjust(request, uuid):
+    """The preview of a correction: checked like the service, then confirmed on its own page.
+    A GET (a reload or a bookmark) goes back to the account."""
     account = _staff_account(request, uuid)
+    if request.method != "POST":
+        return redirect("ledger:account", uuid=account.uuid)
     form = AdjustmentForm(request.POST, unit=account.unit)
-    if _is_own(request, account):
-        messages.error(request, _("You cannot correct your own account."))
-    elif not form.is_valid():
-        errors = "; ".join(str(e) for errs in form.errors.values() for e in errs)
+    if not form.is_valid():
+        errors = "; ".join(f"{form.fields[name].label if name in form.fields else ''}："
+                           f"{e}".lstrip("：") for name, errs in form.errors.items()
+                           for e in errs)
         messages.error(request, _("The correction was not saved: %(errors)s") % {
             "errors": errors})
-    else:
-        data = form.cleaned_data
+        return redirect("ledger:account", uuid=account.uuid)
+    data = form.cleaned_data
+    try:
+        if not policies.can_adjust(request.user, account):
+            raise DomainError(_("Only staff looking after this account may correct it, and "
+                                "never their own or their family's account."))
+        services.adjustment_check(account=account, direction=data["direction"],
+                                  amount=data["amount"], reason=data["reason"])
+    except DomainError as exc:
+        messages.error(request, _("The correction was not saved: %(errors)s") % {
+            "errors": exc.message})
+        return redirect("ledger:account", uuid=account.uuid)
+    _draft_put(request, "adjust", {"account": str(account.uuid), "direction": data["direction"],
+                                   "amount": data["amount"], "reason": data["reason"]})
+    return redirect("ledger:adjust_confirm", uuid=account.uuid)
+
+
+@roles_required(*STAFF)
+def adjust_confirm(request, uuid):
+    account = _staff_account(request, uuid)
+    draft = _draft(request, "adjust")
+    if draft is None or draft.get("account") != str(account.uuid):
+        return redirect("ledger:account", uuid=account.uuid)
+    if request.method == "POST":
         try:
             services.adjustment_create(
-                account=account, direction=data["direction"], amount=data["amount"],
-                reason=data["reason"], idempotency_key=data["idempotency_key"],
-                actor=request.user, request=request)
+                account=account, direction=draft["direction"], amount=draft["amount"],
+                reason=draft["reason"], idempotency_key=draft["key"], actor=request.user,
+                request=request)
         except DomainError as exc:
-            messages.error(request, exc.message)
+            messages.error(request, _("The correction was not saved: %(errors)s") % {
+                "errors": exc.message})
         else:
+            _draft_drop(request, "adjust")
             messages.success(request, _("The correction was saved and recorded in the audit "
                                         "log."))
-    return redirect("ledger:account", uuid=account.uuid)
+        return redirect("ledger:account", uuid=account.uuid)
+    problem = ""
+    try:
+        services.adjustment_check(account=account, direction=draft["direction"],
+                                  amount=draft["amount"], reason=draft["reason"])
+    except DomainError as exc:
+        problem = exc.message
+    if not problem and not policies.can_adjust(request.user, account):
+        problem = _("Only staff looking after this account may correct it, and never their "
+                    "own or their family's account.")
+    return render(request, "ledger/adjust_confirm.html", {
+        "account": account, "draft": draft, "problem": problem,
+        "credit": draft["direction"] == services.Direction.CREDIT,
+    })
 
 
 @roles_required(*STAFF)
@@ -297,23 +438,23 @@ def reverse(request, uuid):
         raise Http404
     visible = selectors.account_list_for_user(user=request.user, staff_only=True)
     back = transfer.credit if visible.filter(pk=transfer.credit_id).exists() else transfer.debit
-    own = _is_own(request, transfer.debit) or _is_own(request, transfer.credit)
+    allowed = policies.can_reverse(request.user, transfer)
     form = ReversalForm(request.POST or None, unit=transfer.unit,
                         initial={"idempotency_key": _new_key()})
-    if request.method == "POST" and not own and form.is_valid():
+    if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            services.transfer_reverse(
+            services.transfer_correct(
                 transfer=transfer, amount=data["amount"] or None, reason=data["reason"],
                 idempotency_key=data["idempotency_key"], actor=request.user, request=request)
         except DomainError as exc:
-            form.add_error(None, exc.message)
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
             messages.success(request, _("The transfer was reversed and the correction recorded "
                                         "in the audit log."))
             return redirect("ledger:account", uuid=back.uuid)
     return render(request, "ledger/reverse.html", {
-        "transfer": transfer, "form": form, "back": back, "own": own,
+        "transfer": transfer, "form": form, "back": back, "allowed": allowed,
         "already": transfer.reversals.first(),
         "is_reversal": transfer.kind == TransferKind.REVERSAL,
     })
@@ -328,14 +469,21 @@ def funds(request):
     return render(request, "ledger/funds.html", {"rows": rows})
 
 
-@roles_required(*STAFF)
-def allocate(request, community_uuid):
-    from linli.registry.models import Resident
-
+def _staff_community(request, community_uuid):
     community = selectors.ledger_communities_for(request.user).filter(
         uuid=community_uuid).first()
     if community is None:
         raise Http404
+    return community
+
+
+@roles_required(*STAFF)
+def allocate(request, community_uuid):
+    """The fund page: priority elders and a search; allocating goes through a checked preview
+    and a confirm page."""
+    from linli.registry.models import Resident
+
+    community = _staff_community(request, community_uuid)
     fund = selectors.fund_list_for_user(user=request.user).filter(community=community).first()
     if request.method == "POST":
         form = AllocationForm(request.POST)
@@ -346,19 +494,22 @@ def allocate(request, community_uuid):
             if recipient is None:
                 raise Http404
             try:
-                services.allocation_create(
+                services.allocation_check(
                     fund=services.fund_account_ensure(community=community),
-                    recipient=recipient, minutes=data["hours"], reason=data["reason"],
-                    idempotency_key=data["idempotency_key"], actor=request.user,
-                    request=request)
+                    recipient=recipient, minutes=data["hours"], reason=data["reason"])
             except DomainError as exc:
-                messages.error(request, exc.message)
+                messages.error(request, _("%(name)s: %(problem)s") % {
+                    "name": recipient.name, "problem": exc.message})
             else:
-                messages.success(request, _("%(amount)s allocated to %(name)s.") % {
-                    "amount": amount_text(data["hours"], Unit.TIME), "name": recipient.name})
-                return redirect("ledger:allocate", community_uuid=community.uuid)
+                _draft_put(request, "allocate", {
+                    "community": str(community.uuid), "recipient": str(recipient.uuid),
+                    "minutes": data["hours"], "reason": data["reason"]})
+                return redirect("ledger:allocate_confirm", community_uuid=community.uuid)
         else:
-            messages.error(request, _("Please enter the hours to allocate."))
+            errors = "; ".join(f"{form.fields[name].label}：{e}" if name in form.fields
+                               else str(e) for name, errs in form.errors.items() for e in errs)
+            messages.error(request, errors)
+        return redirect("ledger:allocate", community_uuid=community.uuid)
     query = request.GET.get("q", "").strip()[:64]
     others = []
     if query:
@@ -369,4 +520,46 @@ def allocate(request, community_uuid):
     return render(request, "ledger/allocate.html", {
         "community": community, "fund": fund, "page": page, "others": others,
         "query": query, "key": _new_key(),
+    })
+
+
+@roles_required(*STAFF)
+def allocate_confirm(request, community_uuid):
+    from linli.registry.models import Resident
+
+    community = _staff_community(request, community_uuid)
+    draft = _draft(request, "allocate")
+    if draft is None or draft.get("community") != str(community.uuid):
+        return redirect("ledger:allocate", community_uuid=community.uuid)
+    recipient = Resident.objects.filter(uuid=draft["recipient"],
+                                        household__community=community).first()
+    if recipient is None:
+        _draft_drop(request, "allocate")
+        return redirect("ledger:allocate", community_uuid=community.uuid)
+    fund = services.fund_account_ensure(community=community)
+    if request.method == "POST":
+        try:
+            services.allocation_create(
+                fund=fund, recipient=recipient, minutes=draft["minutes"],
+                reason=draft["reason"], idempotency_key=draft["key"], actor=request.user,
+                request=request)
+        except DomainError as exc:
+            messages.error(request, _("%(name)s: %(problem)s") % {
+                "name": recipient.name, "problem": exc.message})
+        else:
+            _draft_drop(request, "allocate")
+            messages.success(request, _("%(amount)s allocated to %(name)s.") % {
+                "amount": amount_text(draft["minutes"], Unit.TIME), "name": recipient.name})
+        return redirect("ledger:allocate", community_uuid=community.uuid)
+    problem = ""
+    try:
+        services.allocation_check(fund=fund, recipient=recipient, minutes=draft["minutes"],
+                                  reason=draft["reason"])
+    except DomainError as exc:
+        problem = exc.message
+    if not problem and not policies.can_allocate(request.user, fund):
+        problem = _("Only staff of this community may pass on hours from its fund.")
+    return render(request, "ledger/allocate_confirm.html", {
+        "community": community, "fund": fund, "recipient": recipient, "draft": draft,
+        "problem": problem,
     })

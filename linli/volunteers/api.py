@@ -6,6 +6,7 @@ from typing import Literal
 from uuid import UUID
 
 from django.http import Http404
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 from ninja.responses import Status
@@ -80,6 +81,25 @@ class RegistrationIn(Schema):
     consent: bool
     emergency_contact: str = Field("", max_length=64)
     emergency_phone: str = Field("", max_length=20)
+
+
+class ProfileIn(Schema):
+    """Only the fields sent are changed."""
+
+    skills: list[str] | None = Field(None, max_length=30)
+    skills_note: str | None = Field(None, max_length=255)
+    availability: list[SlotIn] | None = Field(None, min_length=1, max_length=50)
+    service_grid: UUID | None = Field(None, description="A grid of your community; send "
+                                                        "clear_service_grid to serve anywhere.")
+    clear_service_grid: bool = False
+    health_ok: bool | None = None
+    health_note: str | None = Field(None, max_length=255)
+    emergency_contact: str | None = Field(None, max_length=64)
+    emergency_phone: str | None = Field(None, max_length=20)
+
+
+class WithdrawalIn(Schema):
+    reason: str = Field(..., min_length=1, max_length=255)
 
 
 class VolunteerDecisionIn(Schema):
@@ -268,12 +288,12 @@ def volunteer_register(request, payload: RegistrationIn):
     """Register the signed-in resident as a volunteer (real name from the registry)."""
     skills = list(Skill.objects.filter(code__in=payload.skills))
     if len(skills) != len(set(payload.skills)):
-        raise ValidationError("Unknown skill.", field="skills")
+        raise ValidationError(_("Unknown skill."), field="skills")
     grid = None
     if payload.service_grid:
         grid = Grid.objects.filter(uuid=payload.service_grid).first()
         if grid is None:
-            raise ValidationError("Unknown grid.", field="service_grid")
+            raise ValidationError(_("Unknown grid."), field="service_grid")
     volunteer = services.volunteer_register(
         user=request.auth, skills=skills, skills_note=payload.skills_note,
         availability=[services.Slot(s.weekday, s.start, s.end) for s in payload.availability],
@@ -299,6 +319,44 @@ def _record(volunteer: Volunteer) -> dict:
         "evaluations": len(record.evaluations),
         "certificates": [c.serial for c in record.certificates],
     }
+
+
+@router.patch("/volunteers/me", response={200: VolunteerOut, **ERRORS})
+def volunteer_profile_update(request, payload: ProfileIn):
+    """Change my skills, weekly times, service area, health declaration or emergency contact."""
+    volunteer = _own(request)
+    changes: dict = {}
+    if payload.skills is not None:
+        skills = list(Skill.objects.filter(code__in=payload.skills))
+        if len(skills) != len(set(payload.skills)):
+            raise ValidationError(_("Unknown skill."), field="skills")
+        changes["skills"] = skills
+    if payload.availability is not None:
+        changes["availability"] = [services.Slot(s.weekday, s.start, s.end)
+                                   for s in payload.availability]
+    if payload.clear_service_grid:
+        changes["service_grid"] = None
+    elif payload.service_grid is not None:
+        grid = Grid.objects.filter(uuid=payload.service_grid).first()
+        if grid is None:
+            raise ValidationError(_("Unknown grid."), field="service_grid")
+        changes["service_grid"] = grid
+    for name in ("skills_note", "health_ok", "health_note", "emergency_contact",
+                 "emergency_phone"):
+        value = getattr(payload, name)
+        if value is not None:
+            changes[name] = value
+    services.volunteer_update(volunteer=volunteer, actor=request.auth, **changes)
+    return Volunteer.objects.get(pk=volunteer.pk)
+
+
+@router.post("/volunteers/me/withdrawal", response={200: VolunteerOut, **ERRORS})
+def volunteer_withdraw(request, payload: WithdrawalIn):
+    """退出志愿者 with a reason. Refused (409) while you have accepted or in-service orders;
+    the message names them."""
+    volunteer = _own(request)
+    return services.volunteer_withdraw(volunteer=volunteer, actor=request.auth,
+                                       reason=payload.reason)
 
 
 @router.post("/volunteers/me/certificates", response={201: CertificateOut, **ERRORS})
@@ -421,7 +479,7 @@ def party_report_create(request, payload: ReportIn):
 
     resident = resident_for_user(request.auth)
     if resident is None:
-        raise ValidationError("Your account is not linked to a resident record yet.")
+        raise ValidationError(_("Your account is not linked to a resident record yet."))
     report = services.party_member_report_create(
         community=resident.household.community, name=payload.name, user=request.auth,
         resident=resident, mobile=request.auth.mobile, work_unit=payload.work_unit,

@@ -61,6 +61,47 @@ class RegistrationForm(forms.Form):
         self.fields["service_grid"].queryset = grids
 
 
+def choices_from_slots(slots) -> tuple[list[str], list]:
+    """The day-part choices matching `slots`, and the slots that match none (kept as they
+    are when the volunteer saves the page)."""
+    parts = {(start, end): part for part, (start, end, _label) in DAY_PARTS.items()}
+    chosen, other = [], []
+    for slot in slots:
+        part = parts.get((slot.start, slot.end))
+        if part is None:
+            other.append(slot)
+        else:
+            chosen.append(f"{slot.weekday}-{part}")
+    return chosen, other
+
+
+class ProfileForm(forms.Form):
+    """What a volunteer keeps current themself (the fields of the registration, without the
+    consent, which is given once)."""
+
+    skills = RegistrationForm.base_fields["skills"]
+    skills_note = RegistrationForm.base_fields["skills_note"]
+    slots = forms.MultipleChoiceField(label=_("When are you available?"), choices=SLOT_CHOICES,
+                                      widget=forms.CheckboxSelectMultiple, required=False)
+    service_grid = RegistrationForm.base_fields["service_grid"]
+    health_ok = RegistrationForm.base_fields["health_ok"]
+    health_note = RegistrationForm.base_fields["health_note"]
+    emergency_contact = RegistrationForm.base_fields["emergency_contact"]
+    emergency_phone = RegistrationForm.base_fields["emergency_phone"]
+
+    def __init__(self, *args, grids=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["service_grid"].queryset = grids
+
+
+class WithdrawForm(forms.Form):
+    reason = forms.CharField(label=_("Why are you leaving?"), max_length=255,
+                             widget=forms.Textarea(attrs={"rows": 3}))
+    understood = forms.BooleanField(
+        label=_("I understand that I will no longer receive service orders and that my teams "
+                "will be left. My record, hours and certificates are kept."))
+
+
 class ReasonForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), max_length=255)
 

@@ -106,6 +106,21 @@ def volunteer_list_eligible(
         "skills", "availability")
 
 
+#: Order states in which a volunteer has promised a service (接单) or is giving it.
+OPEN_ORDER_STATES = ("accepted", "in_service")
+
+
+def open_service_orders(*, volunteer: Volunteer) -> list:
+    """Service orders the volunteer accepted or is serving, earliest first. The orders app
+    sits above this one, so the orders are reached through the reverse relation it declares
+    (`Order.volunteer`, related name `service_orders`) rather than by importing it."""
+    related = getattr(volunteer, "service_orders", None)
+    if related is None:
+        return []
+    return list(related.filter(status__in=OPEN_ORDER_STATES)
+                .select_related("project", "beneficiary").order_by("slot_start", "id"))
+
+
 def is_available(volunteer: Volunteer, start: datetime, end: datetime) -> bool:
     """Whether [start, end) lies inside one of the volunteer's weekly windows (local time).
     Only the weekly windows are checked; the orders app adds its own clash check."""

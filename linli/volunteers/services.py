@@ -21,8 +21,9 @@ from django.utils.translation import gettext as _
 
 from linli.accounts.models import Role
 from linli.accounts.services import role_grant
-from linli.common.exceptions import Conflict, PermissionDenied, ValidationError
+from linli.common.exceptions import Conflict, ValidationError, require
 from linli.notifications.services import notify
+from linli.volunteers import policies
 from linli.volunteers.models import (
     AvailabilitySlot,
     Certificate,
@@ -208,6 +209,9 @@ def volunteer_register(
     return volunteer
 
 
+_UNSET = object()
+
+
 @transaction.atomic
 def volunteer_update(
     *,
@@ -216,16 +220,34 @@ def volunteer_update(
     skills: Iterable[Skill] | None = None,
     skills_note: str | None = None,
     availability: Iterable[Slot] | None = None,
+    service_grid=_UNSET,
     health_ok: bool | None = None,
     health_note: str | None = None,
+    emergency_contact: str | None = None,
+    emergency_phone: str | None = None,
 ) -> Volunteer:
-    """The volunteer keeps their skills, availability and health declaration current."""
+    """The volunteer keeps their skills, availability, service area, health declaration and
+    emergency contact current. Only the volunteer themself changes them."""
+    require(policies.can_edit_profile(actor, volunteer),
+            _("Only the volunteer can change their own details."))
     if volunteer.status in (VolunteerStatus.REJECTED, VolunteerStatus.WITHDRAWN):
         raise Conflict(_("Register again to change these details."))
     changed = []
     if skills_note is not None:
         volunteer.skills_note = skills_note.strip()[:255]
         changed.append("skills_note")
+    if service_grid is not _UNSET:
+        if service_grid is not None and service_grid.community_id != volunteer.community_id:
+            raise ValidationError(_("Choose a grid of your own community."),
+                                  field="service_grid")
+        volunteer.service_grid = service_grid
+        changed.append("service_grid")
+    if emergency_contact is not None:
+        volunteer.emergency_contact = emergency_contact.strip()[:64]
+        changed.append("emergency_contact")
+    if emergency_phone is not None:
+        volunteer.emergency_phone = emergency_phone.strip()[:20]
+        changed.append("emergency_phone")
     if health_ok is not None:
         volunteer.health_ok = health_ok
         volunteer.health_declared_at = timezone.now()
@@ -246,6 +268,11 @@ def volunteer_update(
     return volunteer
 
 
+def _decide_refused() -> str:
+    return _("Only staff of the volunteer's community may decide, and never on their own "
+             "registration.")
+
+
 def _next_number(street) -> str:
     year = timezone.localdate().year
     try:
@@ -261,6 +288,7 @@ def _next_number(street) -> str:
 @transaction.atomic
 def volunteer_approve(*, volunteer: Volunteer, actor, note: str = "") -> Volunteer:
     """Approve a registration: a volunteer number, the `volunteer` role, a message."""
+    require(policies.can_decide_volunteer(actor, volunteer), _decide_refused())
     if volunteer.status != VolunteerStatus.PENDING:
         raise Conflict(_("Only registrations awaiting approval can be approved."))
     street = volunteer.community.street
@@ -278,6 +306,7 @@ def volunteer_approve(*, volunteer: Volunteer, actor, note: str = "") -> Volunte
 
 @transaction.atomic
 def volunteer_reject(*, volunteer: Volunteer, actor, reason: str) -> Volunteer:
+    require(policies.can_decide_volunteer(actor, volunteer), _decide_refused())
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError(_("Give a reason."), field="reason")
@@ -290,6 +319,7 @@ def volunteer_reject(*, volunteer: Volunteer, actor, reason: str) -> Volunteer:
 
 @transaction.atomic
 def volunteer_suspend(*, volunteer: Volunteer, actor, reason: str) -> Volunteer:
+    require(policies.can_decide_volunteer(actor, volunteer), _decide_refused())
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError(_("Give a reason."), field="reason")
@@ -302,6 +332,7 @@ def volunteer_suspend(*, volunteer: Volunteer, actor, reason: str) -> Volunteer:
 
 @transaction.atomic
 def volunteer_reinstate(*, volunteer: Volunteer, actor, note: str = "") -> Volunteer:
+    require(policies.can_decide_volunteer(actor, volunteer), _decide_refused())
     _transition(volunteer, allowed={VolunteerStatus.SUSPENDED}, to=VolunteerStatus.ACTIVE,
                 actor=actor, note=note, status_reason="")
     notify(user=volunteer.user, title=_("Your volunteer service is resumed"), body=note,
@@ -309,13 +340,49 @@ def volunteer_reinstate(*, volunteer: Volunteer, actor, note: str = "") -> Volun
     return volunteer
 
 
+WITHDRAWABLE = frozenset({VolunteerStatus.PENDING, VolunteerStatus.ACTIVE,
+                          VolunteerStatus.SUSPENDED})
+
+
+def withdrawal_problem(*, volunteer: Volunteer) -> str:
+    """Why the volunteer cannot withdraw now (empty when they can): a service they accepted or
+    are giving must be finished or handed back first, so no elder is left waiting."""
+    from linli.volunteers.selectors import open_service_orders
+
+    if volunteer.status not in WITHDRAWABLE:
+        return _("This cannot be done while the volunteer is “%(status)s”.") % {
+            "status": volunteer.get_status_display()}
+    orders = open_service_orders(volunteer=volunteer)
+    if orders:
+        names = "、".join(f"{o.project.name}（{o.beneficiary.name}，"
+                         f"{timezone.localtime(o.slot_start):%m-%d %H:%M}）" for o in orders)
+        return _("You still have services you accepted or are giving: %(orders)s. Finish them "
+                 "or ask the community office to hand them to someone else, then withdraw.") % {
+            "orders": names}
+    return ""
+
+
 @transaction.atomic
-def volunteer_withdraw(*, volunteer: Volunteer, actor, note: str = "") -> Volunteer:
-    if actor.pk != volunteer.user_id:
-        raise PermissionDenied(_("Only the volunteer can withdraw."))
-    _transition(volunteer, allowed={VolunteerStatus.PENDING, VolunteerStatus.ACTIVE,
-                                    VolunteerStatus.SUSPENDED},
-                to=VolunteerStatus.WITHDRAWN, actor=actor, note=note)
+def volunteer_withdraw(*, volunteer: Volunteer, actor, reason: str = "") -> Volunteer:
+    """退出志愿者: the volunteer leaves with a stated reason. Refused while they hold accepted or
+    in-service orders (named in the message). Their record, hours and certificates stay; team
+    memberships end; they may register again later."""
+    require(policies.can_withdraw(actor, volunteer),
+            _("Only the volunteer can withdraw."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError(_("Please tell us why you are leaving."), field="reason")
+    problem = withdrawal_problem(volunteer=volunteer)
+    if problem:
+        raise Conflict(problem, code="open_orders")
+    _transition(volunteer, allowed=WITHDRAWABLE, to=VolunteerStatus.WITHDRAWN, actor=actor,
+                note=reason, status_reason=reason[:255])
+    TeamMembership.objects.filter(volunteer=volunteer).delete()
+    for staff in _community_staff(volunteer.community):
+        notify(user=staff, title=_("A volunteer has withdrawn"),
+               body=_("%(name)s: %(reason)s") % {"name": volunteer.resident.name,
+                                                  "reason": reason},
+               url=reverse("volunteers:staff_detail", kwargs={"uuid": volunteer.uuid}))
     return volunteer
 
 
@@ -324,7 +391,10 @@ def volunteer_withdraw(*, volunteer: Volunteer, actor, note: str = "") -> Volunt
 
 @transaction.atomic
 def team_create(*, street, name: str, team_type: str = TeamType.OTHER, community=None,
-                description: str = "", actor=None) -> Team:
+                description: str = "", actor) -> Team:
+    require(policies.can_create_team(actor, street=street, community=community),
+            _("A community's team is created by its staff; a team of the whole street by the "
+              "street administrator."))
     name = (name or "").strip()
     if not name:
         raise ValidationError(_("Enter a name."), field="name")
@@ -340,7 +410,10 @@ def team_create(*, street, name: str, team_type: str = TeamType.OTHER, community
 
 @transaction.atomic
 def team_member_add(*, team: Team, volunteer: Volunteer, is_leader: bool = False,
-                    actor=None) -> TeamMembership:
+                    actor) -> TeamMembership:
+    require(policies.can_join_team(actor, team, volunteer),
+            _("Only staff looking after this team and the volunteer's community may add "
+              "members."))
     if volunteer.status != VolunteerStatus.ACTIVE:
         raise Conflict(_("Only active volunteers can join a team."), field="volunteer")
     if volunteer.community.street_id != team.street_id or (
@@ -360,7 +433,10 @@ def team_member_add(*, team: Team, volunteer: Volunteer, is_leader: bool = False
 
 
 @transaction.atomic
-def team_member_remove(*, team: Team, volunteer: Volunteer, actor=None) -> None:
+def team_member_remove(*, team: Team, volunteer: Volunteer, actor) -> None:
+    """A volunteer leaves a team, or staff who manage the team remove them."""
+    require(policies.can_leave_team(actor, team, volunteer),
+            _("Only the volunteer or staff looking after this team may remove a member."))
     TeamMembership.objects.filter(team=team, volunteer=volunteer).delete()
 
 
@@ -369,7 +445,10 @@ def team_member_remove(*, team: Team, volunteer: Volunteer, actor=None) -> None:
 
 @transaction.atomic
 def commendation_create(*, volunteer: Volunteer, title: str, awarded_by: str,
-                        awarded_on: date, note: str = "", actor=None) -> Commendation:
+                        awarded_on: date, note: str = "", actor) -> Commendation:
+    require(policies.can_commend(actor, volunteer),
+            _("Only staff of the volunteer's community may record a commendation, and never "
+              "for themselves."))
     title, awarded_by = (title or "").strip(), (awarded_by or "").strip()
     if not title:
         raise ValidationError(_("Enter a title."), field="title")
@@ -400,6 +479,10 @@ def issuer_for(volunteer: Volunteer) -> str:
 def certificate_issue(*, volunteer: Volunteer, actor, request=None) -> Certificate:
     """Issue a proof of service (free of charge) from the record as it stands today."""
     from linli.volunteers.selectors import volunteer_record
+
+    require(policies.can_issue_certificate(actor, volunteer),
+            _("A certificate is issued to the volunteer themself or by staff of their "
+              "community."))
 
     if volunteer.status not in (VolunteerStatus.ACTIVE, VolunteerStatus.SUSPENDED,
                                 VolunteerStatus.WITHDRAWN) or not volunteer.number:
@@ -435,6 +518,9 @@ def certificate_issue(*, volunteer: Volunteer, actor, request=None) -> Certifica
 
 @transaction.atomic
 def certificate_revoke(*, certificate: Certificate, actor, reason: str) -> Certificate:
+    require(policies.can_revoke_certificate(actor, certificate),
+            _("Only staff of the volunteer's community may revoke a certificate, and never "
+              "their own."))
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError(_("Give a reason."), field="reason")
@@ -451,8 +537,10 @@ def certificate_revoke(*, certificate: Certificate, actor, reason: str) -> Certi
 
 @transaction.atomic
 def party_organisation_create(*, community, name: str, kind: str, estate=None,
-                              secretary: str = "", actor=None) -> PartyOrganisation:
+                              secretary: str = "", actor) -> PartyOrganisation:
     from linli.volunteers.models import PartyOrgKind
+
+    require(policies.can_manage_party(actor, community), _party_refused())
 
     name = (name or "").strip()
     if not name:
@@ -470,9 +558,11 @@ def party_organisation_create(*, community, name: str, kind: str, estate=None,
 @transaction.atomic
 def party_member_report_create(*, community, name: str, mobile: str = "", user=None,
                                resident=None, organisation=None, work_unit: str = "",
-                               actor=None) -> PartyMemberReport:
+                               actor) -> PartyMemberReport:
     """A party member reports to a community: by themselves (awaits confirmation) or entered
     by staff (confirmed at once)."""
+    require(policies.can_report_party_member(actor, community=community, member_user=user),
+            _("Report yourself, or ask the community office to enter your report."))
     name = (name or "").strip()
     if not name:
         raise ValidationError(_("Enter a name."), field="name")
@@ -499,6 +589,8 @@ def party_member_report_create(*, community, name: str, mobile: str = "", user=N
 @transaction.atomic
 def party_member_report_decide(*, report: PartyMemberReport, actor, confirm: bool,
                                note: str = "") -> PartyMemberReport:
+    require(policies.can_decide_party_report(actor, report),
+            _("Only staff of the community may confirm a report, and never their own."))
     to = ReportStatus.CONFIRMED if confirm else ReportStatus.REJECTED
     if not confirm and not note.strip():
         raise ValidationError(_("Give a reason."), field="note")
@@ -515,9 +607,14 @@ def party_member_report_decide(*, report: PartyMemberReport, actor, confirm: boo
     return report
 
 
+def _party_refused() -> str:
+    return _("Only staff of this community may do this.")
+
+
 @transaction.atomic
 def party_project_create(*, community, title: str, planned_claims: int, description: str = "",
-                         actor=None) -> PartyProject:
+                         actor) -> PartyProject:
+    require(policies.can_manage_party(actor, community), _party_refused())
     title = (title or "").strip()
     if not title:
         raise ValidationError(_("Enter a title."), field="title")
@@ -535,6 +632,10 @@ def project_claim_create(*, project: PartyProject, actor, member: PartyMemberRep
     concurrent claims never exceed `planned_claims` on SQLite or PostgreSQL."""
     if (member is None) == (organisation is None):
         raise ValidationError(_("A claim is made by one party member or one organisation."))
+    require(policies.can_claim_project(actor, project, member=member,
+                                       organisation=organisation),
+            _("A party member claims for themself; staff of the community claim for a party "
+              "organisation."))
     claimant = member or organisation
     if claimant.community_id != project.community_id:
         raise ValidationError(_("Only those who reported to this community can claim."))
@@ -561,6 +662,7 @@ def project_claim_create(*, project: PartyProject, actor, member: PartyMemberRep
 
 @transaction.atomic
 def party_project_close(*, project: PartyProject, actor) -> PartyProject:
+    require(policies.can_manage_party(actor, project.community), _party_refused())
     updated = PartyProject.objects.filter(pk=project.pk, status=ProjectStatus.OPEN).update(
         status=ProjectStatus.CLOSED, updated_at=timezone.now())
     if updated != 1:
@@ -573,7 +675,8 @@ def party_project_close(*, project: PartyProject, actor) -> PartyProject:
 def good_deed_create(*, community, title: str, done_on: date | None = None,
                      description: str = "", photo=None, member: PartyMemberReport | None = None,
                      organisation: PartyOrganisation | None = None,
-                     project: PartyProject | None = None, actor=None) -> GoodDeed:
+                     project: PartyProject | None = None, actor) -> GoodDeed:
+    require(policies.can_manage_party(actor, community), _party_refused())
     title = (title or "").strip()
     if not title:
         raise ValidationError(_("Describe what was done."), field="title")

@@ -23,10 +23,13 @@ from linli.volunteers.forms import (
     MemberForm,
     OrganisationForm,
     PartyReportForm,
+    ProfileForm,
     ProjectForm,
     ReasonForm,
     RegistrationForm,
     TeamForm,
+    WithdrawForm,
+    choices_from_slots,
     slots_from_choices,
 )
 from linli.volunteers.models import (
@@ -93,6 +96,77 @@ def me(request):
         ctx["slots"] = list(volunteer.availability.all())
         ctx["skills"] = list(volunteer.skills.all())
     return render(request, "volunteers/me.html", ctx)
+
+
+_EDITABLE = (VolunteerStatus.PENDING, VolunteerStatus.ACTIVE, VolunteerStatus.SUSPENDED)
+
+
+@signed_in
+def profile(request):
+    """The volunteer keeps their skills, times, service area, health and emergency contact
+    current (phone, elder mode)."""
+    volunteer = selectors.volunteer_for_user(request.user)
+    if volunteer is None:
+        return redirect("volunteers:register")
+    if volunteer.status not in _EDITABLE:
+        messages.info(request, _("Register again to change these details."))
+        return redirect("volunteers:me")
+    existing = list(volunteer.availability.all())
+    chosen, other = choices_from_slots(existing)
+    grids = Grid.objects.filter(community=volunteer.community)
+    form = ProfileForm(request.POST or None, grids=grids, initial={
+        "skills": list(volunteer.skills.all()), "skills_note": volunteer.skills_note,
+        "slots": chosen, "service_grid": volunteer.service_grid,
+        "health_ok": "yes" if volunteer.health_ok else "no",
+        "health_note": volunteer.health_note,
+        "emergency_contact": volunteer.emergency_contact,
+        "emergency_phone": volunteer.emergency_phone,
+    })
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        slots = slots_from_choices(data["slots"]) + [
+            services.Slot(s.weekday, s.start, s.end) for s in other]
+        try:
+            services.volunteer_update(
+                volunteer=volunteer, actor=request.user, skills=data["skills"],
+                skills_note=data["skills_note"], availability=slots,
+                service_grid=data["service_grid"], health_ok=data["health_ok"],
+                health_note=data["health_note"], emergency_contact=data["emergency_contact"],
+                emergency_phone=data["emergency_phone"])
+        except DomainError as exc:
+            field = "slots" if exc.field == "availability" else exc.field
+            form.add_error(field if field in form.fields else None, exc.message)
+        else:
+            messages.success(request, _("Your volunteer details were saved."))
+            return redirect("volunteers:me")
+    return render(request, "volunteers/profile.html",
+                  {"form": form, "volunteer": volunteer, "other_slots": other})
+
+
+@signed_in
+def withdraw(request):
+    """退出志愿者: what happens, the services still open (which block it), a reason and an
+    explicit confirmation; the POST redirects (post/redirect/get)."""
+    volunteer = selectors.volunteer_for_user(request.user)
+    if volunteer is None:
+        return redirect("volunteers:register")
+    form = WithdrawForm(request.POST or None)
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.volunteer_withdraw(volunteer=volunteer, actor=request.user,
+                                            reason=form.cleaned_data["reason"])
+            except DomainError as exc:
+                messages.error(request, exc.message)
+                return redirect("volunteers:withdraw")
+            messages.success(request, _("You have withdrawn as a volunteer. Thank you for your "
+                                        "service! You can register again at any time."))
+            return redirect("volunteers:me")
+    return render(request, "volunteers/withdraw.html", {
+        "form": form, "volunteer": volunteer,
+        "problem": services.withdrawal_problem(volunteer=volunteer),
+        "orders": selectors.open_service_orders(volunteer=volunteer),
+    })
 
 
 @signed_in
@@ -362,11 +436,17 @@ def team(request, uuid):
     form = MemberForm(request.POST or None)
     if request.method == "POST":
         if request.POST.get("remove"):
-            volunteer = selectors.volunteer_get_for_user(user=request.user,
-                                                         uuid=request.POST["remove"])
+            remove = request.POST["remove"]
+            volunteer = (selectors.volunteer_get_for_user(user=request.user, uuid=remove)
+                         if _is_uuid(remove) else None)
             if volunteer is not None:
-                services.team_member_remove(team=team, volunteer=volunteer, actor=request.user)
-                messages.success(request, _("The member was removed."))
+                try:
+                    services.team_member_remove(team=team, volunteer=volunteer,
+                                                actor=request.user)
+                except DomainError as exc:
+                    messages.error(request, exc.message)
+                else:
+                    messages.success(request, _("The member was removed."))
             return redirect("volunteers:team", uuid=team.uuid)
         if form.is_valid():
             volunteer = selectors.volunteer_list_for_user(user=request.user).filter(

@@ -23,19 +23,40 @@ def _transfer_kwargs(community):
     return build
 
 
+def _allocation(w) -> dict:
+    """A real allocation: 30 minutes from community A's funded fund to an elder of A (built
+    once per world), so allowed roles exercise the service's own permission check."""
+    import datetime
+
+    from linli.ledger.services import donation_create
+    from tests.factories import UserFactory, ledger_resident
+
+    if not hasattr(w, "ledger_elder"):
+        donor = _account(w.community).resident
+        user = UserFactory()
+        type(donor).objects.filter(pk=donor.pk).update(user=user)
+        donor.refresh_from_db()
+        donation_create(donor=donor, minutes=60, idempotency_key="access-fund", actor=user)
+        w.ledger_elder = ledger_resident(community=w.community,
+                                         birth_date=datetime.date(1930, 1, 1))
+    return {"recipient": str(w.ledger_elder.uuid), "minutes": 30,
+            "idempotency_key": "access-allocation"}
+
+
 def _community_kwargs(community):
     return lambda w: {"community_uuid": getattr(w, community).uuid}
 
 
-ADJUST = {"direction": "credit", "amount": "1", "reason": "录入错误更正",
-          "idempotency_key": "access-adjust"}
+ADJUST = {"direction": "credit", "amount": "1", "reason": "录入错误更正"}
 
 PAGE_RULES = {
     "ledger:timebank": Rule(EVERYONE),
     "ledger:statement": Rule(EVERYONE),
     "ledger:statement_export": Rule(EVERYONE),
     "ledger:gift": Rule(EVERYONE),
+    "ledger:gift_confirm": Rule(EVERYONE),
     "ledger:donate": Rule(EVERYONE),
+    "ledger:donate_confirm": Rule(EVERYONE),
     "ledger:accounts": Rule(LEDGER_STAFF),
     "ledger:account": Rule(LEDGER_STAFF, kwargs=_account_kwargs("community"),
                            foreign=_account_kwargs("other_community")),
@@ -44,11 +65,15 @@ PAGE_RULES = {
     "ledger:adjust": Rule(LEDGER_STAFF, method="POST", data=lambda w: ADJUST,
                           kwargs=_account_kwargs("community"),
                           foreign=_account_kwargs("other_community")),
+    "ledger:adjust_confirm": Rule(LEDGER_STAFF, kwargs=_account_kwargs("community"),
+                                  foreign=_account_kwargs("other_community")),
     "ledger:reverse": Rule(LEDGER_STAFF, kwargs=_transfer_kwargs("community"),
                            foreign=_transfer_kwargs("other_community")),
     "ledger:funds": Rule(LEDGER_STAFF),
     "ledger:allocate": Rule(LEDGER_STAFF, kwargs=_community_kwargs("community"),
                             foreign=_community_kwargs("other_community")),
+    "ledger:allocate_confirm": Rule(LEDGER_STAFF, kwargs=_community_kwargs("community"),
+                                    foreign=_community_kwargs("other_community")),
 }
 
 API_RULES = {
@@ -66,8 +91,7 @@ API_RULES = {
     ("POST", "/api/v1/timebank/funds/{community_uuid}/allocations"): Rule(
         LEDGER_STAFF, kwargs=_community_kwargs("community"),
         foreign=_community_kwargs("other_community"),
-        data=lambda w: {"recipient": "00000000-0000-4000-8000-000000000000", "minutes": 30,
-                        "reason": "测试", "idempotency_key": "access-allocation"}),
+        data=_allocation),
     ("GET", "/api/v1/ledger/accounts"): Rule(LEDGER_STAFF),
     ("GET", "/api/v1/ledger/accounts/{uuid}"): Rule(
         EVERYONE, kwargs=_account_kwargs("community"),
@@ -81,7 +105,7 @@ API_RULES = {
     ("POST", "/api/v1/ledger/accounts/{uuid}/adjustments"): Rule(
         LEDGER_STAFF, kwargs=_account_kwargs("community"),
         foreign=_account_kwargs("other_community"),
-        data=lambda w: {**ADJUST, "amount": 1}),
+        data=lambda w: {**ADJUST, "amount": 1, "idempotency_key": "access-adjust"}),
     ("POST", "/api/v1/ledger/transfers/{uuid}/reversal"): Rule(
         LEDGER_STAFF, kwargs=_transfer_kwargs("community"),
         foreign=_transfer_kwargs("other_community"),

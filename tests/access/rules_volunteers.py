@@ -53,6 +53,8 @@ PAGE_RULES = {
     "volunteers:me": Rule(EVERYONE),
     "volunteers:register": Rule(EVERYONE),
     "volunteers:my_teams": Rule(EVERYONE),
+    "volunteers:profile": Rule(EVERYONE),
+    "volunteers:withdraw": Rule(EVERYONE),
     "volunteers:certificate_request": Rule(EVERYONE, method="POST"),
     "volunteers:my_certificate": Rule(EVERYONE),
     "volunteers:verify": Rule(PUBLIC, kwargs=_certificate("community")),
@@ -99,6 +101,9 @@ API_RULES = {
         "availability": SLOTS, "health_ok": True, "consent": True}),
     ("GET", "/api/v1/volunteers/me"): Rule(EVERYONE),
     ("POST", "/api/v1/volunteers/me/certificates"): Rule(EVERYONE),
+    ("PATCH", "/api/v1/volunteers/me"): Rule(EVERYONE, data=lambda w: {"skills_note": "会修"}),
+    ("POST", "/api/v1/volunteers/me/withdrawal"): Rule(EVERYONE,
+                                                       data=lambda w: {"reason": "工作调动"}),
     ("GET", "/api/v1/volunteers"): Rule(VOLUNTEER_STAFF),
     ("GET", "/api/v1/volunteers/{uuid}"): Rule(VOLUNTEER_STAFF, kwargs=_volunteer("community"),
                                                foreign=_volunteer("other_community")),
@@ -111,8 +116,9 @@ API_RULES = {
     ("POST", "/api/v1/volunteers/{uuid}/certificates"): Rule(
         VOLUNTEER_STAFF, kwargs=_volunteer("community"), foreign=_volunteer("other_community")),
     ("GET", "/api/v1/volunteer-teams"): Rule(VOLUNTEER_STAFF),
+    # A community's team (community staff may not create a team of the whole street)
     ("POST", "/api/v1/volunteer-teams"): Rule(VOLUNTEER_STAFF, data=lambda w: {
-        "name": "测试服务队", "team_type": "legal"}),
+        "name": "测试服务队", "team_type": "legal", "community": str(w.community.uuid)}),
     ("GET", "/api/v1/volunteer-teams/{uuid}/members"): Rule(
         VOLUNTEER_STAFF, kwargs=_team("community"), foreign=_team("other_community")),
     ("POST", "/api/v1/volunteer-teams/{uuid}/members"): Rule(

@@ -3,6 +3,7 @@ from datetime import date
 from io import BytesIO
 
 import pytest
+from django.test import override_settings
 from openpyxl import load_workbook
 
 from linli.common.models import AuditEvent
@@ -31,12 +32,16 @@ def _api(client, method, url, body=None):
 
 def test_the_time_bank_page_and_statement_show_balances(client, family):
     user, me, account, mother = family
-    services.gift_create(giver=me, recipient=mother, minutes=90, idempotency_key="g")
+    services.gift_create(giver=me, recipient=mother, minutes=90, idempotency_key="g",
+                         actor=user)
     client.force_login(user)
     page = client.get("/timebank/").content.decode()
     assert "我的时间银行" in page and "8小时30分钟" in page
     statement = client.get("/timebank/statement/").content.decode()
     assert "转赠家人" in statement and "管老太" in statement and "服务存入" in statement
+    # The source of earned hours in plain words, never the street's internal issuer account
+    assert "志愿服务" in statement
+    assert "发行账户" not in statement and "发行账户" not in page
     filtered = client.get("/timebank/statement/", {"kind": TransferKind.GIFT})
     assert [(r.transfer.kind, r.change, r.balance_after) for r in filtered.context["rows"]] == [
         (TransferKind.GIFT, -90, 510)]
@@ -44,44 +49,102 @@ def test_the_time_bank_page_and_statement_show_balances(client, family):
 
 def test_the_statement_exports_to_excel_with_running_balance(client, family):
     user, me, account, mother = family
-    services.gift_create(giver=me, recipient=mother, minutes=90, idempotency_key="g")
+    services.gift_create(giver=me, recipient=mother, minutes=90, idempotency_key="g",
+                         actor=user)
     client.force_login(user)
     response = client.get("/timebank/statement.xlsx")
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     sheet = load_workbook(BytesIO(response.content)).active
     rows = list(sheet.iter_rows(values_only=True))
-    assert rows[3][:3] == ("时间", "类型", "对方")
-    assert [(r[1], r[5], r[6], r[7]) for r in rows[4:]] == [
-        ("转赠家人", None, 1.5, 8.5), ("服务存入", 10, None, 10)]
+    assert rows[0][:2] == ("账户", "我的时间账户")
+    assert rows[3][:5] == ("时间", "类型", "对方", "摘要", "收入（小时）")
+    assert [(r[1], r[2], r[4], r[5], r[6]) for r in rows[4:]] == [
+        ("转赠家人", "管老太", None, 1.5, 8.5), ("服务存入", "志愿服务", 10, None, 10)]
+    assert not any("发行账户" in str(cell) for row in rows for cell in row)
 
 
-def test_a_gift_needs_a_confirmation_and_happens_once(client, family):
+def test_a_gift_is_previewed_confirmed_on_its_own_page_and_happens_once(client, family):
     user, me, account, mother = family
     client.force_login(user)
     assert "管老太" in client.get("/timebank/gift/").content.decode()
     form = {"recipient": str(mother.uuid), "hours": "1.5", "memo": "给妈妈"}
-    confirm = client.post("/timebank/gift/", form)
-    assert "请核对并确认" in confirm.content.decode()
+    # Given a checked preview, the browser is redirected to a confirm page (post/redirect/get)
+    preview = client.post("/timebank/gift/", form)
+    assert preview.status_code == 302 and preview["Location"] == "/timebank/gift/confirm/"
+    # Reloading the confirm page shows it again; nothing is posted yet
+    for _ in range(2):
+        confirm = client.get("/timebank/gift/confirm/")
+        assert confirm.status_code == 200
+        page = confirm.content.decode()
+        assert "请核对并确认" in page and "管老太" in page and "1小时30分钟" in page
     assert not Transfer.objects.filter(kind=TransferKind.GIFT).exists()
-    key = confirm.context["key"]
     for _ in range(2):  # a double tap on "confirm"
-        done = client.post("/timebank/gift/", {**form, "confirm": "1", "key": key})
+        done = client.post("/timebank/gift/confirm/")
         assert done.status_code == 302 and done["Location"] == "/timebank/"
     gift = Transfer.objects.get(kind=TransferKind.GIFT)
     assert (gift.amount, gift.credit.resident, gift.memo) == (90, mother, "给妈妈")
-    too_much = client.post("/timebank/gift/", {**form, "hours": "9", "confirm": "1",
-                                               "key": "other"})
-    assert "余额不足" in too_much.content.decode()
+    # After it is done, the confirm page (reload, back button) lands on the form again
+    after = client.get("/timebank/gift/confirm/")
+    assert after.status_code == 302 and after["Location"] == "/timebank/gift/"
+
+
+def test_a_gift_preview_refuses_what_the_service_would_refuse(client, family):
+    user, me, account, mother = family
+    client.force_login(user)
+    # More hours than the giver has: refused at the preview, naming the field and the balance
+    refused = client.post("/timebank/gift/", {"recipient": str(mother.uuid), "hours": "11"})
+    assert refused.status_code == 200
+    assert refused.context["form"].errors["hours"] == ["时长不足：可用10小时，申请11小时。"]
+    label = refused.context["form"].fields["hours"].label
+    assert f"{label}：时长不足" in refused.content.decode()
+    assert client.get("/timebank/gift/confirm/")["Location"] == "/timebank/gift/"
+    # Beyond the yearly gifting limit (100 hours by default; 5 here)
+    with override_settings(LEDGER_TIME_GIFT_YEARLY_CAP_MINUTES=300):
+        over_cap = client.post("/timebank/gift/", {"recipient": str(mother.uuid),
+                                                   "hours": "5.5"})
+    assert over_cap.context["form"].errors["hours"] == [
+        "每年最多转赠5小时，今年还可转赠5小时。"]
+    assert not Transfer.objects.filter(kind=TransferKind.GIFT).exists()
+
+
+def test_a_donation_preview_refuses_impossible_amounts(client, family):
+    user, me, account, mother = family
+    client.force_login(user)
+    for hours in ("99999", "11"):
+        refused = client.post("/timebank/donate/", {"hours": hours})
+        assert refused.status_code == 200, hours
+        errors = refused.context["form"].errors
+        assert "hours" in errors, (hours, errors)
+    assert "时长不足：可用10小时，申请11小时。" in refused.content.decode()
+    assert client.get("/timebank/donate/confirm/")["Location"] == "/timebank/donate/"
+    assert not Transfer.objects.filter(kind=TransferKind.DONATION).exists()
 
 
 def test_a_donation_is_confirmed_then_posted_to_the_fund(client, family, world):
     user, me, account, mother = family
     client.force_login(user)
-    confirm = client.post("/timebank/donate/", {"hours": "2"})
+    preview = client.post("/timebank/donate/", {"hours": "2"})
+    assert preview["Location"] == "/timebank/donate/confirm/"
+    confirm = client.get("/timebank/donate/confirm/")
     assert "紫轩社区时间基金" in confirm.content.decode()
-    client.post("/timebank/donate/", {"hours": "2", "confirm": "1", "key": confirm.context["key"]})
+    assert client.post("/timebank/donate/confirm/")["Location"] == "/timebank/"
     fund = Account.objects.get(kind=AccountKind.COMMUNITY_FUND, community=world.community)
     assert fund.balance == 120
+
+
+def test_a_confirm_page_that_became_impossible_says_why(client, family):
+    """The balance moved between the preview and the confirmation: the confirm page shows the
+    problem and offers no confirm button; a forced POST is refused by the service."""
+    user, me, account, mother = family
+    client.force_login(user)
+    client.post("/timebank/donate/", {"hours": "8"})
+    services.gift_create(giver=me, recipient=mother, minutes=300, idempotency_key="g",
+                         actor=user)
+    page = client.get("/timebank/donate/confirm/").content.decode()
+    assert "时长不足：可用5小时，申请8小时。" in page and "确认捐赠" not in page
+    refused = client.post("/timebank/donate/confirm/", follow=True)
+    assert "时长不足" in refused.content.decode()
+    assert not Transfer.objects.filter(kind=TransferKind.DONATION).exists()
 
 
 def test_staff_correct_reverse_and_allocate_with_reasons(client, family, world):
@@ -90,9 +153,15 @@ def test_staff_correct_reverse_and_allocate_with_reasons(client, family, world):
     client.force_login(staff)
     page = client.get(f"/workbench/ledger/{account.uuid}/")
     assert page.status_code == 200 and "更正余额" in page.content.decode()
-    client.post(f"/workbench/ledger/{account.uuid}/adjust/",
-                {"direction": "debit", "amount": "1", "reason": "重复录入",
-                 "idempotency_key": "adj-1"})
+    preview = client.post(f"/workbench/ledger/{account.uuid}/adjust/",
+                          {"direction": "debit", "amount": "1", "reason": "重复录入"})
+    assert preview["Location"] == f"/workbench/ledger/{account.uuid}/adjust/confirm/"
+    confirm = client.get(preview["Location"]).content.decode()
+    assert "从账户扣减" in confirm and "1小时" in confirm and "重复录入" in confirm
+    account.refresh_from_db()
+    assert account.balance == 600  # nothing posted before the confirmation
+    client.post(preview["Location"])
+    client.post(preview["Location"])  # a double click posts once
     account.refresh_from_db()
     assert account.balance == 540
     earn = Transfer.objects.get(credit=account, kind=TransferKind.EARN)
@@ -102,13 +171,16 @@ def test_staff_correct_reverse_and_allocate_with_reasons(client, family, world):
     assert account.balance == 420
     assert "已于" in client.get(f"/workbench/ledger/transfers/{earn.uuid}/reverse/").content.decode()
 
-    services.donation_create(donor=me, minutes=120, idempotency_key="d")
+    services.donation_create(donor=me, minutes=120, idempotency_key="d", actor=user)
     funds = client.get("/workbench/timebank/funds/").content.decode()
     assert "2小时" in funds
     allocate = client.get(f"/workbench/timebank/funds/{world.community.uuid}/")
     assert "管老太" in allocate.content.decode()
-    client.post(f"/workbench/timebank/funds/{world.community.uuid}/",
-                {"recipient": str(mother.uuid), "hours": "1", "idempotency_key": "al-1"})
+    preview = client.post(f"/workbench/timebank/funds/{world.community.uuid}/",
+                          {"recipient": str(mother.uuid), "hours": "1"})
+    assert preview["Location"] == f"/workbench/timebank/funds/{world.community.uuid}/confirm/"
+    assert "管老太" in client.get(preview["Location"]).content.decode()
+    client.post(preview["Location"])
     assert Account.objects.get(resident=mother).balance == 60
     assert set(AuditEvent.objects.filter(action__startswith="ledger_")
                .values_list("action", flat=True)) == {
@@ -147,8 +219,10 @@ def test_api_balance_statement_gift_and_conflict(client, family):
     refused = _api(client, "post", "/api/v1/timebank/donations",
                    {"minutes": 10_000, "idempotency_key": "big"})
     assert refused.status_code == 400
-    assert refused.json()["error"] == {"code": "insufficient_funds", "message": "余额不足。",
-                                       "fields": []}
+    assert refused.json()["error"] == {
+        "code": "insufficient_funds", "message": "时长不足：可用9小时15分钟，申请166小时40分钟。",
+        "fields": [{"field": "minutes",
+                    "message": "时长不足：可用9小时15分钟，申请166小时40分钟。"}]}
 
 
 def test_api_reservations_are_visible_and_count_against_available(client, family):

@@ -24,6 +24,7 @@ from linli.ledger.services import InsufficientFunds, LimitExceeded, TransferSpec
 from tests.factories import (
     CommunityFactory,
     GridFactory,
+    UserFactory,
     ledger_funded_account,
     ledger_household,
     ledger_resident,
@@ -41,9 +42,11 @@ def community():
 
 @pytest.fixture
 def pair(community):
-    """Two residents of one household: 600 minutes and nothing."""
-    rich = ledger_funded_account(community=community, minutes=600)
-    poor = ledger_funded_account(household=rich.resident.household, minutes=0)
+    """Two residents of one household, each with an account to sign in: 600 minutes and
+    nothing."""
+    rich = ledger_funded_account(community=community, minutes=600, user=UserFactory())
+    poor = ledger_funded_account(household=rich.resident.household, minutes=0,
+                                 user=UserFactory())
     return rich, poor
 
 
@@ -294,27 +297,27 @@ def test_gifts_go_to_family_within_the_yearly_cap(pair, community):
     stranger = ledger_resident(community=community)
     with pytest.raises(ValidationError):
         services.gift_create(giver=rich.resident, recipient=stranger, minutes=10,
-                             idempotency_key="g0")
+                             idempotency_key="g0", actor=rich.resident.user)
     with override_settings(LEDGER_TIME_GIFT_YEARLY_CAP_MINUTES=300):
         first = services.gift_create(giver=rich.resident, recipient=poor.resident, minutes=200,
-                                     idempotency_key="g1")
+                                     idempotency_key="g1", actor=rich.resident.user)
         with pytest.raises(LimitExceeded) as exc:
             services.gift_create(giver=rich.resident, recipient=poor.resident, minutes=101,
-                                 idempotency_key="g2")
+                                 idempotency_key="g2", actor=rich.resident.user)
         assert exc.value.message == "每年最多转赠5小时，今年还可转赠1小时40分钟。"
         # A replay still answers after the cap is reached.
         assert services.gift_create(giver=rich.resident, recipient=poor.resident, minutes=200,
-                                    idempotency_key="g1").pk == first.pk
+                                    idempotency_key="g1", actor=rich.resident.user).pk == first.pk
         # A reversed gift no longer counts against the cap.
         services.transfer_reverse(transfer=first, idempotency_key="back", reason="mistake")
         services.gift_create(giver=rich.resident, recipient=poor.resident, minutes=300,
-                             idempotency_key="g3")
+                             idempotency_key="g3", actor=rich.resident.user)
     assert _balances(rich, poor) == [300, 300]
 
 
 def test_donations_reach_the_fund_and_priority_elders_come_first(community):
     today = date.today()
-    donor = ledger_funded_account(community=community, minutes=600)
+    donor = ledger_funded_account(community=community, minutes=600, user=UserFactory())
     alone = ledger_resident(community=community, birth_date=date(today.year - 86, 1, 1))
     nest_home = ledger_household(community=community)
     nest = ledger_resident(household=nest_home, birth_date=date(today.year - 90, 1, 1))
@@ -331,7 +334,8 @@ def test_donations_reach_the_fund_and_priority_elders_come_first(community):
     assert [(r.living_alone, r.empty_nest) for r in ranked] == [
         (True, True), (False, True), (False, False)]
 
-    services.donation_create(donor=donor.resident, minutes=300, idempotency_key="d1")
+    services.donation_create(donor=donor.resident, minutes=300, idempotency_key="d1",
+                             actor=donor.resident.user)
     fund = Account.objects.get(kind=AccountKind.COMMUNITY_FUND, community=community)
     assert fund.balance == 300
     staff = _staff(community)

@@ -23,7 +23,13 @@ from linli.ledger import services
 from linli.ledger.models import Account, AccountKind, TransferKind, Unit
 from linli.ledger.reconciliation import ledger_verify
 from linli.ledger.services import InsufficientFunds, LimitExceeded
-from tests.factories import CommunityFactory, GridFactory, ledger_household, ledger_resident
+from tests.factories import (
+    CommunityFactory,
+    GridFactory,
+    UserFactory,
+    ledger_household,
+    ledger_resident,
+)
 
 STORAGE_CAP = 1_000
 GIFT_CAP = 300
@@ -49,7 +55,8 @@ class LedgerMachine(RuleBasedStateMachine):
         GridFactory(community=community)
         homes = [ledger_household(community=community) for _ in range(2)]
         # Residents 0 and 1 share a household, as do 2 and 3: gifts go within a household.
-        self.residents = [ledger_resident(household=homes[i // 2], birth_date=date(1950, 1, 1))
+        self.residents = [ledger_resident(household=homes[i // 2], birth_date=date(1950, 1, 1),
+                                          user=UserFactory())
                           for i in range(4)]
         self.accounts = [services.resident_account_ensure(resident=r) for r in self.residents]
         self.issuer = services.system_account_ensure(street=community.street,
@@ -121,7 +128,8 @@ class LedgerMachine(RuleBasedStateMachine):
         result = self.post(
             lambda key: services.gift_create(giver=self.residents[who],
                                              recipient=self.residents[other],
-                                             minutes=minutes, idempotency_key=key),
+                                             minutes=minutes, idempotency_key=key,
+                                             actor=self.residents[who].user),
             giver, receiver, minutes, ok, TransferKind.GIFT)
         if result:
             self.gifted[giver.pk] += minutes
@@ -132,7 +140,8 @@ class LedgerMachine(RuleBasedStateMachine):
         account = self.accounts[who]
         return self.post(
             lambda key: services.donation_create(donor=self.residents[who], minutes=minutes,
-                                                 idempotency_key=key),
+                                                 idempotency_key=key,
+                                                 actor=self.residents[who].user),
             account, self.fund, minutes, self.available(account) >= minutes,
             TransferKind.DONATION)
 

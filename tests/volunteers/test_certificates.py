@@ -22,7 +22,8 @@ def served(world):
         earning_create(resident=volunteer.resident, minutes=minutes, reference=f"order:{i}",
                        idempotency_key=f"earn-{volunteer.pk}-{i}", memo="上门理发")
     services.commendation_create(volunteer=volunteer, title="优秀志愿者", awarded_by="锦绣街道",
-                                 awarded_on=__import__("datetime").date(2024, 12, 1))
+                                 awarded_on=__import__("datetime").date(2024, 12, 1),
+                                 actor=world.users["community_staff"])
     return volunteer
 
 
@@ -54,22 +55,26 @@ def test_certificate_pdf_contains_the_statement(client, served):
     assert response["Content-Type"] == "application/pdf"
     pdf = response.content
     assert pdf.startswith(b"%PDF")
-    if shutil.which("pdftotext"):
-        with tempfile.NamedTemporaryFile(suffix=".pdf") as f:
-            f.write(pdf)
-            f.flush()
-            text = subprocess.run(["pdftotext", f.name, "-"], capture_output=True,
-                                  text=True, check=True).stdout
-        assert "志愿服务证明" in text and "陈志愿" in text
-        assert "4.0" in text and served.number in text
-        assert "居民委员会" in text and "免费" in text
+    # poppler-utils is a test dependency (test.sh installs it): without it this test fails
+    # rather than passing without reading the PDF.
+    assert shutil.which("pdftotext"), "pdftotext (poppler-utils) is needed to read the PDF"
+    with tempfile.NamedTemporaryFile(suffix=".pdf") as f:
+        f.write(pdf)
+        f.flush()
+        text = subprocess.run(["pdftotext", f.name, "-"], capture_output=True,
+                              text=True, check=True).stdout
+    assert "志愿服务证明" in text and "陈志愿" in text
+    assert "4.0" in text and served.number in text
+    assert "居民委员会" in text and "免费" in text
 
 
 def test_verification_page_shows_only_the_certificate_and_revocation(client, world, served):
     certificate = services.certificate_issue(volunteer=served, actor=None)
     url = reverse("volunteers:verify", kwargs={"token": certificate.token})
-    page = client.get(url).content.decode()
+    zh = {"HTTP_ACCEPT_LANGUAGE": "zh-hans"}  # the verdicts are read in Chinese
+    page = client.get(url, **zh).content.decode()
     assert "陈志愿" in page and "4.0" in page and certificate.serial in page
+    assert "有效：本证明由以下单位出具。" in page
     # Nothing beyond the statement: no phone, no health note, no address
     assert served.user.mobile not in page
     assert served.resident.household.address not in page
@@ -78,12 +83,15 @@ def test_verification_page_shows_only_the_certificate_and_revocation(client, wor
     # A tampered content no longer verifies
     type(certificate).objects.filter(pk=certificate.pk).update(
         content={**certificate.content, "service_minutes": 99999})
-    assert "不" in client.get(url).content.decode() or "not" in client.get(url).content.decode()
+    tampered = client.get(url, **zh).content.decode()
+    assert "本证明内容与存档不符，无效。" in tampered
+    assert "有效：本证明由以下单位出具。" not in tampered
 
     services.certificate_revoke(certificate=certificate, actor=world.users["community_staff"],
                                 reason="信息有误")
-    page = client.get(url).content.decode()
-    assert "撤销" in page or "revoked" in page
+    revoked = client.get(url, **zh).content.decode()
+    assert "本证明已撤销，不再有效。" in revoked
+    assert "有效：本证明由以下单位出具。" not in revoked
     assert client.get(reverse("volunteers:verify", kwargs={"token": "nope"})).status_code == 404
 
 
@@ -94,8 +102,9 @@ def test_certificates_are_scoped(client, world, served):
     assert client.get(url).status_code == 200
     client.force_login(world.other["community_staff"])
     assert client.get(url).status_code == 404
-    client.force_login(world.users["resident"])
-    assert client.get(reverse("volunteers:my_certificate")).status_code == 302
+    client.force_login(world.users["resident"])  # not a volunteer: no certificate, back
+    response = client.get(reverse("volunteers:my_certificate"))
+    assert response.status_code == 302 and response["Location"] == reverse("volunteers:me")
 
 
 def test_pending_volunteers_get_no_certificate(world):

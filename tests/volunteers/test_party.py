@@ -132,9 +132,9 @@ def test_seed_figures_are_counted_from_records(world):
     community = world.community
     for i in range(5):
         services.party_organisation_create(community=community, name=f"第{i + 1}小区党支部",
-                                           kind=PartyOrgKind.ESTATE_BRANCH)
+                                           kind=PartyOrgKind.ESTATE_BRANCH, actor=None)
     services.party_organisation_create(community=community, name="某单位党委",
-                                       kind=PartyOrgKind.UNIT)
+                                       kind=PartyOrgKind.UNIT, actor=None)
     members = [party_member_make(community=community, name=f"党员{i}") for i in range(7)]
     party_member_make(community=community, confirmed=False)
     projects = [party_project_make(community=community, planned=2) for _ in range(4)]
@@ -142,7 +142,8 @@ def test_seed_figures_are_counted_from_records(world):
         services.project_claim_create(project=project, member=member, actor=None)
     services.project_claim_create(project=projects[0], member=members[5], actor=None)
     for i in range(3):
-        services.good_deed_create(community=community, title=f"好事{i}", member=members[i])
+        services.good_deed_create(community=community, title=f"好事{i}", member=members[i],
+                                  actor=None)
     party_member_make(community=world.other_community)
 
     figures = party_figures(communities=Community.objects.filter(pk=community.pk))

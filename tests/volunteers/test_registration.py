@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from linli.accounts.models import Role
 from linli.common.exceptions import Conflict, ValidationError
@@ -81,11 +81,15 @@ def test_minors_register_at_the_office(world):
 def test_registration_then_approval_grants_role_number_and_message(world, resident_user):
     # Given a resident who registers from their phone
     staff = world.users["community_staff"]
-    volunteer = _register(resident_user)
+    with translation.override("zh-hans"):
+        volunteer = _register(resident_user)
     assert volunteer.status == VolunteerStatus.PENDING and volunteer.number is None
     assert volunteer.consent_at is not None and volunteer.community == world.community
-    assert Notification.objects.filter(user=staff, title__contains="volunteer").exists() or \
-        Notification.objects.filter(user=staff).exists()
+    # Staff of the community get one message naming the person, linking to the review page
+    note = Notification.objects.get(user=staff)
+    assert (note.title, note.body) == ("新的志愿者注册", "李青 注册成为志愿者，等待审核。")
+    assert note.url == reverse("volunteers:staff_detail", kwargs={"uuid": volunteer.uuid})
+    assert not Notification.objects.filter(user=world.other["community_staff"]).exists()
     with pytest.raises(Conflict):
         _register(resident_user)
 
@@ -156,12 +160,13 @@ def test_stale_copy_cannot_override_a_decision(world):
 def test_teams_take_active_volunteers_of_their_community_with_leaders(world):
     team = volunteer_team(community=world.community)
     leader = volunteer_make(community=world.community)
-    services.team_member_add(team=team, volunteer=leader, is_leader=True)
+    staff = world.users["street_admin"]
+    services.team_member_add(team=team, volunteer=leader, is_leader=True, actor=staff)
     with pytest.raises(Conflict):
         services.team_member_add(team=team, volunteer=volunteer_make(
-            community=world.community, status="pending"))
+            community=world.community, status="pending"), actor=staff)
     with pytest.raises(ValidationError):
-        services.team_member_add(team=team,
+        services.team_member_add(team=team, actor=staff,
                                  volunteer=volunteer_make(community=world.other_community))
     assert list(team.memberships.values_list("is_leader", flat=True)) == [True]
 
