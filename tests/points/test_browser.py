@@ -98,15 +98,31 @@ def test_claim_approve_redeem_and_hand_over(browser, live_server, world):
     _fits_the_phone(resident)
     _shot(resident, "pickup-code-phone")
 
-    # And the clerk types the code at the counter (desktop) and hands the rice over
+    # And the clerk at the counter (desktop) sees nobody's code until the household shows it
     context = browser.new_context(**DESKTOP)
     clerk = context.new_page()
     _log_in(clerk, live_server, world.users["store_clerk"])
     clerk.goto(f"{live_server.url}/workbench/store/counter/")
+    assert code not in clerk.content() and home.address not in clerk.content()
+    # A wrong code is refused with the number of tries left
+    clerk.get_by_label("取货码").fill("zzzz2222")
+    clerk.get_by_role("button", name="查找").click()
+    assert clerk.get_by_text("本社区没有取货码为 ZZZZ2222 的兑换").is_visible()
+    assert clerk.get_by_text("还可尝试 9 次").is_visible()
+    # The right code (typed in small letters) shows that one exchange
     clerk.get_by_label("取货码").fill(code.lower())
     clerk.get_by_role("button", name="查找").click()
-    assert clerk.get_by_text(home.address).first.is_visible()
+    found = clerk.get_by_test_id("counter-found")
+    assert found.get_by_text(home.address).is_visible()
+    assert found.get_by_text("大米5斤 × 1").is_visible()
     _shot(clerk, "counter-desktop")
+    clerk.reload()  # post/redirect/get: reload shows the same exchange
+    assert clerk.get_by_test_id("counter-found").get_by_text(home.address).is_visible()
+    # Handing over asks first; declining changes nothing
+    clerk.once("dialog", lambda dialog: dialog.dismiss())
+    clerk.get_by_role("button", name="确认发放").click()
+    assert Redemption.objects.get().status == RedemptionStatus.RESERVED
+    clerk.once("dialog", lambda dialog: dialog.accept())
     clerk.get_by_role("button", name="确认发放").click()
     assert clerk.get_by_text("已发放：大米5斤 × 1").is_visible()
     assert clerk.get_by_text("已领取").first.is_visible()
@@ -120,3 +136,71 @@ def test_claim_approve_redeem_and_hand_over(browser, live_server, world):
     assert Goods.objects.get(pk=rice.pk).stock == 2
     assert Redemption.objects.get().status == RedemptionStatus.HANDED_OVER
     context.close()
+
+
+def _qr_video(path: Path, text: str) -> Path:
+    """A Y4M clip of a QR code on white, played by Chromium's fake camera."""
+    import segno
+
+    buffer = BytesIO()
+    segno.make(text, error="m").save(buffer, kind="png", scale=6, border=4)
+    qr = Image.open(BytesIO(buffer.getvalue())).convert("RGB")
+    frame = Image.new("RGB", (640, 480), (255, 255, 255))
+    frame.paste(qr, ((640 - qr.width) // 2, (480 - qr.height) // 2))
+    y, cb, cr = frame.convert("YCbCr").split()
+    half = (320, 240)
+    planes = y.tobytes() + cb.resize(half).tobytes() + cr.resize(half).tobytes()
+    with path.open("wb") as out:
+        out.write(b"YUV4MPEG2 W640 H480 F10:1 Ip A1:1 C420jpeg\n")
+        for _frame in range(10):
+            out.write(b"FRAME\n" + planes)
+    return path
+
+
+def test_the_clerk_scans_the_pickup_qr_code_with_the_camera(browser_type, live_server, world,
+                                                           tmp_path):
+    # Given an exchange waiting for pickup, and a phone whose camera sees its QR code
+    import uuid as _uuid
+
+    from linli.store.services import redemption_create
+    from tests.conftest_helpers import CHROMIUM
+    from tests.factories import points_fund
+
+    home = points_member(community=world.community, user=world.users["resident"],
+                         grid=world.grid, name="王秀英")
+    points_fund(home, 50)
+    redemption = redemption_create(household=home, goods=store_goods(world.community),
+                                   quantity=1, idempotency_key=_uuid.uuid4().hex,
+                                   actor=world.users["resident"])
+    clip = _qr_video(tmp_path / "qr.y4m", f"{live_server.url}/workbench/store/counter/"
+                                          f"?code={redemption.pickup_code}")
+    browser = browser_type.launch(executable_path=CHROMIUM, args=[
+        "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-dev-shm-usage", "--use-fake-ui-for-media-stream",
+        "--use-fake-device-for-media-stream", f"--use-file-for-fake-video-capture={clip}"])
+    try:
+        context = browser.new_context(**PHONE, permissions=["camera"])
+        clerk = context.new_page()
+        _log_in(clerk, live_server, world.users["store_clerk"])
+        clerk.goto(f"{live_server.url}/workbench/store/counter/")
+        assert redemption.pickup_code not in clerk.content()
+        scan = clerk.get_by_role("button", name="用摄像头扫描二维码")
+        scan.wait_for(state="visible")
+        assert scan.bounding_box()["height"] >= 44
+        _fits_the_phone(clerk)
+        _shot(clerk, "counter-phone")
+
+        # When the clerk scans it
+        scan.click()
+        found = clerk.get_by_test_id("counter-found")
+        found.wait_for(state="visible", timeout=20_000)
+
+        # Then that one exchange is shown, ready to hand over
+        assert found.get_by_text(home.address).is_visible()
+        assert found.get_by_text(redemption.pickup_code).is_visible()
+        assert clerk.get_by_role("button", name="确认发放").is_visible()
+        _fits_the_phone(clerk)
+        _shot(clerk, "counter-found-phone")
+        context.close()
+    finally:
+        browser.close()
