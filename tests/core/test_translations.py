@@ -1,6 +1,7 @@
 """Every Chinese catalogue is complete, its compiled .mo matches the .po, and all catalogues
 translate a shared msgid the same way."""
 
+import ast
 import gettext
 import re
 from pathlib import Path
@@ -75,3 +76,85 @@ def test_catalogues_agree_on_every_shared_msgid():
                + "; ".join(f"{' / '.join(msgstrs)} ({', '.join(apps)})" for msgstrs, apps in variants.items())
                for (ctx, msgid), variants in sorted(seen.items()) if len(variants) > 1]
     assert not clashes, "Same msgid, different Chinese in different catalogues:\n" + "\n".join(clashes)
+
+
+# --- Every msgid the code and templates use has a Chinese translation ---------------------
+
+GETTEXT_FUNCTIONS = {"_", "gettext", "gettext_lazy", "gettext_noop", "ngettext", "ngettext_lazy",
+                     "pgettext", "pgettext_lazy", "npgettext", "npgettext_lazy"}
+TEMPLATE_CALL = re.compile(
+    r"\b(n?p?gettext)\(\s*((?:u?(?:'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\")\s*,?\s*)+)")
+PY_STRING = re.compile(r"u?(?:'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\")")
+
+
+def _literal(node):
+    return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
+
+
+def _python_msgids(path: Path):
+    """(msgctxt, msgid, line) of each gettext call with literal arguments in a module."""
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
+        if name not in GETTEXT_FUNCTIONS or not node.args:
+            continue
+        contextual = name.lstrip("n").startswith("pgettext")
+        args = [_literal(a) for a in node.args[:2]]
+        ctx, msgid = (args[0], args[1] if len(args) > 1 else None) if contextual else ("", args[0])
+        if msgid and ctx is not None:
+            yield ctx, msgid, node.lineno
+
+
+def _template_msgids(path: Path):
+    from django.utils.translation.template import templatize
+
+    source = path.read_text(encoding="utf-8")
+    for match in TEMPLATE_CALL.finditer(templatize(source, origin=str(path))):
+        strings = [ast.literal_eval(s) for s in PY_STRING.findall(match.group(2))]
+        contextual = match.group(1).lstrip("n").startswith("pgettext")
+        ctx, msgid = (strings[0], strings[1]) if contextual else ("", strings[0])
+        yield ctx, msgid, source.count("\n", 0, source.find(msgid.split("%(")[0][:20])) + 1
+
+
+def _used_msgids():
+    for path in sorted(PACKAGE.rglob("*.py")):
+        if "migrations" not in path.parts:
+            for ctx, msgid, line in _python_msgids(path):
+                yield ctx, msgid, f"{path.relative_to(PACKAGE.parent)}:{line}"
+    for path in sorted(PACKAGE.rglob("*")):
+        if "templates" in path.parts and path.suffix in (".html", ".txt") and path.is_file():
+            for ctx, msgid, line in _template_msgids(path):
+                yield ctx, msgid, f"{path.relative_to(PACKAGE.parent)}:{line}"
+
+
+def test_every_msgid_in_code_and_templates_has_a_chinese_translation():
+    """`makemessages` was run and the new entries translated: a string marked for translation
+    that no catalogue translates shows in English on a Chinese page."""
+    translated = {(ctx, msgid) for po in CATALOGUES for ctx, msgid, flags, strs in _entries(po)
+                  if "fuzzy" not in flags and all(_msgstrs(strs))}
+    missing = sorted({f"{where}: {ctx + ' | ' if ctx else ''}{msgid!r}"
+                      for ctx, msgid, where in _used_msgids() if (ctx, msgid) not in translated})
+    assert not missing, f"{len(missing)} msgid(s) without a Chinese translation " \
+        "(run makemessages in the app and translate):\n" + "\n".join(missing)
+
+
+def test_the_msgid_finder_reads_templates_and_code(tmp_path):
+    """The check above is only as good as what it finds: every form of marking a string."""
+    template = tmp_path / "page.html"
+    template.write_text(
+        '{% load i18n %}<h1>{% translate "Plain" %}</h1>{% translate "Word" context "grammar" %}'
+        '{% blocktranslate with n=count %}{{ n }} left{% endblocktranslate %}'
+        '{% blocktranslate count n=count %}one item{% plural %}{{ n }} items{% endblocktranslate %}'
+        "<p title=\"{% translate 'Quoted' %}\">", encoding="utf-8")
+    module = tmp_path / "code.py"
+    module.write_text(
+        "from django.utils.translation import gettext_lazy as _, pgettext, ngettext\n"
+        "A = _('Lazy')\nB = pgettext('unit', 'Bag')\nC = ngettext('%(n)s bag', '%(n)s bags', 2)\n"
+        "D = _(some_variable)\n", encoding="utf-8")
+    found = {(ctx, msgid) for ctx, msgid, _line in _template_msgids(template)}
+    assert found == {("", "Plain"), ("grammar", "Word"), ("", "%(n)s left"), ("", "one item"),
+                     ("", "Quoted")}
+    assert {(ctx, msgid) for ctx, msgid, _line in _python_msgids(module)} == {
+        ("", "Lazy"), ("unit", "Bag"), ("", "%(n)s bag")}

@@ -122,6 +122,7 @@ def crawl(client: Client, role: str, *, start: tuple[str, ...] = ("/", "/workben
     try:
         seen: set[str] = set()
         per: dict[str, int] = defaultdict(int)
+        downloads: set[str] = set()  # names that answered with a file: one of each is enough
         queue = deque((url, "(start)") for url in start)
         while queue and len(result.visits) < max_pages:
             url, referrer = queue.popleft()
@@ -131,7 +132,7 @@ def crawl(client: Client, role: str, *, start: tuple[str, ...] = ("/", "/workben
             name = url_name(urlsplit(url).path) or "(unresolved)"
             if name in NEVER_FOLLOW or "logout" in name:
                 continue
-            if per[name] >= per_name:
+            if per[name] >= (1 if name in downloads else per_name):
                 continue
             per[name] += 1
             errors.clear()
@@ -154,6 +155,7 @@ def crawl(client: Client, role: str, *, start: tuple[str, ...] = ("/", "/workben
             if expected and visit.content_type != expected:
                 visit.error = f"served as {visit.content_type!r}, expected {expected!r}"
             if visit.content_type != HTML or getattr(response, "streaming", False):
+                downloads.add(name)
                 continue
             html = response.content.decode("utf-8", "replace")
             result.pages[url] = html
@@ -183,7 +185,10 @@ ALLOWED_WORDS = {
     "qr", "pdf", "excel", "xlsx", "csv", "ics", "api", "openapi", "id", "ok", "sms", "wechat",
     "linli", "http", "https", "www", "url", "app", "ai", "vip", "km", "kg", "cm", "mm", "ml",
     "am", "pm", "min", "h", "m", "g", "a", "b", "c", "d", "x", "ios", "android", "html", "json",
-    "swagger", "redoc", "docs", "utc", "gb", "mb", "kb", "no",
+    "swagger", "redoc", "docs", "utc", "gb", "mb", "kb", "no", "jpeg", "jpg", "png", "webp",
+    "gif", "heic", "svg",
+    # pinyin, as the registry search explains it takes (如 zs、zhangsan、5678)
+    "zs", "zhangsan",
 }
 #: Internal codes: model labels ("accounts.user") and snake_case rule or state codes.
 INTERNAL_CODE = re.compile(r"\b(?:[a-z]+_[a-z_]+|(?:accounts|registry|ledger|orders|points|store|"

@@ -26,7 +26,8 @@ def main() -> int:
 
     setup_test_environment()
     began = time.monotonic()
-    server_errors, broken, texts = [], [], defaultdict(set)
+    server_errors, broken, forbidden, texts = [], [], [], defaultdict(set)
+    seconds = defaultdict(float)
     total = 0
     for role, mobile in DEMO_ROLES.items():
         client = Client(raise_request_exception=False)
@@ -34,6 +35,9 @@ def main() -> int:
         result = crawl(client, role)
         total += len(result.visits)
         for v in result.visits:
+            seconds[v.name] += v.seconds
+            if v.status == 403:
+                forbidden.append(v)
             if v.status >= 500 or v.error:
                 server_errors.append(v)
             elif v.status == 404:
@@ -49,6 +53,12 @@ def main() -> int:
     out.write("\n## Broken links (404)\n\n")
     for v in broken:
         out.write(f"- {v.role} → `{v.url}` ({v.name}) linked from `{v.referrer}`\n")
+    out.write("\n## Links that answer 403 (shown to a role that may not open them)\n\n")
+    for v in forbidden:
+        out.write(f"- {v.role} → `{v.url}` ({v.name}) linked from `{v.referrer}`\n")
+    out.write("\n## Slowest URL names (seconds, all roles)\n\n")
+    for name, total in sorted(seconds.items(), key=lambda kv: -kv[1])[:12]:
+        out.write(f"- {name}: {total:.1f}\n")
     out.write("\n## Untranslated or internal text on Chinese pages\n\n")
     for text, where in sorted(texts.items()):
         sample = sorted(where)[:3]

@@ -1,0 +1,47 @@
+"""Every page each demo role reaches, opened once per URL name in headless Chromium: no script
+error, no console error and nothing the Content-Security-Policy blocks (an inline `onchange=`
+does nothing for the person who taps it). The links are found with the Django test client, which
+is much faster than the browser; the browser then opens one page per (role, URL name)."""
+
+import time
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.test import Client
+
+from tests.conftest_helpers import DESKTOP, PHONE
+from tests.crawl.crawler import DEMO_ROLES, HTML, crawl
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+
+#: Residents and volunteers use phones; staff use the workbench on a desktop.
+PHONE_ROLES = {"resident", "volunteer", "grid_worker"}
+
+
+def test_each_page_of_each_role_runs_in_chromium_without_errors(browser, live_server,
+                                                                browser_errors):
+    from linli.accounts.models import User
+
+    began = time.monotonic()
+    call_command("demo", verbosity=0)
+    problems, opened = [], 0
+    for role, mobile in DEMO_ROLES.items():
+        client = Client(raise_request_exception=False)
+        client.force_login(User.objects.get(mobile=mobile))
+        found = crawl(client, role, per_name=1)
+        pages = [v.url for v in found.visits if v.status == 200 and v.content_type == HTML]
+        context = browser.new_context(**(PHONE if role in PHONE_ROLES else DESKTOP))
+        context.add_cookies([{"name": settings.SESSION_COOKIE_NAME,
+                              "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                              "url": live_server.url}])
+        page = context.new_page()
+        for url in pages:
+            page.goto(live_server.url + url, wait_until="load")
+            opened += 1
+            problems += [f"{role} → {url}: {p}" for p in browser_errors.take()]
+        context.close()
+        problems += [f"{role} (after leaving): {p}" for p in browser_errors.take()]
+    print(f"\n{opened} pages opened in Chromium in {time.monotonic() - began:.0f} s")
+    assert opened > 50
+    assert not problems, f"{len(problems)} browser problem(s):\n" + "\n".join(problems)
