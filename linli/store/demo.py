@@ -42,7 +42,7 @@ def load(*, street, communities, stdout=None, **options) -> dict:
             try:
                 redemption = services.redemption_create(household=home, goods=goods,
                                                         quantity=1, idempotency_key=key,
-                                                        user=resident.user)
+                                                        actor=resident.user)
                 if hand_over and clerk is not None and redemption.status == "reserved":
                     services.redemption_hand_over(redemption=redemption, actor=clerk)
             except DomainError:
