@@ -23,6 +23,7 @@ from linli.orders.models import Funding, Meal, MealOrder, MealStatus, Order, Ord
 router = Router(tags=["orders"])
 
 MANAGERS = (Role.COMMUNITY_STAFF, Role.STREET_ADMIN)
+VOLUNTEERS = (Role.VOLUNTEER,)
 SPEAKERS = (Role.RESIDENT, Role.GRID_WORKER, Role.COMMUNITY_STAFF, Role.STREET_ADMIN)
 #: Roles that take part in the order loop at all; which of them may make a given move on a
 #: given order is decided by the service (linli.orders.policies), not here.
@@ -453,9 +454,12 @@ def order_candidates(request, uuid: UUID, filters: Query[CandidateFilter]):
                                                     skill=skill)]
 
 
-def _acting_on(request, uuid: UUID) -> Order:
-    """An order the caller can see, for an action; the service decides whether they may."""
-    require_roles(request, *ORDER_ROLES)
+def _acting_on(request, uuid: UUID, roles=ORDER_ROLES) -> Order:
+    """An order the caller can see, for an action. `roles` is only the coarse gate (a store
+    clerk never acts on orders; staff moves need a staff role, so a volunteer who cannot even
+    see a waiting order is told 403, not 404); whether this person may make this move on this
+    order is decided by the service (linli.orders.policies)."""
+    require_roles(request, *roles)
     return _order(request, uuid)
 
 
@@ -476,14 +480,14 @@ def _target(request, order: Order, payload: DispatchIn):
 
 @router.post("/orders/{uuid}/refuse", response={200: OrderDetailOut, **ERRORS})
 def order_refuse(request, uuid: UUID, payload: OrderReasonIn):
-    order = _acting_on(request, uuid)
+    order = _acting_on(request, uuid, MANAGERS)
     return _rule(services.order_refuse)(order=order, actor=request.auth, reason=payload.reason)
 
 
 @router.post("/orders/{uuid}/dispatch", response={200: OrderDetailOut, **ERRORS})
 def order_dispatch(request, uuid: UUID, payload: DispatchIn):
     """派单 to one volunteer or to a team (its members can grab it; exactly one wins)."""
-    order = _acting_on(request, uuid)
+    order = _acting_on(request, uuid, MANAGERS)
     volunteer, team = _target(request, order, payload)
     return _rule(services.order_dispatch)(order=order, actor=request.auth, volunteer=volunteer,
                                           team=team, note=payload.note)
@@ -491,7 +495,7 @@ def order_dispatch(request, uuid: UUID, payload: DispatchIn):
 
 @router.post("/orders/{uuid}/reassign", response={200: OrderDetailOut, **ERRORS})
 def order_reassign(request, uuid: UUID, payload: DispatchIn):
-    order = _acting_on(request, uuid)
+    order = _acting_on(request, uuid, MANAGERS)
     volunteer, team = _target(request, order, payload)
     return _rule(services.order_reassign)(order=order, actor=request.auth, volunteer=volunteer,
                                           team=team, note=payload.note)
@@ -499,12 +503,14 @@ def order_reassign(request, uuid: UUID, payload: DispatchIn):
 
 @router.post("/orders/{uuid}/accept", response={200: OrderDetailOut, **ERRORS})
 def order_accept(request, uuid: UUID):
-    return _rule(services.order_accept)(order=_acting_on(request, uuid), actor=request.auth)
+    return _rule(services.order_accept)(order=_acting_on(request, uuid, VOLUNTEERS),
+                                  actor=request.auth)
 
 
 @router.post("/orders/{uuid}/decline", response={200: OrderDetailOut, **ERRORS})
 def order_decline(request, uuid: UUID, payload: OptionalReasonIn):
-    return _rule(services.order_decline)(order=_acting_on(request, uuid), actor=request.auth,
+    return _rule(services.order_decline)(order=_acting_on(request, uuid, VOLUNTEERS),
+                                  actor=request.auth,
                                          reason=payload.reason)
 
 
@@ -514,7 +520,8 @@ def order_check_in(request, uuid: UUID, payload: CheckInIn | None = None):
     ORDERS_CHECKIN_CLOSES_MINUTES after it ends (409 outside). An optional phone location far
     from the household's building flags the order for staff; it is never refused for that."""
     payload = payload or CheckInIn()
-    return _rule(services.order_check_in)(order=_acting_on(request, uuid), actor=request.auth,
+    return _rule(services.order_check_in)(order=_acting_on(request, uuid, VOLUNTEERS),
+                                  actor=request.auth,
                                           latitude=payload.latitude,
                                           longitude=payload.longitude)
 
@@ -523,7 +530,8 @@ def order_check_in(request, uuid: UUID, payload: CheckInIn | None = None):
 def order_complete(request, uuid: UUID, payload: CompleteIn):
     """圆单: check-out with the minutes actually served (at least the minimum, at most the time
     since check-in); not before the booked slot starts unless staff confirmed an early visit."""
-    return _rule(services.order_complete)(order=_acting_on(request, uuid), actor=request.auth,
+    return _rule(services.order_complete)(order=_acting_on(request, uuid, VOLUNTEERS),
+                                  actor=request.auth,
                                           minutes=payload.minutes or None, note=payload.note)
 
 
@@ -534,7 +542,7 @@ def order_photo(request, uuid: UUID, photo: File[UploadedFile] = None):
     or GIF, at most 5 MB), while in service or completed and not yet confirmed. 400: not a
     picture; 403: not the assigned volunteer; 404: no such order; 409: the order's state does
     not take a photo; 413: the file is too large."""
-    order = _acting_on(request, uuid)
+    order = _acting_on(request, uuid, VOLUNTEERS)
     return services.order_photo_attach(order=order, actor=request.auth, photo=photo)
 
 
@@ -542,7 +550,7 @@ def order_photo(request, uuid: UUID, photo: File[UploadedFile] = None):
 def order_confirm_early(request, uuid: UUID, payload: EarlyIn):
     """Staff confirm a visit before its booked slot (check-in may open early and the service
     may be completed before the slot starts)."""
-    return _rule(services.order_confirm_early)(order=_acting_on(request, uuid),
+    return _rule(services.order_confirm_early)(order=_acting_on(request, uuid, MANAGERS),
                                                actor=request.auth, note=payload.note)
 
 
@@ -561,7 +569,8 @@ def order_dispute(request, uuid: UUID, payload: OrderReasonIn):
 
 @router.post("/orders/{uuid}/resolve", response={200: OrderDetailOut, **ERRORS})
 def order_resolve(request, uuid: UUID, payload: ResolveIn):
-    return _rule(services.order_resolve)(order=_acting_on(request, uuid), actor=request.auth,
+    return _rule(services.order_resolve)(order=_acting_on(request, uuid, MANAGERS),
+                                         actor=request.auth,
                                          pay=payload.pay, note=payload.note,
                                          minutes=payload.minutes or None)
 
@@ -569,7 +578,8 @@ def order_resolve(request, uuid: UUID, payload: ResolveIn):
 @router.post("/orders/{uuid}/settle", response={200: OrderDetailOut, **ERRORS})
 def order_settle(request, uuid: UUID):
     """Retry a settlement the ledger deferred; settling a settled order changes nothing."""
-    return _rule(services.order_settle)(order=_acting_on(request, uuid), actor=request.auth)
+    return _rule(services.order_settle)(order=_acting_on(request, uuid, MANAGERS),
+                                        actor=request.auth)
 
 
 @router.post("/orders/{uuid}/cancel", response={200: OrderDetailOut, **ERRORS})
