@@ -1,5 +1,6 @@
 """API basics: token and session auth, one error body, OpenAPI and docs without a CDN."""
 
+import os
 from datetime import timedelta
 
 import pytest
@@ -207,3 +208,18 @@ def test_throttling_is_documented_in_the_schema(client):
     schema = client.get("/api/openapi.json").json()
     assert "429" in schema["paths"]["/api/v1/auth/token"]["post"]["responses"]
     assert "429" in schema["paths"]["/api/v1/me"]["get"]["responses"]
+
+
+def test_production_rates_are_on_by_default():
+    """Tests run with the throttles off; a server started normally has them on."""
+    import subprocess
+    import sys
+
+    code = ("import django, os; os.environ['DJANGO_SETTINGS_MODULE'] = 'linli.settings'; "
+            "django.setup(); from django.conf import settings; "
+            "print(sorted(settings.API_THROTTLE_RATES.items()))")
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("API_THROTTLE", "PYTEST", "LINLI_TESTING"))}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                         check=True).stdout
+    assert out.strip() == "[('anon', '60/min'), ('token', '10/min'), ('user', '600/min')]"
