@@ -1,6 +1,7 @@
-"""Crediting through the ledger: points to a participant's household, minutes to a serving
-volunteer, each from the street's issuer account, with an idempotency key derived from the
-attendance record so that a retry (or a second click) credits once."""
+"""Crediting: points to a participant's household through the points service (an award by the
+rule `activity_attendance`: rankings count it and the rule's cap applies), minutes to a serving
+volunteer through the time bank; each keyed by the attendance record, so that a retry (or a
+second click) credits once."""
 
 from __future__ import annotations
 
