@@ -120,6 +120,9 @@ def test_the_log_page_names_objects_and_columns_in_chinese(client, world):
     for label in (">操作<", ">对象<", ">筛选<", ">结果<", ">原因<"):
         assert label in page, label
     assert "过滤器" not in page and "动作" not in page and "记录对象" not in page
+    from tests.crawl.crawler import untranslated
+
+    assert not untranslated(page)
 
 
 def test_unknown_codes_are_still_shown():

@@ -16,6 +16,7 @@ from linli.accounts.services import user_create
 from linli.common.audit import client_ip
 from linli.common.exceptions import ValidationError
 from linli.common.models import AuditAction, AuditEvent
+from tests.crawl.crawler import untranslated
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -87,6 +88,7 @@ def test_a_second_resident_on_the_same_phone_is_not_locked_out(client, world):
     page = response.content.decode()
     assert "该账号密码错误次数过多，已锁定 15 分钟" in page and "此网络" not in page
     assert 'name="password"' in page  # the form stays, for whoever holds the phone next
+    assert not untranslated(page)
     assert 890 <= int(response["Retry-After"]) <= 900
     assert "_auth_user_id" not in client.session
 
