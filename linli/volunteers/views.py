@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from functools import wraps
+
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
 from linli.accounts.models import Role
 from linli.accounts.permissions import public, roles_required, signed_in
@@ -44,6 +45,22 @@ from linli.volunteers.models import (
 )
 
 STAFF = tuple(selectors.VOLUNTEER_STAFF_ROLES)
+
+
+def post_only(target: str, *, with_uuid: bool = False):
+    """An action reached by POST; a GET (a reload, the back button, a bookmark) lands on the
+    page the action belongs to instead of a blank 405."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if request.method != "POST":
+                return redirect(target, uuid=kwargs["uuid"]) if with_uuid else redirect(target)
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
 
 
 def _resident(user):
@@ -170,7 +187,7 @@ def withdraw(request):
 
 
 @signed_in
-@require_POST
+@post_only("volunteers:me")
 def certificate_request(request):
     volunteer = selectors.volunteer_for_user(request.user)
     if volunteer is None:
@@ -278,7 +295,7 @@ def party(request):
 
 
 @signed_in
-@require_POST
+@post_only("volunteers:party")
 def party_claim(request, uuid):
     project = PartyProject.objects.filter(
         uuid=uuid, community_id__in=_party_communities(request.user)).first()
@@ -336,7 +353,7 @@ def staff_detail(request, uuid):
 
 
 @roles_required(*STAFF)
-@require_POST
+@post_only("volunteers:staff_detail", with_uuid=True)
 def staff_decide(request, uuid):
     volunteer = _staff_volunteer(request, uuid)
     action = request.POST.get("action", "")
@@ -365,7 +382,7 @@ def staff_decide(request, uuid):
 
 
 @roles_required(*STAFF)
-@require_POST
+@post_only("volunteers:staff_detail", with_uuid=True)
 def commend(request, uuid):
     volunteer = _staff_volunteer(request, uuid)
     form = CommendationForm(request.POST)
@@ -383,7 +400,7 @@ def commend(request, uuid):
 
 
 @roles_required(*STAFF)
-@require_POST
+@post_only("volunteers:staff_detail", with_uuid=True)
 def staff_certificate(request, uuid):
     volunteer = _staff_volunteer(request, uuid)
     try:
@@ -395,7 +412,7 @@ def staff_certificate(request, uuid):
 
 
 @roles_required(*STAFF)
-@require_POST
+@post_only("volunteers:staff_list")
 def certificate_revoke(request, token: str):
     certificate = selectors.certificate_get_for_staff(user=request.user, token=token)
     if certificate is None:
@@ -523,7 +540,7 @@ def party_staff(request):
 
 
 @roles_required(*STAFF)
-@require_POST
+@post_only("volunteers:party_staff")
 def report_decide(request, uuid):
     report = selectors.party_report_get_for_user(user=request.user, uuid=uuid)
     if report is None:

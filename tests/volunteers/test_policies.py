@@ -234,3 +234,17 @@ def test_community_staff_still_cannot_see_another_communitys_project(client, wor
     client.force_login(user_with_role(Role.COMMUNITY_STAFF, world.community))
     assert client.get(reverse("volunteers:project",
                               kwargs={"uuid": project.uuid})).status_code == 404
+
+
+# --- reload and back land on a page ------------------------------------------------------------
+
+
+def test_a_get_on_an_action_url_lands_on_its_page_not_a_blank_405(client, world):
+    volunteer = volunteer_make(community=world.community, status="pending")
+    client.force_login(world.users["community_staff"])
+    detail = reverse("volunteers:staff_detail", kwargs={"uuid": volunteer.uuid})
+    for name in ("staff_decide", "commend", "staff_certificate"):
+        response = client.get(reverse(f"volunteers:{name}", kwargs={"uuid": volunteer.uuid}))
+        assert (response.status_code, response["Location"]) == (302, detail), name
+    response = client.get(reverse("volunteers:certificate_request"))
+    assert (response.status_code, response["Location"]) == (302, reverse("volunteers:me"))
