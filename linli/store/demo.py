@@ -44,7 +44,8 @@ def load(*, street, communities, stdout=None, **options) -> dict:
                                                         quantity=1, idempotency_key=key,
                                                         actor=resident.user)
                 if hand_over and clerk is not None and redemption.status == "reserved":
-                    services.redemption_hand_over(redemption=redemption, actor=clerk)
+                    services.redemption_hand_over(redemption=redemption, actor=clerk,
+                                                  code=redemption.pickup_code)
             except DomainError:
                 continue  # not enough points in this demo household: leave it be
     if stdout is not None:
