@@ -1,6 +1,8 @@
 """The 5-order loop in a real browser at phone width: an elder orders 卫生清洁 from the door
-plate in three taps, staff dispatch to the top-ranked volunteer, the volunteer accepts, checks
-in and completes, the elder rates 5 stars, and the volunteer's statement shows the minutes."""
+plate in three taps, staff dispatch to the top-ranked volunteer, the volunteer accepts, staff
+confirm that the visit may happen before the booked time, the volunteer checks in (the phone's
+location, 1 km off, is sent by orders.js and flagged for staff) and completes, the elder picks
+5 stars and confirms, and the volunteer's statement shows the minutes."""
 
 import os
 from pathlib import Path
@@ -45,8 +47,13 @@ def test_elder_orders_cleaning_and_the_loop_closes(browser, live_server, world):
     from tests.orders.conftest import served_for
 
     base = live_server.url
+    from decimal import Decimal
+
     data = registry_world(world)["a"]
     household = data["household"]
+    building = household.building
+    building.latitude, building.longitude = Decimal("31.230400"), Decimal("121.473700")
+    building.save(update_fields=["latitude", "longitude"])
     elder_user = world.users["resident"]
     User.objects.filter(pk=elder_user.pk).update(elder_mode=True)
     ledger_funded_account(resident=data["resident"], minutes=300)  # 卫生清洁 uses banked hours
@@ -94,16 +101,36 @@ def test_elder_orders_cleaning_and_the_loop_closes(browser, live_server, world):
     order.refresh_from_db()
     assert order.status == "dispatched" and order.volunteer_id == top.pk
 
-    # --- the volunteer, on a phone -------------------------------------------------------------
-    vol_ctx = browser.new_context(**PHONE)
+    # --- the volunteer, on a phone that shares its location (about 1.1 km north) ---------------
+    vol_ctx = browser.new_context(**PHONE, geolocation={"latitude": 31.2404,
+                                                        "longitude": 121.4737},
+                                  permissions=["geolocation"])
     vol = vol_ctx.new_page()
     _log_in(vol, base, top.user.mobile)
     vol.goto(f"{base}/orders/volunteer/")
     vol.get_by_role("link", name="卫生清洁").first.click()
     vol.get_by_role("button", name="接单").click()
     assert vol.locator("#order-status").inner_text() == "已接单"
+    # the visit is booked for tomorrow: check-in is not open yet, and the page says when
+    assert "签到开放时间" in vol.locator("#checkin-window").inner_text()
+    vol.get_by_role("button", name="签到：我已到达").click()
+    assert "签到将于" in vol.locator("main").inner_text()
+    assert vol.locator("#order-status").inner_text() == "已接单"
+
+    # --- the elder asked for an earlier visit: staff confirm it --------------------------------
+    staff.goto(f"{base}/orders/{order.uuid}/")
+    staff.locator("summary", has_text="确认提前上门").click()
+    staff.get_by_label("备注").fill("老人来电，希望今天上门")
+    staff.get_by_role("button", name="确认提前上门").click()
+    assert "已确认提前上门" in staff.locator("main").inner_text()
+
+    vol.reload()
+    vol.wait_for_function(
+        "document.querySelector('#check-in input[name=latitude]').value !== ''")
     vol.get_by_role("button", name="签到：我已到达").click()
     assert vol.locator("#order-status").inner_text() == "服务中"
+    order.refresh_from_db()
+    assert order.checkin_far and 1000 < order.checkin_distance_m < 1300
     served_for(order, 90)  # the service took an hour and a half
     vol.reload()
     vol.get_by_label("实际服务分钟数").fill("90")
@@ -113,13 +140,26 @@ def test_elder_orders_cleaning_and_the_loop_closes(browser, live_server, world):
     vol.get_by_role("button", name="圆单").click()
     assert vol.locator("#order-status").inner_text() == "已圆单，待评价"
 
+    # --- staff see where the check-in happened ------------------------------------------------
+    staff.goto(f"{base}/workbench/orders/")
+    staff.get_by_label("状态").select_option("far")  # orders.js sends the filter at once
+    staff.wait_for_url("**/workbench/orders/?status=far")
+    assert "签到位置偏远" in staff.locator("main").inner_text()
+    staff.goto(f"{base}/orders/{order.uuid}/")
+    assert "签到位置偏远" in staff.locator("#checkin-info").inner_text()
+
     # --- the elder sees who came and rates -------------------------------------------------------
     elder.reload()
     assert "王志愿" in elder.locator("#who-coming").inner_text()
     _shot(elder, "8-elder-rate-phone")
-    star = elder.get_by_role("button", name="5 星")
+    star = elder.get_by_role("link", name="5 星")
     assert star.bounding_box()["height"] >= 60
-    star.click()
+    star.click()  # a tap only chooses
+    assert elder.locator("#chosen-stars").inner_text() == "您选择了 5 星"
+    assert elder.locator("#order-status").inner_text() == "已圆单，待评价"
+    submit = elder.get_by_role("button", name="提交评价")
+    assert submit.bounding_box()["height"] >= 60
+    submit.click()
     assert elder.locator("#order-status").inner_text() == "已结算"
     _shot(elder, "9-elder-settled-phone")
 
