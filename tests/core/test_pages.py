@@ -103,3 +103,23 @@ def test_healthz_checks_the_database(client):
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.json() == {"status": "ok", "database": "ok"}
+
+
+def test_no_template_carries_code_the_csp_would_block():
+    """`script-src 'self'` refuses inline event handlers (`onchange=`) and inline <script>: they
+    silently do nothing in the browser. Use `data-autosubmit`, `data-confirm` or a static file."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2] / "linli"
+    handler = re.compile(r"<[a-z][^>]*\son[a-z]+\s*=", re.I | re.S)
+    inline_script = re.compile(r"<script(?![^>]*\ssrc=)[^>]*>", re.I)
+    javascript_url = re.compile(r"""href\s*=\s*["']\s*javascript:""", re.I)
+    found = []
+    for path in sorted(root.rglob("templates/**/*.html")):
+        text = path.read_text(encoding="utf-8")
+        for pattern in (handler, inline_script, javascript_url):
+            for match in pattern.finditer(text):
+                line = text.count("\n", 0, match.start()) + 1
+                found.append(f"{path.relative_to(root)}:{line}: {match.group(0)[:80]!r}")
+    assert not found, "inline code the CSP blocks:\n" + "\n".join(found)
