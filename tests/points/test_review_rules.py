@@ -276,3 +276,28 @@ def test_readme_documents_the_points_and_store_settings():
     for name in ("POINTS_CLAIMS_PER_DAY", "STORE_REDEMPTIONS_PER_DAY", "STORE_PICKUP_DAYS",
                  "STORE_COUNTER_MISSES"):
         assert f"| `{name}` |" in readme, name
+
+
+def test_a_grid_worker_is_refused_a_deduction_on_the_page_and_in_the_api(client, world, home):
+    from tests.factories import points_fund
+
+    points_fund(home, 20)
+    item = points_convention(world.community, deductions=True).items.get(code="DD01")
+    claim = services.claim_record(household=home, item=item, actor=world.users["community_staff"],
+                                  note="乱扔垃圾")
+    refusal = "扣分须经社区工作人员审批。"
+    with pytest.raises(PermissionDenied) as refused:
+        services.claim_approve(claim=claim, actor=world.users["grid_worker"])
+    assert refused.value.message == refusal
+    client.force_login(world.users["grid_worker"])
+    detail = client.get(reverse("points:claim_detail", kwargs={"uuid": claim.uuid}))
+    assert reverse("points:claim_decide", kwargs={"uuid": claim.uuid}) not in \
+        detail.content.decode()
+    page = client.post(reverse("points:claim_decide", kwargs={"uuid": claim.uuid}),
+                       {"action": "approve"}, follow=True)
+    assert refusal in page.content.decode()
+    api = client.post(f"/api/v1/points/claims/{claim.uuid}/approve", {},
+                      content_type="application/json")
+    assert api.status_code == 403 and api.json()["error"]["message"] == refusal
+    claim.refresh_from_db()
+    assert claim.status == ClaimStatus.PENDING and claim.points == 0
