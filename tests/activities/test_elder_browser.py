@@ -94,8 +94,18 @@ def test_resident_pages_meet_the_elder_rules_on_a_phone(browser, live_server, wo
     assert not page.locator(".act-month").is_visible()
     assert page.locator(".act-agenda-item", has_text="书法研讨班").count() >= 1
 
+    # The door-plate home lists what is open with a big sign-up button each
+    page.goto(f"{base}/d/{record.household.door_token}/")
+    section = page.locator(".door-activities")
+    assert section.get_by_text("新时代文明实践志愿服务集中行动日").is_visible()
+    problems = elder_problems(page, scope=".door-activities")
+    assert not problems, "\n".join(problems)
+    _shot(page, "activity-elder-door-home-phone")
+    section.locator(".door-act", has_text="新时代文明实践志愿服务集中行动日").get_by_role(
+        "link", name="报名").click()
+    page.wait_for_url(base + pages["door-signup"])
+
     # The sign-up for the family from the door plate: choose, confirm, done
-    page.goto(base + pages["door-signup"])
     page.get_by_label("王建国").check()
     page.get_by_role("button", name="确认报名").click()
     assert page.get_by_text("报名成功：王建国 已获得名额。").is_visible()
