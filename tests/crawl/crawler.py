@@ -106,12 +106,14 @@ def _same_site(base: str, href: str) -> str | None:
     return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
-def crawl(client: Client, role: str, *, start: tuple[str, ...] = ("/", "/workbench/"),
-          per_name: int = 4, max_pages: int = 2000) -> CrawlResult:
+def crawl(client: Client, role: str, *, start: tuple[str, ...] = ("/",), per_name: int = 4,
+          max_pages: int = 2000, downloads: set[str] | None = None) -> CrawlResult:
     """Breadth-first over every same-site link a signed-in `client` is shown, GET only.
 
     At most `per_name` distinct URLs per resolved URL name are visited (ids and query strings
-    differ, the view is the same), so the crawl stays fast however much data there is."""
+    differ, the view is the same), so the crawl stays fast however much data there is. A URL
+    name that answers with a file (an Excel export, a PDF of door plates) is fetched once; pass
+    the same `downloads` set to the crawls of several roles to fetch each file type only once."""
     result = CrawlResult(role)
     errors: list[str] = []
 
@@ -122,7 +124,7 @@ def crawl(client: Client, role: str, *, start: tuple[str, ...] = ("/", "/workben
     try:
         seen: set[str] = set()
         per: dict[str, int] = defaultdict(int)
-        downloads: set[str] = set()  # names that answered with a file: one of each is enough
+        downloads = set() if downloads is None else downloads  # names that answered with a file
         queue = deque((url, "(start)") for url in start)
         while queue and len(result.visits) < max_pages:
             url, referrer = queue.popleft()
@@ -132,7 +134,7 @@ def crawl(client: Client, role: str, *, start: tuple[str, ...] = ("/", "/workben
             name = url_name(urlsplit(url).path) or "(unresolved)"
             if name in NEVER_FOLLOW or "logout" in name:
                 continue
-            if per[name] >= (1 if name in downloads else per_name):
+            if name in downloads or per[name] >= per_name:
                 continue
             per[name] += 1
             errors.clear()

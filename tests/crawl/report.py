@@ -28,11 +28,11 @@ def main() -> int:
     began = time.monotonic()
     server_errors, broken, forbidden, texts = [], [], [], defaultdict(set)
     seconds = defaultdict(float)
-    total = 0
+    total, downloads = 0, set()
     for role, mobile in DEMO_ROLES.items():
         client = Client(raise_request_exception=False)
         client.force_login(User.objects.get(mobile=mobile))
-        result = crawl(client, role)
+        result = crawl(client, role, downloads=downloads)
         total += len(result.visits)
         for v in result.visits:
             seconds[v.name] += v.seconds

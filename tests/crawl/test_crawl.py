@@ -32,11 +32,11 @@ def crawls(django_db_setup, django_db_blocker):
         began = time.monotonic()
         call_command("demo", verbosity=0)
         loaded = time.monotonic() - began
-        results = {}
+        results, downloads = {}, set()
         for role, mobile in DEMO_ROLES.items():
             client = Client(raise_request_exception=False)
             client.force_login(User.objects.get(mobile=mobile))
-            results[role] = crawl(client, role)
+            results[role] = crawl(client, role, downloads=downloads)
         crawled = time.monotonic() - began - loaded
         pages = sum(len(r.visits) for r in results.values())
         print(f"\ndemo loaded in {loaded:.1f} s; {pages} pages crawled in {crawled:.1f} s")

@@ -25,11 +25,11 @@ def test_each_page_of_each_role_runs_in_chromium_without_errors(browser, live_se
 
     began = time.monotonic()
     call_command("demo", verbosity=0)
-    problems, opened = [], 0
+    problems, opened, downloads = [], 0, set()
     for role, mobile in DEMO_ROLES.items():
         client = Client(raise_request_exception=False)
         client.force_login(User.objects.get(mobile=mobile))
-        found = crawl(client, role, per_name=1)
+        found = crawl(client, role, per_name=1, downloads=downloads)
         pages = [v.url for v in found.visits if v.status == 200 and v.content_type == HTML]
         context = browser.new_context(**(PHONE if role in PHONE_ROLES else DESKTOP))
         context.add_cookies([{"name": settings.SESSION_COOKIE_NAME,
