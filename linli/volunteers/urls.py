@@ -10,6 +10,7 @@ urlpatterns = [
     path("volunteer/profile/", views.profile, name="profile"),
     path("volunteer/withdraw/", views.withdraw, name="withdraw"),
     path("volunteer/teams/", views.my_teams, name="my_teams"),
+    path("volunteer/teams/<uuid:uuid>/leave/", views.team_leave, name="team_leave"),
     path("volunteer/certificates/", views.certificate_request, name="certificate_request"),
     path("volunteer/certificate.pdf", views.my_certificate, name="my_certificate"),
     path("verify/volunteer/<str:token>/", views.verify, name="verify"),

@@ -252,6 +252,26 @@ def my_teams(request):
                   {"volunteer": volunteer, "teams": teams})
 
 
+@signed_in
+@post_only("volunteers:my_teams")
+def team_leave(request, uuid):
+    """A volunteer leaves one of their teams themself."""
+    volunteer = selectors.volunteer_for_user(request.user)
+    membership = (selectors.team_list_for_volunteer(volunteer=volunteer)
+                  .filter(team__uuid=uuid).first())
+    if membership is None:  # left already (a double tap) or never a member
+        messages.info(request, _("You are not in this team."))
+        return redirect("volunteers:my_teams")
+    try:
+        services.team_member_remove(team=membership.team, volunteer=volunteer,
+                                    actor=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("You left “%(team)s”.") % {"team": membership.team.name})
+    return redirect("volunteers:my_teams")
+
+
 def _party_communities(user):
     report = selectors.party_report_for_user(user=user)
     ids = set(communities_for(user, frozenset(Role)).values_list("id", flat=True))

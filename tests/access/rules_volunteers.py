@@ -53,6 +53,7 @@ PAGE_RULES = {
     "volunteers:me": Rule(EVERYONE),
     "volunteers:register": Rule(EVERYONE),
     "volunteers:my_teams": Rule(EVERYONE),
+    "volunteers:team_leave": Rule(EVERYONE, method="POST", kwargs=_team("community")),
     "volunteers:profile": Rule(EVERYONE),
     "volunteers:withdraw": Rule(EVERYONE),
     "volunteers:certificate_request": Rule(EVERYONE, method="POST"),

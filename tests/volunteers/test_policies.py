@@ -248,3 +248,19 @@ def test_a_get_on_an_action_url_lands_on_its_page_not_a_blank_405(client, world)
         assert (response.status_code, response["Location"]) == (302, detail), name
     response = client.get(reverse("volunteers:certificate_request"))
     assert (response.status_code, response["Location"]) == (302, reverse("volunteers:me"))
+
+
+def test_a_volunteer_leaves_a_team_from_their_page(client, world):
+    team = volunteer_team(community=world.community, name="助老服务队")
+    volunteer = volunteer_make(community=world.community)
+    services.team_member_add(team=team, volunteer=volunteer,
+                             actor=world.users["community_staff"])
+    client.force_login(volunteer.user)
+    url = reverse("volunteers:team_leave", kwargs={"uuid": team.uuid})
+    assert client.get(url)["Location"] == reverse("volunteers:my_teams")  # GET changes nothing
+    assert TeamMembership.objects.filter(volunteer=volunteer).exists()
+    page = client.post(url, follow=True).content.decode()
+    assert "您已退出“助老服务队”。" in page
+    assert not TeamMembership.objects.filter(volunteer=volunteer).exists()
+    again = client.post(url, follow=True).content.decode()  # a double tap
+    assert "您不在这个服务队中。" in again
