@@ -111,6 +111,17 @@ def test_resident_pages_meet_the_elder_rules_on_a_phone(browser, live_server, wo
     assert page.get_by_text("报名成功：王建国 已获得名额。").is_visible()
     assert not elder_problems(page, scope="main")
     _shot(page, "activity-elder-door-signup-done-phone")
+
+    # Her son's check-in code, and the check-in page opened from the organiser's code
+    from linli.activities.services import checkin_token
+
+    for name, path in (("ticket", f"/activities/{activity.uuid}/ticket/"),
+                       ("checkin", f"/activities/{activity.uuid}/checkin/?t="
+                                   f"{checkin_token(activity=activity)}")):
+        page.goto(base + path)
+        problems = elder_problems(page, scope="main")
+        assert not problems, name + ": " + "\n".join(problems)
+        _shot(page, f"activity-elder-{name}-phone")
     context.close()
 
 
