@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import math
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
@@ -732,7 +733,8 @@ def order_check_in(*, order: Order, actor, latitude=None, longitude=None,
     note = ""
     where = _location(latitude, longitude)
     if where is not None:
-        fields.update(checkin_latitude=round(where[0], 6), checkin_longitude=round(where[1], 6))
+        fields.update(checkin_latitude=Decimal(f"{where[0]:.6f}"),
+                      checkin_longitude=Decimal(f"{where[1]:.6f}"))
         building = order.household.building
         if building is not None and building.latitude is not None:
             distance = haversine_m(where[0], where[1], float(building.latitude),
