@@ -7,7 +7,9 @@ import math
 from axes.exceptions import AxesBackendPermissionDenied
 from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.http import Http404
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
+from django.http import Http404, RawPostDataException
+from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, Throttled
@@ -100,6 +102,39 @@ def _not_found(request, exc):
 @api.exception_handler(HttpError)
 def _http_error(request, exc: HttpError):
     return api.create_response(request, error_body("error", str(exc)), status=exc.status_code)
+
+
+@api.exception_handler(RequestDataTooBig)
+def _too_big(request, exc):
+    # RequestHygieneMiddleware answers these first; kept so a body read some other way
+    # still answers 413 and never the generic 500 below.
+    return api.create_response(
+        request, error_body("payload_too_large", _("The request is too large.")), status=413)
+
+
+@api.exception_handler(TooManyFieldsSent)
+@api.exception_handler(TooManyFilesSent)
+def _too_many(request, exc):
+    return api.create_response(
+        request, error_body("payload_too_large", _("The request has too many fields or files.")),
+        status=413)
+
+
+@api.exception_handler(MultiPartParserError)
+def _bad_multipart(request, exc):
+    return api.create_response(
+        request, error_body("bad_multipart", _(
+            "The uploaded form could not be read: a multipart/form-data body needs a boundary "
+            "and complete parts.")), status=400)
+
+
+@api.exception_handler(RawPostDataException)
+def _form_sent_for_json(request, exc):
+    # A form body was parsed, then the operation asked for a JSON body.
+    return api.create_response(
+        request, error_body("unsupported_media_type", _(
+            "This operation takes a JSON body: send it with Content-Type: application/json.")),
+        status=415)
 
 
 @api.exception_handler(Exception)

@@ -38,7 +38,7 @@ from linli.activities.models import (
     SignupRole,
     SignupStatus,
 )
-from linli.common.api import ERRORS, IsoDate, Pagination, StrictInt, require_roles
+from linli.common.api import ERRORS, IsoDate, NameStr, Pagination, StrictInt, require_roles
 from linli.common.exceptions import Conflict, ValidationError
 
 router = Router(tags=["activities"])
@@ -138,7 +138,7 @@ class ActivityOut(Schema):
 
 class ActivityIn(Schema):
     community: UUID
-    title: str = Field(..., min_length=1, max_length=100)
+    title: NameStr = Field(..., min_length=1, max_length=100)
     kind: ActivityKind = ActivityKind.PRACTICE
     description: str = Field("", max_length=5000)
     organiser: str = Field(..., min_length=1, max_length=64)
@@ -155,7 +155,7 @@ class ActivityIn(Schema):
 
 
 class ActivityPatch(Schema):
-    title: Annotated[str, StringConstraints(min_length=1, max_length=100)] | None = None
+    title: Annotated[NameStr, StringConstraints(min_length=1, max_length=100)] | None = None
     kind: ActivityKind | None = None
     description: Annotated[str, StringConstraints(max_length=5000)] | None = None
     organiser: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None

@@ -9,9 +9,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from linli.activities.selectors import CalendarItem
+from linli.common.text import clean_text
 
 
 def _escape(text: str) -> str:
+    # Control characters are not allowed in iCalendar text, and a bidi override would show
+    # reversed in the phone's calendar: dropped before escaping.
+    text = clean_text(text, multiline=True)
     return (text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
             .replace("\r\n", "\\n").replace("\n", "\\n"))
 

@@ -11,15 +11,17 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest
+from django.utils.translation import gettext
 from ninja import Field, Schema
 from ninja.pagination import LimitOffsetPagination
 from ninja.security import HttpBearer, SessionAuth
 from ninja.throttling import BaseThrottle
-from pydantic import BeforeValidator
+from pydantic import AfterValidator, BeforeValidator
 
 from linli.accounts import services as account_services
 from linli.common.audit import client_ip
 from linli.common.exceptions import PermissionDenied
+from linli.common.text import clean_name, clean_text, fold_code
 
 
 class FieldError(Schema):
@@ -206,3 +208,32 @@ class Pagination(LimitOffsetPagination):
     class Input(Schema):
         limit: StrictInt = Field(20, ge=1, le=100)
         offset: StrictInt = Field(0, ge=0, le=1_000_000)
+
+
+def _text_validator(clean):
+    from linli.common.exceptions import ValidationError as DomainValidationError
+
+    def validate(value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        try:
+            cleaned = clean(value)
+        except DomainValidationError as exc:
+            raise ValueError(exc.message) from None
+        if value and not cleaned:
+            raise ValueError(gettext("must contain visible characters, not only spaces or "
+                                     "control characters"))
+        return cleaned
+
+    return AfterValidator(validate)
+
+
+#: Single-line text: control characters and bidi marks dropped, ends trimmed
+#: (linli.common.text.clean_text). Use with Field(min_length=…, max_length=…) as before.
+CleanStr = Annotated[str, _text_validator(clean_text)]
+#: Text where line breaks are allowed (notes, descriptions).
+MultilineStr = Annotated[str, _text_validator(lambda v: clean_text(v, multiline=True))]
+#: Names of people and things: as CleanStr, and bidi overrides refused with a field error.
+NameStr = Annotated[str, _text_validator(clean_name)]
+#: Codes and numbers: NFKC-folded (full-width digits become ASCII), then cleaned.
+CodeStr = Annotated[str, _text_validator(fold_code)]

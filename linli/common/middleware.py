@@ -1,3 +1,9 @@
+import json
+from urllib.parse import unquote_to_bytes
+
+from django.conf import settings
+
+
 class SecurityHeadersMiddleware:
     """Headers Django's SecurityMiddleware does not set: a Content-Security-Policy that allows
     nothing from outside this server (no CDN, ever) and a Permissions-Policy that keeps the
@@ -22,3 +28,125 @@ class SecurityHeadersMiddleware:
             "Permissions-Policy", "camera=(self), microphone=(), geolocation=(self), payment=()"
         )
         return response
+
+
+class RequestHygieneMiddleware:
+    """One gate for what no view should ever see, answered before any view runs:
+
+    - a body larger than DATA_UPLOAD_MAX_MEMORY_SIZE (or with too many fields or files):
+      413 / 400 instead of the 500 a view's first `request.POST` or `request.body` would raise;
+    - a `multipart/form-data` body the parser cannot read (no boundary, truncated): 400;
+    - a NUL character anywhere in the query string, a form field or a JSON body: 400.
+      PostgreSQL refuses NUL in text (`psycopg.DataError`, a 500) where SQLite stores it; no
+      Linli field means a NUL, so refusing it here fixes every view and both databases at once.
+
+    API paths answer in the JSON error form, pages with a short Chinese error page. Uploaded
+    file contents are not inspected (a photo may hold NUL bytes); their names are.
+    """
+
+    BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        refusal = self.check(request)
+        if refusal is not None:
+            return refusal
+        return self.get_response(request)
+
+    def check(self, request):
+        from django.core.exceptions import (
+            RequestDataTooBig,
+            SuspiciousOperation,
+            TooManyFieldsSent,
+            TooManyFilesSent,
+        )
+        from django.http.multipartparser import MultiPartParserError
+        from django.utils.translation import gettext as _
+
+        if _has_nul(unquote_to_bytes(request.META.get("QUERY_STRING", ""))):
+            return self.refuse(request, 400, "nul_character",
+                               _("The address contains a NUL character, which is not allowed."))
+        if request.method not in self.BODY_METHODS:
+            return None
+        content_type = request.content_type or ""
+        try:
+            if content_type in ("multipart/form-data", "application/x-www-form-urlencoded"):
+                fields = request.POST
+                files = request.FILES
+                if any(_has_nul(key) or any(_has_nul(v) for v in fields.getlist(key))
+                       for key in fields):
+                    return self.refuse(request, 400, "nul_character",
+                                       _("A form field contains a NUL character, which is "
+                                         "not allowed."))
+                if any(_has_nul(key) or any(_has_nul(f.name or "") for f in files.getlist(key))
+                       for key in files):
+                    return self.refuse(request, 400, "nul_character",
+                                       _("A file name contains a NUL character, which is "
+                                         "not allowed."))
+            else:
+                body = request.body
+                if _json_has_nul(body):
+                    return self.refuse(request, 400, "nul_character",
+                                       _("The request contains a NUL character, which is "
+                                         "not allowed."))
+        except RequestDataTooBig:
+            limit_mb = max(1, (settings.DATA_UPLOAD_MAX_MEMORY_SIZE or 0) // (1024 * 1024))
+            return self.refuse(request, 413, "payload_too_large",
+                               _("The request is too large (over %(mb)d MB).") % {"mb": limit_mb})
+        except (TooManyFieldsSent, TooManyFilesSent):
+            return self.refuse(request, 413, "payload_too_large",
+                               _("The request has too many fields or files."))
+        except MultiPartParserError:
+            return self.refuse(request, 400, "bad_multipart",
+                               _("The uploaded form could not be read: a multipart/form-data "
+                                 "body needs a boundary and complete parts."))
+        except SuspiciousOperation:
+            return self.refuse(request, 400, "bad_request", _("The request could not be read."))
+        except OSError:  # the client went away mid-upload
+            return self.refuse(request, 400, "bad_request", _("The request could not be read."))
+        return None
+
+    @staticmethod
+    def refuse(request, status: int, code: str, message: str):
+        from django.http import HttpResponse, JsonResponse
+        from django.template import loader
+
+        if request.path.startswith("/api/"):
+            return JsonResponse({"error": {"code": code, "message": message, "fields": []}},
+                                status=status)
+        # No context processors: this runs before authentication and sessions are read.
+        html = loader.get_template("common/request_error.html").render(
+            {"status": status, "message": message})
+        return HttpResponse(html, status=status)
+
+
+def _has_nul(value) -> bool:
+    if isinstance(value, bytes):
+        return b"\x00" in value
+    return isinstance(value, str) and "\x00" in value
+
+
+def _json_has_nul(body: bytes) -> bool:
+    """A raw NUL byte, or a JSON string holding an escaped one (`\\u0000`, any case)."""
+    if b"\x00" in body:
+        return True
+    lowered = body.lower()
+    if b"\\u0000" not in lowered:
+        return False
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return False  # not JSON; the view's parser answers for that
+
+    def walk(value) -> bool:
+        if isinstance(value, str):
+            return "\x00" in value
+        if isinstance(value, dict):
+            return any(walk(k) or walk(v) for k, v in value.items())
+        if isinstance(value, list):
+            return any(walk(v) for v in value)
+        return False
+
+    return walk(data)

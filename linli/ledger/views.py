@@ -64,11 +64,14 @@ def _xlsx(account: Account, rows, title: str, *, staff: bool = False) -> HttpRes
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
+    from linli.common.xlsx import safe_row
+
     book = Workbook()
     sheet = book.active
     sheet.title = title[:31]
     time_unit = account.unit == Unit.TIME
-    sheet.append([pgettext("ledger", "Account"), account.label if staff else _("My time account")])
+    sheet.append(safe_row([pgettext("ledger", "Account"),
+                           account.label if staff else _("My time account")]))
     sheet.append([_("Balance"), amount_text(account.balance, account.unit)])
     sheet.append([])
     # Residents see where value came from in plain words; the opaque reference is for staff.
@@ -92,7 +95,7 @@ def _xlsx(account: Account, rows, title: str, *, staff: bool = False) -> HttpRes
         else:
             values += [row.change if row.change > 0 else None,
                        -row.change if row.change < 0 else None, row.balance_after]
-        sheet.append(values)
+        sheet.append(safe_row(values))
     widths = (18, 14, 20, 30) + ((24,) if staff else ()) + (12, 12, 16, 14)
     for column, width in zip("ABCDEFGHI", widths, strict=False):
         sheet.column_dimensions[column].width = width

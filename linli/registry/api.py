@@ -21,7 +21,7 @@ from ninja.pagination import paginate
 from ninja.responses import Status
 
 from linli.accounts.models import Role
-from linli.common.api import ERRORS, Pagination, require_roles
+from linli.common.api import ERRORS, CleanStr, CodeStr, NameStr, Pagination, require_roles
 from linli.common.exceptions import Conflict, NotFound, ValidationError
 from linli.common.masking import mask_mobile
 from linli.registry import selectors, services
@@ -155,7 +155,7 @@ class RegistryHouseholdFilter(Schema):
 
 
 class RegistryResidentFields(Schema):
-    name: str | None = Field(None, min_length=1, max_length=64)
+    name: NameStr | None = Field(None, min_length=1, max_length=64)
     gender: Gender | Literal[""] | None = None
     birth_date: date | None = None
     id_number: str | None = Field(None, max_length=18)
@@ -177,13 +177,13 @@ class RegistryResidentFields(Schema):
 
 class RegistryResidentIn(RegistryResidentFields):
     household: UUID
-    name: str = Field(..., min_length=1, max_length=64)
+    name: NameStr = Field(..., min_length=1, max_length=64)
 
 
 class RegistryHouseholdIn(Schema):
     grid: UUID
-    number: str = Field(..., min_length=1, max_length=32)
-    address: str = Field(..., min_length=1, max_length=255)
+    number: CodeStr = Field(..., min_length=1, max_length=32)
+    address: CleanStr = Field(..., min_length=1, max_length=255)
     building: UUID | None = None
     unit: str = Field("", max_length=16)
     room: str = Field("", max_length=16)
@@ -191,8 +191,8 @@ class RegistryHouseholdIn(Schema):
 
 class RegistryHouseholdPatch(Schema):
     grid: UUID | None = None
-    number: str | None = Field(None, min_length=1, max_length=32)
-    address: str | None = Field(None, min_length=1, max_length=255)
+    number: CodeStr | None = Field(None, min_length=1, max_length=32)
+    address: CleanStr | None = Field(None, min_length=1, max_length=255)
     unit: str | None = Field(None, max_length=16)
     room: str | None = Field(None, max_length=16)
 

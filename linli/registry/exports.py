@@ -7,6 +7,7 @@ import io
 from django.db.models import QuerySet
 from openpyxl import Workbook
 
+from linli.common.xlsx import safe_row
 from linli.registry.imports import (
     BASIS_LABEL,
     COLUMNS,
@@ -32,7 +33,7 @@ def residents_xlsx(qs: QuerySet, *, reveal: bool) -> tuple[bytes, int]:
         if r.guardian_id:
             guardian = (decrypt_id_number(r.guardian.id_number_encrypted) if reveal
                         else r.guardian.id_number_masked)
-        ws.append([
+        ws.append(safe_row([
             h.number, h.grid.number, h.address,
             h.building.estate.name if h.building_id else "",
             h.building.name if h.building_id else "", h.unit.name if h.unit_id else "", h.room,
@@ -47,7 +48,7 @@ def residents_xlsx(qs: QuerySet, *, reveal: bool) -> tuple[bytes, int]:
             r.sensitive_basis_note, guardian,
             r.moved_out_on.isoformat() if r.moved_out_on else "",
             r.deceased_on.isoformat() if r.deceased_on else "",
-        ])
+        ]))
         count += 1
     buffer = io.BytesIO()
     wb.save(buffer)

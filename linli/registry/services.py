@@ -19,6 +19,7 @@ from linli.accounts.models import Role, User
 from linli.common.audit import audit_record
 from linli.common.exceptions import Conflict, ValidationError, require
 from linli.common.models import AuditAction
+from linli.common.text import clean_name
 from linli.registry import policies
 from linli.registry.idnumbers import id_number_parse
 from linli.registry.models import (
@@ -49,6 +50,8 @@ MOBILE_RE = re.compile(r"^1\d{10}$")
 #: Children under this age are recorded only with a guardian link (PIPL Art. 31).
 CHILD_AGE = 14
 ADULT_AGE = 18
+#: Nobody living was born before this; an earlier date is a typing or parsing mistake.
+EARLIEST_BIRTH_DATE = date(1900, 1, 1)
 
 RESIDENT_FIELDS = (
     "name", "gender", "birth_date", "id_number", "mobile", "ethnicity", "political_status",
@@ -93,7 +96,9 @@ def resident_clean(
     warnings: list[str] = []
     clean: dict[str, Any] = {}
 
-    name = (merged.get("name") or "").strip()
+    # One hygiene rule for names from pages, API and imports: controls dropped, bidi
+    # overrides refused (linli.common.text).
+    name = clean_name(merged.get("name") or "", field="name")
     if not name:
         raise ValidationError(_("Please enter the name."), field="name")
     if len(name) > 64:
@@ -106,6 +111,9 @@ def resident_clean(
     birth = merged.get("birth_date")
     if birth and birth > today:
         raise ValidationError(_("The birth date cannot be in the future."), field="birth_date")
+    if birth and birth < EARLIEST_BIRTH_DATE:
+        raise ValidationError(_("The birth date is too early (1900-01-01 at the earliest)."),
+                              field="birth_date")
 
     id_number = merged.get("id_number")
     if id_number is not None:

@@ -12,7 +12,7 @@ from ninja.responses import Status
 from pydantic import BeforeValidator
 
 from linli.accounts.models import Role
-from linli.common.api import ERRORS, Pagination, StrictInt, reject_bool, require_roles
+from linli.common.api import ERRORS, NameStr, Pagination, StrictInt, reject_bool, require_roles
 from linli.common.exceptions import NotFound, ValidationError
 from linli.points import selectors as points_selectors
 from linli.points.models import Period
@@ -95,7 +95,7 @@ class RedemptionOut(Schema):
 
 class GoodsIn(Schema):
     community: UUID
-    name: str = Field(..., min_length=1, max_length=100)
+    name: NameStr = Field(..., min_length=1, max_length=100)
     description: str = Field("", max_length=500)
     price: StrictInt = Field(..., ge=1, le=1_000_000)
     stock: StrictInt = Field(0, ge=0, le=100_000)
@@ -108,7 +108,7 @@ class GoodsIn(Schema):
 
 
 class GoodsUpdateIn(Schema):
-    name: str = Field(..., min_length=1, max_length=100)
+    name: NameStr = Field(..., min_length=1, max_length=100)
     description: str = Field("", max_length=500)
     price: StrictInt = Field(..., ge=1, le=1_000_000)
     limit_per_household: OptionalLimit | None = None
