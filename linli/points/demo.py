@@ -68,6 +68,7 @@ def _history(community, convention, rng: random.Random) -> int:
                     .values_list("household_id", "pk"))
     tz = timezone.get_current_timezone()
     today = timezone.localdate()
+    now = timezone.now()
     claims, transfers, added = [], [], defaultdict(int)
     for household in households:
         if rng.random() < 0.12:
@@ -77,6 +78,7 @@ def _history(community, convention, rng: random.Random) -> int:
             item = rng.choice(items)
             day = today - timedelta(days=rng.randint(1, 85))
             decided = datetime.combine(day + timedelta(days=1), time(10, rng.randint(0, 59)), tz)
+            decided = min(decided, now - timedelta(hours=1))  # never in the future
             claim_uuid = uuid.uuid4()
             transfer = Transfer(
                 unit=Unit.POINTS, debit_id=issuer.pk, credit_id=accounts[household.pk],
