@@ -135,3 +135,22 @@ def test_the_database_refuses_an_open_duplicate_even_past_the_service(loop):
                              household=first.household, beneficiary=first.beneficiary,
                              slot_start=first.slot_start, slot_end=first.slot_end,
                              funding=first.funding, expected_minutes=60)
+
+
+def test_a_phone_order_that_overlaps_asks_staff_to_tick_a_box(client, loop):
+    from linli.orders.views import _slots
+
+    slot = _slots()[0]
+    start = slot["start"] - datetime.timedelta(hours=1)
+    services.order_submit(project=loop.project, household=loop.household,
+                          actor=loop.resident_user, slot_start=start,
+                          slot_end=start + datetime.timedelta(hours=2))
+    client.force_login(loop.staff)
+    data = {"household": loop.household.uuid, "project": loop.project.uuid,
+            "slot": slot["key"], "beneficiary": loop.elder.uuid, "note": "老人来电"}
+    page = client.post("/workbench/orders/phone/", data).content.decode()
+    assert "确定还要再下一单吗" in page and 'name="confirm_overlap"' in page
+    assert 'value="老人来电"' in page  # what staff typed is kept
+    assert Order.objects.count() == 1
+    response = client.post("/workbench/orders/phone/", {**data, "confirm_overlap": "1"})
+    assert response.status_code == 302 and Order.objects.count() == 2
