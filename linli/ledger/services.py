@@ -724,12 +724,14 @@ def allocation_create(
     require(policies.can_allocate(actor, fund),
             _("Only staff of this community may pass on hours from its fund."))
     reason = (reason or "").strip()
-    target = resident_account_ensure(resident=recipient)
-    spec = TransferSpec(unit=Unit.TIME, debit=fund, credit=target, amount=minutes,
-                        kind=TransferKind.ALLOCATION, reference=f"allocation:{recipient.uuid}",
-                        idempotency_key=idempotency_key, memo=reason[:255])
     _validate_key(idempotency_key)
     with transaction.atomic():
+        # Inside the transaction: a refused allocation leaves no account behind.
+        target = resident_account_ensure(resident=recipient)
+        spec = TransferSpec(unit=Unit.TIME, debit=fund, credit=target, amount=minutes,
+                            kind=TransferKind.ALLOCATION,
+                            reference=f"allocation:{recipient.uuid}",
+                            idempotency_key=idempotency_key, memo=reason[:255])
         previous = _replay(spec)
         if previous is not None:
             return previous

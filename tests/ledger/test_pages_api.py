@@ -256,3 +256,25 @@ def test_api_staff_adjustment_and_single_reversal(client, family, world):
     assert _api(client, "post", f"/api/v1/ledger/accounts/{account.uuid}/adjustments",
                 {"direction": "credit", "amount": 30, "reason": "x",
                  "idempotency_key": "a2"}).status_code == 403
+
+
+def test_staff_previews_refuse_impossible_amounts_and_a_reload_lands_on_a_page(client, family,
+                                                                               world):
+    user, me, account, mother = family
+    client.force_login(world.users["community_staff"])
+    # An allocation larger than the fund holds is refused at the preview, naming the resident
+    allocate = f"/workbench/timebank/funds/{world.community.uuid}/"
+    refused = client.post(allocate, {"recipient": str(mother.uuid), "hours": "99999"},
+                          follow=True)
+    assert "管老太：基金只有0 分钟，无法分配99,999小时。" in refused.content.decode()
+    assert client.get(f"{allocate}confirm/")["Location"] == allocate
+    # A deduction beyond the balance is refused at the preview
+    adjust = f"/workbench/ledger/{account.uuid}/adjust/"
+    refused = client.post(adjust, {"direction": "debit", "amount": "11", "reason": "重复"},
+                          follow=True)
+    assert "最多只能从该账户扣减10小时。" in refused.content.decode()
+    assert client.get(f"{adjust}confirm/")["Location"] == f"/workbench/ledger/{account.uuid}/"
+    # The preview URL itself, reloaded or bookmarked, goes back to the account
+    assert client.get(adjust)["Location"] == f"/workbench/ledger/{account.uuid}/"
+    assert not Transfer.objects.filter(kind__in=[TransferKind.ALLOCATION,
+                                                 TransferKind.ADJUSTMENT]).exists()
