@@ -283,9 +283,12 @@ def untranslated(html: str) -> list[str]:
         if INTERNAL_CODE.search(text):
             found.append(text)
             continue
-        words = [w for w in WORD.findall(text) if w.lower() not in ALLOWED_WORDS]
-        # A lone word in a Chinese sentence might be a name; English wording has two or more words
-        # or is the whole text.
-        if words and (len(words) >= 2 or not CJK.search(text)):
+        # Capitals only are codes a person reads out or types (pickup codes such as KMNPQRST,
+        # volunteer numbers) or abbreviations, not untranslated wording.
+        words = [w for w in WORD.findall(text)
+                 if w.lower() not in ALLOWED_WORDS and not w.isupper()]
+        # A lone capitalised word in a Chinese sentence may be a name (a merchant, a brand);
+        # English wording has two or more words, is the whole text, or is a lowercase code.
+        if words and (len(words) >= 2 or not CJK.search(text) or words[0][0].islower()):
             found.append(text)
     return found
