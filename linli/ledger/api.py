@@ -362,8 +362,11 @@ def account_get(request, uuid: UUID):
 def account_statement(request, uuid: UUID, filters: Query[StatementFilter]):
     """An account's statement, newest first, with the balance after each entry."""
     account = _account(request, uuid)
+    # Someone reading their own account (no staff role) sees sources in plain words.
+    resident = not request.auth.has_role(*selectors.LEDGER_STAFF_ROLES)
     return StatementPage(account, selectors.transfer_list_for_account(account=account,
-                                                                      **_bounds(filters)))
+                                                                      **_bounds(filters)),
+                         resident=resident)
 
 
 @router.get("/ledger/accounts/{uuid}/reservations", response={200: list[ReservationOut],

@@ -16,7 +16,7 @@ from linli.accounts.permissions import public, roles_required, signed_in
 from linli.accounts.selectors import communities_for
 from linli.common.exceptions import DomainError
 from linli.registry.models import Grid
-from linli.volunteers import selectors, services
+from linli.volunteers import policies, selectors, services
 from linli.volunteers.certificates import certificate_pdf
 from linli.volunteers.forms import (
     CommendationForm,
@@ -367,6 +367,8 @@ def staff_detail(request, uuid):
         "volunteer": volunteer, "record": selectors.volunteer_record(volunteer=volunteer),
         "events": volunteer.events.select_related("actor"),
         "slots": list(volunteer.availability.all()), "skills": list(volunteer.skills.all()),
+        "can_decide": policies.can_decide_volunteer(request.user, volunteer),
+        "can_commend": policies.can_commend(request.user, volunteer),
         "reason_form": ReasonForm(), "commendation_form": CommendationForm(
             initial={"awarded_on": timezone.localdate()}),
     })

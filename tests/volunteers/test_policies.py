@@ -64,6 +64,8 @@ def test_staff_cannot_approve_their_own_registration(client, world):
     with pytest.raises(PermissionDenied):
         services.volunteer_approve(volunteer=mine, actor=staff)
     client.force_login(staff)
+    detail = client.get(reverse("volunteers:staff_detail", kwargs={"uuid": mine.uuid}))
+    assert detail.context["can_decide"] is False  # no approve button for one's own
     page = client.post(reverse("volunteers:staff_decide", kwargs={"uuid": mine.uuid}),
                        {"action": "approve"}, follow=True)
     assert "不能审核自己的注册" in page.content.decode()
