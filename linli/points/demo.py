@@ -35,7 +35,7 @@ ITEMS = [
     ("DD01", "乱扔垃圾、占用消防通道", "waste", 5, None, "网格员巡查照片", False),
 ]
 RULES = [("volunteer_hour", "志愿服务每小时", 2, "小时", 40),
-         ("activity_attendance", "参加社区活动", 2, "次", 20)]
+         ("activity_attendance", "参加社区活动（按活动所列积分）", 1, "分", 40)]
 
 
 def _convention(community, actor) -> Convention:
