@@ -15,7 +15,15 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, Throttled
 from ninja.errors import ValidationError as NinjaValidationError
 
-from linli.common.api import AUTH, AnonThrottle, RateThrottle, UserThrottle, error_body
+from linli.common.api import (
+    AUTH,
+    AnonThrottle,
+    BodyRefused,
+    RateThrottle,
+    StrictJSONParser,
+    UserThrottle,
+    error_body,
+)
 from linli.common.exceptions import DomainError
 
 logger = logging.getLogger(__name__)
@@ -37,6 +45,7 @@ api = NinjaAPI(
     auth=AUTH,
     # Rates in settings.API_THROTTLE_RATES; the token route has its own stricter one.
     throttle=[AnonThrottle(), UserThrottle()],
+    parser=StrictJSONParser(),
 )
 
 
@@ -101,6 +110,10 @@ def _not_found(request, exc):
 
 @api.exception_handler(HttpError)
 def _http_error(request, exc: HttpError):
+    if isinstance(exc.__cause__, BodyRefused):  # from StrictJSONParser, through ninja
+        refused = exc.__cause__
+        return api.create_response(request, error_body(refused.code, refused.message),
+                                   status=refused.status)
     return api.create_response(request, error_body("error", str(exc)), status=exc.status_code)
 
 

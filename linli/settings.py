@@ -75,6 +75,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "linli.common.middleware.PrivateNoStoreMiddleware",
     "linli.accounts.middleware.StaffIdleTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -278,6 +279,15 @@ STORAGES = {
 }
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Resident spreadsheet imports: the upload, its unpacked size and its rows are capped before
+# any parsing (a small .xlsx can claim millions of rows); the limits are stated on the form.
+REGISTRY_IMPORT_MAX_BYTES = env.int("REGISTRY_IMPORT_MAX_BYTES", default=10 * 1024 * 1024)
+REGISTRY_IMPORT_MAX_UNPACKED_BYTES = env.int("REGISTRY_IMPORT_MAX_UNPACKED_BYTES",
+                                             default=256 * 1024 * 1024)
+REGISTRY_IMPORT_MAX_ROWS = env.int("REGISTRY_IMPORT_MAX_ROWS", default=200_000)
+# Reveals of a resident's full ID number or mobile, per user and window (issue 12).
+REGISTRY_REVEAL_LIMIT = env.int("REGISTRY_REVEAL_LIMIT", default=10)
+REGISTRY_REVEAL_WINDOW_SECONDS = env.int("REGISTRY_REVEAL_WINDOW_SECONDS", default=600)
 
 # --- API --------------------------------------------------------------------------------
 NINJA_PAGINATION_PER_PAGE = 20

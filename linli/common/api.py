@@ -1,10 +1,11 @@
 """Shared API pieces: the one error body, authentication, role checks, pagination."""
 
 
+import json
 import re
 import threading
 import time
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Any
 
 from django.conf import settings
@@ -14,6 +15,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext
 from ninja import Field, Schema
 from ninja.pagination import LimitOffsetPagination
+from ninja.parser import Parser
 from ninja.security import HttpBearer, SessionAuth
 from ninja.throttling import BaseThrottle
 from pydantic import AfterValidator, BeforeValidator
@@ -46,7 +48,8 @@ def error_body(code: str, message: str, fields: list[dict] | None = None) -> dic
 
 
 #: The error statuses every authenticated operation may answer with.
-ERRORS = {400: Error, 401: Error, 403: Error, 404: Error, 409: Error, 422: Error, 429: Error}
+ERRORS = {400: Error, 401: Error, 403: Error, 404: Error, 409: Error, 413: Error, 415: Error,
+          422: Error, 429: Error}
 
 
 def reject_bool(value: Any) -> Any:
@@ -237,3 +240,69 @@ MultilineStr = Annotated[str, _text_validator(lambda v: clean_text(v, multiline=
 NameStr = Annotated[str, _text_validator(clean_name)]
 #: Codes and numbers: NFKC-folded (full-width digits become ASCII), then cleaned.
 CodeStr = Annotated[str, _text_validator(fold_code)]
+
+
+# --- Strict JSON bodies --------------------------------------------------------------------
+
+
+class BodyRefused(Exception):
+    """Raised by StrictJSONParser; ninja wraps it in an HttpError(400) whose cause this is,
+    and linli.api answers with this status, code and (translated) message."""
+
+    def __init__(self, status: int, code: str, message: str):
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+class StrictJSONParser(Parser):
+    """JSON bodies only as `application/json` (or a `+json` type), and only an object where
+    the operation declares one: ninja's default parser reads any body as JSON whatever its
+    Content-Type, and `[null, null]` then passes as an empty object and changes state."""
+
+    def parse_body(self, request: HttpRequest):
+        from ninja.params.models import _HttpRequest  # ninja's stand-in for a form field
+
+        if isinstance(request, _HttpRequest):
+            return super().parse_body(request)
+        content_type = (request.content_type or "").lower()
+        if content_type != "application/json" and not content_type.endswith("+json"):
+            raise BodyRefused(415, "unsupported_media_type", gettext(
+                "This operation takes a JSON body: send it with Content-Type: "
+                "application/json."))
+        try:
+            data = json.loads(request.body)
+        except ValueError:
+            raise BodyRefused(400, "invalid_json", gettext(
+                "The request body is not valid JSON.")) from None
+        if not isinstance(data, dict):
+            raise BodyRefused(422, "validation_error", gettext(
+                "The request body must be a JSON object ({…}), not a list or a single value."))
+        return data
+
+
+def _json_int(value: Any) -> Any:
+    # Query strings are text, JSON is not: in a body, "5" is a mistake, not a number.
+    if isinstance(value, (bool, str)):
+        raise ValueError(gettext("must be a number"))
+    return value
+
+
+#: An integer in a JSON body: refuses booleans and numbers sent as text ("5").
+BodyInt = Annotated[int, BeforeValidator(_json_int)]
+
+
+def _iso_datetime(value: Any) -> Any:
+    # pydantic's lax mode reads 0 as 1970-01-01T00:00Z; only ISO 8601 text means a time here.
+    if not isinstance(value, str) or not re.fullmatch(
+            r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})?",
+            value.strip()):
+        raise ValueError(gettext("must be a date and time in ISO 8601 form, "
+                                 "e.g. 2026-05-01T09:00:00+08:00"))
+    year = int(value.strip()[:4])
+    if not 2000 <= year <= 2099:
+        raise ValueError(gettext("must be a date between the years 2000 and 2099"))
+    return value
+
+
+#: A date-time in a JSON body: ISO 8601 text with a year from 2000 to 2099.
+IsoDateTime = Annotated[datetime, BeforeValidator(_iso_datetime)]

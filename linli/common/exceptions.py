@@ -39,6 +39,13 @@ class Conflict(DomainError):
     code = "conflict"
 
 
+class TooManyRequests(DomainError):
+    """The actor did this too often in a short time; the message says when to try again."""
+
+    status = 429
+    code = "throttled"
+
+
 def require(allowed: bool, message: str) -> None:
     """Refuse an action the actor may not take. Services call this with a policy predicate
     (the same predicate pages use to show or hide the button), so pages, API and tasks agree."""

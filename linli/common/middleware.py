@@ -150,3 +150,23 @@ def _json_has_nul(body: bytes) -> bool:
         return False
 
     return walk(data)
+
+
+class PrivateNoStoreMiddleware:
+    """`Cache-Control: no-store` on every response to a signed-in user (session or bearer
+    token): those are the responses that can show personal data (registry pages and API,
+    statements, the audit log), and a shared computer's browser cache or a proxy must not
+    keep them. Anonymous pages (home, login, the public calendar feed) stay cacheable, and
+    static files never get here (WhiteNoise answers them earlier)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            existing = response.headers.get("Cache-Control", "")
+            if "no-store" not in existing:
+                response.headers["Cache-Control"] = "no-store, private"
+        return response

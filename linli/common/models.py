@@ -32,6 +32,7 @@ class AuditAction(models.TextChoices):
     LEDGER_ADJUSTMENT = "ledger_adjustment", _("Ledger adjustment")
     LEDGER_REVERSAL = "ledger_reversal", _("Ledger reversal")
     LEDGER_ALLOCATION = "ledger_allocation", _("Community fund allocation")
+    ANONYMISE = "anonymise", _("Personal data removed")
 
 
 class AuditResult(models.TextChoices):

@@ -4,6 +4,7 @@ pages, API and imports). `apply_domain_error` puts a service error on the right 
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from linli.common.exceptions import DomainError
@@ -174,6 +175,10 @@ class ImportUploadForm(forms.Form):
         self.fields["community"].queryset = communities
         if communities.count() == 1:
             self.fields["community"].initial = communities.first().uuid
+        self.fields["file"].help_text = _(
+            "At most %(mb)d MB and %(rows)s rows; larger lists can be split into several files."
+        ) % {"mb": settings.REGISTRY_IMPORT_MAX_BYTES // (1024 * 1024),
+             "rows": f"{settings.REGISTRY_IMPORT_MAX_ROWS:,}"}
 
     def clean_file(self):
         upload = self.cleaned_data["file"]

@@ -16,11 +16,13 @@ from __future__ import annotations
 import io
 import logging
 import re
+import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from itertools import islice
 
+from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
@@ -292,9 +294,63 @@ def _age(born: date, today: date) -> int:
     return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
 
 
+# --- Limits -------------------------------------------------------------------------------
+
+_DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="[A-Z]+\d+(?::[A-Z]+(\d+))?"')
+
+
+def _mb(size: int) -> int:
+    return max(1, size // (1024 * 1024))
+
+
+def xlsx_check_limits(handle) -> None:
+    """Refuse, before openpyxl parses anything, a file over the size cap, a package that
+    unpacks to more than the cap (declared sizes: zipfile will not read past them), or a
+    worksheet whose declared dimension has more rows than the cap. A .xlsx is a zip of XML;
+    a few hundred kilobytes can claim tens of millions of rows."""
+    max_bytes = settings.REGISTRY_IMPORT_MAX_BYTES
+    max_rows = settings.REGISTRY_IMPORT_MAX_ROWS
+    handle.seek(0, io.SEEK_END)
+    size = handle.tell()
+    handle.seek(0)
+    if size > max_bytes:
+        raise ImportFailed(_("The file is too large: %(mb)d MB at most.") % {"mb": _mb(max_bytes)})
+    try:
+        with zipfile.ZipFile(handle) as package:
+            members = package.infolist()
+            unpacked = sum(m.file_size for m in members)
+            if unpacked > settings.REGISTRY_IMPORT_MAX_UNPACKED_BYTES:
+                raise ImportFailed(_("The file unpacks to more than %(mb)d MB; split it into "
+                                     "smaller files.")
+                                   % {"mb": _mb(settings.REGISTRY_IMPORT_MAX_UNPACKED_BYTES)})
+            for member in members:
+                if not (member.filename.startswith("xl/worksheets/")
+                        and member.filename.endswith(".xml")):
+                    continue
+                with package.open(member) as sheet:
+                    head = sheet.read(64 * 1024)
+                found = _DIMENSION.search(head)
+                if found and found.group(1) and int(found.group(1)) - 1 > max_rows:
+                    raise ImportFailed(_too_many_rows())
+    except zipfile.BadZipFile:
+        raise ImportFailed(_("The file could not be read as .xlsx.")) from None
+    finally:
+        handle.seek(0)
+
+
+def _too_many_rows() -> str:
+    return _("The sheet has more than %(rows)s rows; split it into smaller files.") % {
+        "rows": f"{settings.REGISTRY_IMPORT_MAX_ROWS:,}"}
+
+
 def _open_rows(job: ImportJob):
     """(workbook, header index, row iterator, estimated total). Streams the sheet."""
     handle = default_storage.open(job.storage_name, "rb")
+    try:
+        xlsx_check_limits(handle)
+    except ImportFailed:
+        handle.close()
+        raise
     wb = load_workbook(handle, read_only=True, data_only=True)
     ws = wb.worksheets[0]
     rows = ws.iter_rows(values_only=True)
@@ -315,8 +371,18 @@ def _open_rows(job: ImportJob):
     return wb, handle, index, rows, total
 
 
+def _capped(rows: Iterable) -> Iterator[tuple[int, tuple]]:
+    """Numbered rows, stopping with ImportFailed past the row cap: a sheet without a
+    dimension (or lying about it) is not read to its end. Empty rows count too."""
+    last = settings.REGISTRY_IMPORT_MAX_ROWS + 1
+    for n, r in enumerate(rows, start=2):
+        if n > last:
+            raise ImportFailed(_too_many_rows())
+        yield n, r
+
+
 def _chunks(rows: Iterable, size: int) -> Iterator[list[tuple[int, tuple]]]:
-    numbered = ((n, r) for n, r in enumerate(rows, start=2)
+    numbered = ((n, r) for n, r in _capped(rows)
                 if r is not None and any(c not in (None, "") for c in r))
     while chunk := list(islice(numbered, size)):
         yield chunk
@@ -331,6 +397,11 @@ def import_job_create(*, community: Community, actor, upload) -> ImportJob:
 
     require(policies.manages_community(actor, community.pk),
             _("Only staff of this community may import its residents."))
+    # Checked before anything is stored: a refused file leaves nothing behind.
+    try:
+        xlsx_check_limits(upload)
+    except ImportFailed as exc:
+        raise ValidationError(exc.message, field="file") from None
     job = ImportJob(community=community, created_by=actor, file_name=upload.name[:255])
     job.storage_name = default_storage.save(f"registry/imports/{job.uuid}.xlsx", upload)
     job.save()
@@ -356,14 +427,10 @@ def import_check(job_id: int) -> ImportJob:
     try:
         wb, handle, index, rows, total = _open_rows(job)
     except ImportFailed as exc:
-        ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.FAILED,
-                                                   message=exc.message[:255])
-        return ImportJob.objects.get(pk=job.pk)
+        return _fail(job, exc.message)
     except Exception:  # a damaged or non-Excel file
         logger.exception("import %s: cannot open", job.pk)
-        ImportJob.objects.filter(pk=job.pk).update(
-            status=ImportStatus.FAILED, message=_("The file could not be read as .xlsx."))
-        return ImportJob.objects.get(pk=job.pk)
+        return _fail(job, _("The file could not be read as .xlsx."))
     ImportJob.objects.filter(pk=job.pk).update(total_rows=total)
     checker = Checker(job.community)
     counts = {RowOutcome.CREATE: 0, RowOutcome.UPDATE: 0, RowOutcome.ERROR: 0}
@@ -396,9 +463,16 @@ def import_check(job_id: int) -> ImportJob:
             item.errors = [*item.errors, {"column": HEADER["guardian_id"], "message": _(
                 "The guardian is neither in this file nor registered in this community.")}]
             item.save(update_fields=["outcome", "errors"])
+    except ImportFailed as exc:  # past the row cap
+        failed = exc
+    else:
+        failed = None
     finally:
         wb.close()
         handle.close()
+    if failed is not None:
+        ImportRow.objects.filter(job=job).delete()
+        return _fail(job, failed.message)
     ImportJob.objects.filter(pk=job.pk).update(
         status=ImportStatus.CHECKED, processed_rows=processed, total_rows=processed,
         create_count=counts[RowOutcome.CREATE], update_count=counts[RowOutcome.UPDATE],
@@ -406,6 +480,20 @@ def import_check(job_id: int) -> ImportJob:
         message="" if processed else _("The file has no data rows."),
     )
     return ImportJob.objects.get(pk=job.pk)
+
+
+def _fail(job: ImportJob, message: str) -> ImportJob:
+    """Mark the job failed and delete its file: a failed upload is not kept."""
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.FAILED, message=message[:255])
+    _delete_upload(job)
+    return ImportJob.objects.get(pk=job.pk)
+
+
+def _delete_upload(job: ImportJob) -> None:
+    try:
+        default_storage.delete(job.storage_name)
+    except OSError:
+        logger.warning("import %s: could not delete %s", job.pk, job.storage_name)
 
 
 def import_commit_request(*, job: ImportJob, actor) -> None:
@@ -631,11 +719,13 @@ def import_commit(job_id: int, user_id: int | None = None) -> ImportJob:
         ImportJob.objects.filter(pk=job.pk).update(
             status=ImportStatus.FAILED,
             message=(_("Nothing was saved. ") + exc.message)[:255])
+        _delete_upload(job)
     except Exception:
         logger.exception("import %s: commit failed", job.pk)
         ImportJob.objects.filter(pk=job.pk).update(
             status=ImportStatus.FAILED,
             message=_("Nothing was saved: an unexpected error occurred."))
+        _delete_upload(job)
     else:
         ImportJob.objects.filter(pk=job.pk).update(
             status=ImportStatus.DONE, processed_rows=job.total_rows,

@@ -6,10 +6,12 @@ leaves nothing half-written. Errors are `linli.common.exceptions` with the offen
 
 from __future__ import annotations
 
+import math
 import re
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,8 +19,8 @@ from pypinyin import Style, lazy_pinyin
 
 from linli.accounts.models import Role, User
 from linli.common.audit import audit_record
-from linli.common.exceptions import Conflict, ValidationError, require
-from linli.common.models import AuditAction
+from linli.common.exceptions import Conflict, TooManyRequests, ValidationError, require
+from linli.common.models import AuditAction, AuditEvent, AuditResult
 from linli.common.text import clean_name
 from linli.registry import policies
 from linli.registry.idnumbers import id_number_parse
@@ -319,12 +321,33 @@ def resident_reveal(*, resident: Resident, actor: User, field: str, reason: str,
     require(policies.can_reveal(actor, resident),
             _("Only the grid worker or community staff of this resident may view the full "
               "ID number or mobile."))
+    _reveal_throttle(actor)
     audit_record(action=AuditAction.REVEAL, actor=actor, request=request, obj=resident,
                  field=field, reason=reason,
                  street_id=resident.household.community.street_id)
     if field == "mobile":
         return resident.mobile
     return decrypt_id_number(resident.id_number_encrypted)
+
+
+def _reveal_throttle(actor: User) -> None:
+    """At most REGISTRY_REVEAL_LIMIT reveals per person per window. The audit log is the
+    counter: every reveal already writes a row there, it is shared by every worker process,
+    and a refused reveal writes none (so a refusal does not extend the wait)."""
+    limit = settings.REGISTRY_REVEAL_LIMIT
+    window = settings.REGISTRY_REVEAL_WINDOW_SECONDS
+    since = timezone.now() - timedelta(seconds=window)
+    recent = AuditEvent.objects.filter(action=AuditAction.REVEAL, result=AuditResult.OK,
+                                       actor=actor, at__gte=since)
+    if recent.count() < limit:
+        return
+    oldest = recent.order_by("at").values_list("at", flat=True)[0]
+    wait = max(1, math.ceil((oldest + timedelta(seconds=window) - timezone.now())
+                            .total_seconds() / 60))
+    raise TooManyRequests(
+        _("You have viewed %(limit)d full ID numbers or mobiles in the last %(window)d minutes, "
+          "the most allowed. Please try again in %(wait)d minutes.")
+        % {"limit": limit, "window": window // 60, "wait": wait})
 
 
 def _pseudonym(resident: Resident) -> str:
@@ -372,6 +395,12 @@ def resident_anonymise(*, resident: Resident, actor: User | None = None,
             name=pseudonym, mobile=f"0{user.pk:010d}"[:11], is_active=False, password="!"
         )
         HouseholdBinding.objects.filter(user_id=user.pk).delete()
+    # Recorded in the same transaction: an anonymisation is never without its audit row.
+    audit_record(action=AuditAction.ANONYMISE, actor=actor, request=request, obj=resident,
+                 field="account" if user is not None else "",
+                 reason=_("personal data removed; login disabled") if user is not None
+                 else _("personal data removed"),
+                 street_id=household.community.street_id)
     DeletionRequest.objects.filter(resident=resident, status=DeletionStatus.PENDING).update(
         status=DeletionStatus.DONE, processed_by=actor, processed_at=timezone.now()
     )

@@ -489,9 +489,13 @@ def import_start(request):
     communities = selectors.community_list_for_manager(user=request.user)
     form = ImportUploadForm(request.POST or None, request.FILES or None, communities=communities)
     if request.method == "POST" and form.is_valid():
-        job = imports.import_job_create(community=form.cleaned_data["community"],
-                                        actor=request.user, upload=form.cleaned_data["file"])
-        return redirect("registry:import_detail", uuid=job.uuid)
+        try:
+            job = imports.import_job_create(community=form.cleaned_data["community"],
+                                            actor=request.user, upload=form.cleaned_data["file"])
+        except DomainError as exc:
+            form.add_error("file" if exc.field == "file" else None, exc.message)
+        else:
+            return redirect("registry:import_detail", uuid=job.uuid)
     jobs = selectors.import_job_list_for_user(user=request.user)[:10]
     return render(request, "registry/import_start.html", {"form": form, "jobs": jobs})
 

@@ -12,7 +12,16 @@ from ninja.responses import Status
 from pydantic import BeforeValidator
 
 from linli.accounts.models import Role
-from linli.common.api import ERRORS, NameStr, Pagination, StrictInt, reject_bool, require_roles
+from linli.common.api import (
+    ERRORS,
+    BodyInt,
+    IsoDateTime,
+    NameStr,
+    Pagination,
+    StrictInt,
+    reject_bool,
+    require_roles,
+)
 from linli.common.exceptions import NotFound, ValidationError
 from linli.points import selectors as points_selectors
 from linli.points.models import Period
@@ -97,12 +106,12 @@ class GoodsIn(Schema):
     community: UUID
     name: NameStr = Field(..., min_length=1, max_length=100)
     description: str = Field("", max_length=500)
-    price: StrictInt = Field(..., ge=1, le=1_000_000)
-    stock: StrictInt = Field(0, ge=0, le=100_000)
+    price: BodyInt = Field(..., ge=1, le=1_000_000)
+    stock: BodyInt = Field(0, ge=0, le=100_000)
     limit_per_household: OptionalLimit | None = None
     limit_period: Period = Period.MONTH
-    available_from: datetime | None = None
-    available_until: datetime | None = None
+    available_from: IsoDateTime | None = None
+    available_until: IsoDateTime | None = None
     donor_name: str = Field("", max_length=100)
     active: bool = True
 
@@ -110,11 +119,11 @@ class GoodsIn(Schema):
 class GoodsUpdateIn(Schema):
     name: NameStr = Field(..., min_length=1, max_length=100)
     description: str = Field("", max_length=500)
-    price: StrictInt = Field(..., ge=1, le=1_000_000)
+    price: BodyInt = Field(..., ge=1, le=1_000_000)
     limit_per_household: OptionalLimit | None = None
     limit_period: Period = Period.MONTH
-    available_from: datetime | None = None
-    available_until: datetime | None = None
+    available_from: IsoDateTime | None = None
+    available_until: IsoDateTime | None = None
     donor_name: str = Field("", max_length=100)
     active: bool = True
 

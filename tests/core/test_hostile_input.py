@@ -228,3 +228,58 @@ def test_a_birth_date_before_1900_is_refused(client, world):
                     content_type="application/json", **staff)
     assert 400 <= r.status_code < 500
     assert r.json()["error"]["fields"][0]["field"] == "birth_date"
+
+
+# --- item 7 (central part): strict JSON bodies ------------------------------------------------
+
+
+def test_a_list_body_is_refused_and_changes_nothing(client, world):
+    from linli.points.models import Claim, ClaimStatus
+    from tests.factories import points_claim, points_member
+
+    household = points_member(community=world.community)
+    claim = points_claim(household)
+    staff = _bearer(client, world.users["community_staff"])
+    r = client.post(f"/api/v1/points/claims/{claim.uuid}/approve", "[null, null]",
+                    content_type="application/json", **staff)
+    assert "JSON 对象" in _error(r, 422, "validation_error")
+    assert Claim.objects.get(pk=claim.pk).status == ClaimStatus.PENDING
+    r = client.post(f"/api/v1/points/claims/{claim.uuid}/approve", "5",
+                    content_type="application/json", **staff)
+    _error(r, 422, "validation_error")
+    r = client.post(f"/api/v1/points/claims/{claim.uuid}/approve", "{not json",
+                    content_type="application/json", **staff)
+    _error(r, 400, "invalid_json")
+    assert Claim.objects.get(pk=claim.pk).status == ClaimStatus.PENDING
+
+
+def test_a_json_body_sent_as_text_plain_is_refused(client, world):
+    from linli.points.models import Claim, ClaimStatus
+    from tests.factories import points_claim, points_member
+
+    claim = points_claim(points_member(community=world.community))
+    staff = _bearer(client, world.users["community_staff"])
+    r = client.post(f"/api/v1/points/claims/{claim.uuid}/approve", "{}",
+                    content_type="text/plain", **staff)
+    assert "application/json" in _error(r, 415, "unsupported_media_type")
+    assert Claim.objects.get(pk=claim.pk).status == ClaimStatus.PENDING
+
+
+def test_goods_numbers_must_be_numbers_and_times_iso_within_range(client, world):
+    from linli.store.models import Goods
+
+    staff = _bearer(client, world.users["community_staff"])
+    base = {"community": str(world.community.uuid), "name": "大米", "price": 5, "stock": 1}
+    for change, field in (({"price": "5"}, "price"), ({"stock": True}, "stock"),
+                          ({"available_from": 0}, "available_from"),
+                          ({"available_from": "0001-01-01T00:00:00Z"}, "available_from"),
+                          ({"available_until": "tomorrow"}, "available_until")):
+        r = client.post("/api/v1/store/goods", json.dumps(base | change),
+                        content_type="application/json", **staff)
+        assert r.status_code == 422, (change, r.content)
+        assert r.json()["error"]["fields"][0]["field"] == field
+    assert not Goods.objects.exists()
+    r = client.post("/api/v1/store/goods", json.dumps(
+        base | {"available_from": "2026-05-01T09:00:00+08:00"}),
+        content_type="application/json", **staff)
+    assert r.status_code == 201, r.content
