@@ -18,7 +18,7 @@ from ninja.pagination import LimitOffsetPagination
 from ninja.parser import Parser
 from ninja.security import HttpBearer, SessionAuth
 from ninja.throttling import BaseThrottle
-from pydantic import AfterValidator, BeforeValidator
+from pydantic import AfterValidator, BeforeValidator, WithJsonSchema
 
 from linli.accounts import services as account_services
 from linli.common.audit import client_ip
@@ -294,7 +294,7 @@ BodyInt = Annotated[int, BeforeValidator(_json_int)]
 def _iso_datetime(value: Any) -> Any:
     # pydantic's lax mode reads 0 as 1970-01-01T00:00Z; only ISO 8601 text means a time here.
     if not isinstance(value, str) or not re.fullmatch(
-            r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})?",
+            r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([Zz]|[+-]\d{2}:?\d{2})?",
             value.strip()):
         raise ValueError(gettext("must be a date and time in ISO 8601 form, "
                                  "e.g. 2026-05-01T09:00:00+08:00"))
@@ -304,5 +304,11 @@ def _iso_datetime(value: Any) -> Any:
     return value
 
 
-#: A date-time in a JSON body: ISO 8601 text with a year from 2000 to 2099.
-IsoDateTime = Annotated[datetime, BeforeValidator(_iso_datetime)]
+#: A date-time in a JSON body: ISO 8601 text with a year from 2000 to 2099. The OpenAPI
+#: schema states the range as a pattern (a plain `format: date-time` would promise that year
+#: 0001 is accepted); the validator accepts every real date in the range.
+IsoDateTime = Annotated[datetime, BeforeValidator(_iso_datetime), WithJsonSchema({
+    "type": "string", "format": "date-time",
+    "pattern": r"^20[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])T([01][0-9]|2[0-3])"
+               r":[0-5][0-9]:[0-5][0-9](Z|[+-](0[0-9]|1[0-2]):00)$",
+    "description": "ISO 8601 date and time, years 2000–2099"})]
