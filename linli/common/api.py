@@ -274,7 +274,8 @@ class StrictJSONParser(Parser):
         except ValueError:
             raise BodyRefused(400, "invalid_json", gettext(
                 "The request body is not valid JSON.")) from None
-        if not isinstance(data, dict):
+        # `null` stays for ninja to judge: an optional body may be sent as null.
+        if data is not None and not isinstance(data, dict):
             raise BodyRefused(422, "validation_error", gettext(
                 "The request body must be a JSON object ({…}), not a list or a single value."))
         return data
