@@ -231,15 +231,21 @@ def _text_validator(clean):
     return AfterValidator(validate)
 
 
+# The OpenAPI schema states what the validators refuse, so a client (and the fuzzer) knows
+# that a value of only spaces or control characters, or a name with bidi overrides, is
+# invalid: at least one visible character, and for names no U+202A–U+202E / U+2066–U+2069.
+_VISIBLE = r"[^\s\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]"
+_NO_BIDI = r"[^\u202a-\u202e\u2066-\u2069]*"
+_TEXT_SCHEMA = Field(json_schema_extra={"pattern": _VISIBLE})
+_NAME_SCHEMA = Field(json_schema_extra={"pattern": f"^{_NO_BIDI}{_VISIBLE}{_NO_BIDI}$"})
+
 #: Single-line text: control characters and bidi marks dropped, ends trimmed
 #: (linli.common.text.clean_text). Use with Field(min_length=…, max_length=…) as before.
-CleanStr = Annotated[str, _text_validator(clean_text)]
-#: Text where line breaks are allowed (notes, descriptions).
-MultilineStr = Annotated[str, _text_validator(lambda v: clean_text(v, multiline=True))]
+CleanStr = Annotated[str, _text_validator(clean_text), _TEXT_SCHEMA]
 #: Names of people and things: as CleanStr, and bidi overrides refused with a field error.
-NameStr = Annotated[str, _text_validator(clean_name)]
+NameStr = Annotated[str, _text_validator(clean_name), _NAME_SCHEMA]
 #: Codes and numbers: NFKC-folded (full-width digits become ASCII), then cleaned.
-CodeStr = Annotated[str, _text_validator(fold_code)]
+CodeStr = Annotated[str, _text_validator(fold_code), _TEXT_SCHEMA]
 
 
 # --- Strict JSON bodies --------------------------------------------------------------------
