@@ -244,6 +244,11 @@ def project_catalogue_ensure(*, community, actor=None) -> list[ServiceProject]:
                       "volunteer_max_age": max_age, "needs_good_health": health,
                       "order": order, "skill": skills.get(PROJECT_SKILLS.get(code, ""))},
         )
+        skill = skills.get(PROJECT_SKILLS.get(code, ""))
+        if project.skill_id is None and skill is not None:
+            # an entry made before its skill existed gets the link; a chosen skill is kept
+            ServiceProject.objects.filter(pk=project.pk, skill__isnull=True).update(skill=skill)
+            project.skill = skill
         projects.append(project)
     return projects
 
