@@ -10,13 +10,16 @@ PYTHON=${PYTHON:-python3}
 need_apt=""
 command -v chromium >/dev/null 2>&1 || need_apt=1
 command -v pg_dump >/dev/null 2>&1 || need_apt=1
-command -v npm >/dev/null 2>&1 || need_apt=1
-fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || need_apt=1
+command -v pdftotext >/dev/null 2>&1 || need_apt=1
+# grep reads all of fc-list's output (no -q): with pipefail an early exit would fail the pipe
+fc-list 2>/dev/null | grep -i "Noto Sans CJK" >/dev/null || need_apt=1
+# Debian's npm only where there is none: it conflicts with a Node.js installed otherwise
+npm_pkg=""; command -v npm >/dev/null 2>&1 || { need_apt=1; npm_pkg=npm; }
 if [ -n "$need_apt" ]; then
   sudo=""; [ "$(id -u)" = 0 ] || sudo=sudo
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium fonts-noto-cjk \
-    poppler-utils postgresql-client npm >/dev/null
+    poppler-utils postgresql-client $npm_pkg >/dev/null
 fi
 # Front-end files (the counter's QR reader) from npm, exactly as locked in package-lock.json.
 npm ci --no-audit --no-fund --loglevel=error
