@@ -12,7 +12,7 @@ from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 from ninja.responses import Status
 
-from linli.common.api import ERRORS, BodyInt, Pagination, require_roles
+from linli.common.api import ERRORS, Pagination, StrictInt, reject_bool, require_roles
 from linli.common.exceptions import NotFound
 from linli.ledger import selectors, services
 from linli.ledger.models import (
@@ -129,34 +129,35 @@ class AccountFilter(Schema):
 
 class GiftIn(Schema):
     recipient: UUID
-    minutes: BodyInt = Field(..., ge=1, le=services.MAX_AMOUNT)
+    minutes: StrictInt = Field(..., ge=1, le=services.MAX_AMOUNT)
     idempotency_key: str = Key
     memo: str = Field("", max_length=255)
 
 
 class DonationIn(Schema):
-    minutes: BodyInt = Field(..., ge=1, le=services.MAX_AMOUNT)
+    minutes: StrictInt = Field(..., ge=1, le=services.MAX_AMOUNT)
     idempotency_key: str = Key
     memo: str = Field("", max_length=255)
 
 
 class AdjustmentIn(Schema):
     direction: Literal["credit", "debit"]
-    amount: BodyInt = Field(..., ge=1, le=services.MAX_AMOUNT)
+    amount: StrictInt = Field(..., ge=1, le=services.MAX_AMOUNT)
     reason: str = Field(..., min_length=1, max_length=255)
     idempotency_key: str = Key
 
 
 class ReversalIn(Schema):
     # Constraints inside Annotated so the OpenAPI schema carries minimum/maximum.
-    amount: Annotated[BodyInt, pydantic.Field(ge=1, le=services.MAX_AMOUNT)] | None = None
+    amount: Annotated[int, pydantic.Field(ge=1, le=services.MAX_AMOUNT),
+                     pydantic.BeforeValidator(reject_bool)] | None = None
     reason: str = Field(..., min_length=1, max_length=255)
     idempotency_key: str = Key
 
 
 class AllocationIn(Schema):
     recipient: UUID
-    minutes: BodyInt = Field(..., ge=1, le=services.MAX_AMOUNT)
+    minutes: StrictInt = Field(..., ge=1, le=services.MAX_AMOUNT)
     reason: str = Field("", max_length=255)
     idempotency_key: str = Key
 
