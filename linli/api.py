@@ -168,6 +168,7 @@ def _register_routers() -> None:
     from linli.orders.api import router as orders_router
     from linli.points.api import router as points_router
     from linli.registry.api import router as registry_router
+    from linli.registry.import_api import router as registry_import_router
     from linli.store.api import router as store_router
     from linli.volunteers.api import router as volunteers_router
 
@@ -180,6 +181,7 @@ def _register_routers() -> None:
     api.add_router("/v1/", ledger_router)
     api.add_router("/v1/", orders_router)
     api.add_router("/v1/", registry_router)
+    api.add_router("/v1/", registry_import_router)
     api.add_router("/v1/", points_router)
     api.add_router("/v1/", store_router)
 

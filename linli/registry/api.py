@@ -30,7 +30,6 @@ from linli.registry.models import (
     BindingStatus,
     Gender,
     Household,
-    ImportStatus,
     PoliticalStatus,
     Relation,
     ResidenceType,
@@ -225,19 +224,6 @@ class RegistryBindingOut(Schema):
 class RegistryDecisionIn(Schema):
     confirm: bool
     note: str = Field("", max_length=255)
-
-
-class RegistryImportJobOut(Schema):
-    uuid: UUID
-    file_name: str
-    status: ImportStatus
-    total_rows: int
-    processed_rows: int
-    percent: int
-    create_count: int
-    update_count: int
-    error_count: int
-    message: str
 
 
 class RegistryMyDataOut(Schema):
@@ -512,13 +498,3 @@ def binding_decide(request, uuid: UUID, payload: RegistryDecisionIn):
     binding = services.binding_decide(binding=binding, actor=request.auth,
                                       confirm=payload.confirm, note=payload.note)
     return _binding_out(binding)
-
-
-@router.get("/registry/imports/{uuid}", response={200: RegistryImportJobOut, **ERRORS})
-def import_job_get(request, uuid: UUID):
-    """Progress and counts of one import."""
-    require_roles(request, *MANAGER_ROLES)
-    job = selectors.import_job_get_for_user(user=request.auth, uuid=uuid)
-    if job is None:
-        raise Http404
-    return job

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from linli.registry import views
+from linli.registry import views, views_import
 
 app_name = "registry"
 
@@ -25,12 +25,12 @@ urlpatterns = [
     path("registry/residents/<uuid:uuid>/anonymise/", views.resident_anonymise,
          name="resident_anonymise"),
     path("registry/export.xlsx", views.export, name="export"),
-    path("registry/import/", views.import_start, name="import_start"),
-    path("registry/import/template.xlsx", views.import_template, name="import_template"),
-    path("registry/import/<uuid:uuid>/", views.import_detail, name="import_detail"),
-    path("registry/import/<uuid:uuid>/progress/", views.import_progress,
+    path("registry/import/", views_import.import_start, name="import_start"),
+    path("registry/import/template.xlsx", views_import.import_template, name="import_template"),
+    path("registry/import/<uuid:uuid>/", views_import.import_detail, name="import_detail"),
+    path("registry/import/<uuid:uuid>/progress/", views_import.import_progress,
          name="import_progress"),
-    path("registry/import/<uuid:uuid>/commit/", views.import_commit, name="import_commit"),
+    path("registry/import/<uuid:uuid>/commit/", views_import.import_commit, name="import_commit"),
     path("registry/bindings/", views.bindings, name="bindings"),
     path("registry/bindings/<uuid:uuid>/decide/", views.binding_decide, name="binding_decide"),
     path("registry/me/", views.my_data, name="my_data"),

@@ -25,14 +25,13 @@ from linli.accounts.permissions import deny, public, roles_required, signed_in
 from linli.common.audit import audit_record, client_ip
 from linli.common.exceptions import DomainError
 from linli.common.models import AuditAction
-from linli.registry import exports, imports, plates, policies, selectors, services
+from linli.registry import exports, plates, policies, selectors, services
 from linli.registry.forms import (
     BuildingForm,
     DoorRegisterForm,
     DoorVerifyForm,
     EstateForm,
     HouseholdForm,
-    ImportUploadForm,
     ResidentForm,
     RevealForm,
     apply_domain_error,
@@ -43,10 +42,7 @@ from linli.registry.models import (
     Estate,
     Household,
     HouseholdBinding,
-    ImportRow,
-    ImportStatus,
     Resident,
-    RowOutcome,
 )
 from linli.registry.selectors import MANAGER_ROLES, REGISTRY_ROLES
 
@@ -473,74 +469,6 @@ def export(request):
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     response["Content-Disposition"] = f'attachment; filename="residents-{stamp}.xlsx"'
     return response
-
-
-@roles_required(*MANAGER_ROLES)
-def import_template(request):
-    response = HttpResponse(
-        imports.template_workbook(),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response["Content-Disposition"] = 'attachment; filename="registry-template.xlsx"'
-    return response
-
-
-@roles_required(*MANAGER_ROLES)
-def import_start(request):
-    communities = selectors.community_list_for_manager(user=request.user)
-    form = ImportUploadForm(request.POST or None, request.FILES or None, communities=communities)
-    if request.method == "POST" and form.is_valid():
-        try:
-            job = imports.import_job_create(community=form.cleaned_data["community"],
-                                            actor=request.user, upload=form.cleaned_data["file"])
-        except DomainError as exc:
-            form.add_error("file" if exc.field == "file" else None, exc.message)
-        else:
-            return redirect("registry:import_detail", uuid=job.uuid)
-    jobs = selectors.import_job_list_for_user(user=request.user)[:10]
-    return render(request, "registry/import_start.html", {"form": form, "jobs": jobs})
-
-
-def _job_or_404(request, uuid):
-    job = selectors.import_job_get_for_user(user=request.user, uuid=uuid)
-    if job is None:
-        raise Http404
-    return job
-
-
-def _job_context(request, job) -> dict:
-    only_errors = request.GET.get("show") != "all"
-    if job.status == ImportStatus.COMMITTING:
-        job.processed_rows = imports.commit_progress(job)
-    rows = ImportRow.objects.filter(job=job)
-    if only_errors:
-        rows = rows.filter(outcome=RowOutcome.ERROR)
-    return {"job": job, "page": Paginator(rows, 50).get_page(request.GET.get("page")),
-            "only_errors": only_errors, "can_commit": job.status == ImportStatus.CHECKED
-            and job.error_count == 0 and (job.create_count or job.update_count)}
-
-
-@roles_required(*MANAGER_ROLES)
-def import_detail(request, uuid):
-    job = _job_or_404(request, uuid)
-    return render(request, "registry/import_detail.html", _job_context(request, job))
-
-
-@roles_required(*MANAGER_ROLES)
-def import_progress(request, uuid):
-    """Polled by the page while the job runs; returns the whole panel when it is done."""
-    job = _job_or_404(request, uuid)
-    return render(request, "registry/_import_panel.html", _job_context(request, job))
-
-
-@roles_required(*MANAGER_ROLES)
-@post_or_back(lambda request, uuid: reverse("registry:import_detail", kwargs={"uuid": uuid}))
-def import_commit(request, uuid):
-    job = _job_or_404(request, uuid)
-    try:
-        imports.import_commit_request(job=job, actor=request.user)
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    return redirect("registry:import_detail", uuid=job.uuid)
 
 
 # --- Bindings ---------------------------------------------------------------------------

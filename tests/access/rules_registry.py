@@ -47,12 +47,6 @@ PAGE_RULES = {
     "registry:resident_anonymise": Rule(MANAGERS, method="POST", kwargs=_uuid("resident"),
                                         foreign=_uuid("resident", "b")),
     "registry:export": Rule(MANAGERS),
-    "registry:import_start": Rule(MANAGERS),
-    "registry:import_template": Rule(MANAGERS),
-    "registry:import_detail": Rule(MANAGERS, kwargs=_uuid("job"), foreign=_uuid("job", "b")),
-    "registry:import_progress": Rule(MANAGERS, kwargs=_uuid("job"), foreign=_uuid("job", "b")),
-    "registry:import_commit": Rule(MANAGERS, method="POST", kwargs=_uuid("job"),
-                                   foreign=_uuid("job", "b")),
     "registry:bindings": Rule(DECIDERS),
     "registry:binding_decide": Rule(DECIDERS, method="POST", kwargs=_uuid("binding"),
                                     foreign=_uuid("binding", "b"),
@@ -100,6 +94,4 @@ API_RULES = {
     ("POST", f"{_R}/bindings/{{uuid}}/decision"): Rule(
         DECIDERS, kwargs=_uuid("binding"), foreign=_uuid("binding", "b"),
         data=lambda w: {"confirm": True}),
-    ("GET", f"{_R}/imports/{{uuid}}"): Rule(MANAGERS, kwargs=_uuid("job"),
-                                            foreign=_uuid("job", "b")),
 }
