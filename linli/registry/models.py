@@ -453,6 +453,8 @@ class DeletionRequest(TimeStampedModel):
 
 class ImportStatus(models.TextChoices):
     QUEUED = "queued", _("Queued")
+    READING = "reading", _("Reading the file")
+    MAPPING = "mapping", _("Waiting for the column mapping")
     CHECKING = "checking", _("Checking rows")
     CHECKED = "checked", _("Checked")
     COMMITTING = "committing", _("Saving")
@@ -460,8 +462,14 @@ class ImportStatus(models.TextChoices):
     FAILED = "failed", _("Failed")
 
 
+class ImportMode(models.TextChoices):
+    ALL = "all", _("Save all rows or nothing")
+    PARTIAL = "partial", _("Save the good rows, download the bad ones")
+
+
 class ImportJob(TimeStampedModel):
-    """One uploaded workbook: checked row by row (preview), then saved all-or-nothing."""
+    """One uploaded roster: read (headings, samples), mapped by staff (columns and values),
+    checked row by row (preview), then saved — all or nothing, or the good rows only."""
 
     community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="+",
                                   verbose_name=_("community"))
@@ -476,8 +484,26 @@ class ImportJob(TimeStampedModel):
     create_count = models.PositiveIntegerField(default=0)
     update_count = models.PositiveIntegerField(default=0)
     error_count = models.PositiveIntegerField(default=0)
+    warning_count = models.PositiveIntegerField(default=0)
+    skipped_count = models.PositiveIntegerField(default=0)
     message = models.CharField(max_length=255, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    #: Spreadsheet row of the header; per column: {"heading", "samples"}.
+    header_row = models.PositiveIntegerField(default=0)
+    columns = models.JSONField(default=list, blank=True)
+    #: Per column index (as text): up to 100 distinct values, for the value-mapping step.
+    distinct = models.JSONField(default=dict, blank=True)
+    #: Field key per column or null (ignored): Linli's guess until staff confirm it.
+    mapping = models.JSONField(default=list, blank=True)
+    mapping_confirmed = models.BooleanField(default=False)
+    #: kind -> {written value: code}; tags: tag name, "+new" or "" (ignore).
+    values = models.JSONField(default=dict, blank=True)
+    sensitive_basis = models.CharField(max_length=16, choices=SensitiveBasis.choices,
+                                       blank=True)
+    mode = models.CharField(max_length=8, choices=ImportMode.choices, default=ImportMode.ALL)
+    #: What the save would create: {"estates": [...], "buildings": [...], "units": n,
+    #: "households": n, "household_examples": [...]} (names capped).
+    places = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -485,27 +511,47 @@ class ImportJob(TimeStampedModel):
     @property
     def percent(self) -> int:
         if not self.total_rows:
-            return 0 if self.status in (ImportStatus.QUEUED, ImportStatus.CHECKING) else 100
+            return 0 if self.status in (ImportStatus.QUEUED, ImportStatus.READING,
+                                        ImportStatus.CHECKING) else 100
         return min(100, int(self.processed_rows * 100 / self.total_rows))
 
     @property
     def running(self) -> bool:
-        return self.status in (ImportStatus.QUEUED, ImportStatus.CHECKING,
+        return self.status in (ImportStatus.QUEUED, ImportStatus.READING, ImportStatus.CHECKING,
                                ImportStatus.COMMITTING)
+
+    @property
+    def creates_places(self) -> bool:
+        p = self.places or {}
+        return bool(p.get("estates") or p.get("buildings") or p.get("units")
+                    or p.get("households"))
+
+
+class ImportProfile(TimeStampedModel):
+    """What a community's staff chose last time: the column mapping by heading as written
+    ({heading: field key or ""}) and the value mappings, offered first on the next import."""
+
+    community = models.OneToOneField(Community, on_delete=models.CASCADE, related_name="+")
+    columns = models.JSONField(default=dict, blank=True)
+    values = models.JSONField(default=dict, blank=True)
 
 
 class RowOutcome(models.TextChoices):
     CREATE = "create", _("New")
     UPDATE = "update", _("Update")
     ERROR = "error", _("Error")
+    SKIPPED = "skipped", _("Skipped")
 
 
 class ImportRow(models.Model):
     job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="rows")
     row = models.PositiveIntegerField()
+    #: The roster's own label of the row: its 序号 when mapped, else the name.
+    label = models.CharField(max_length=64, blank=True)
     outcome = models.CharField(max_length=8, choices=RowOutcome.choices)
     name = models.CharField(max_length=64, blank=True)
     errors = models.JSONField(default=list, blank=True)
+    warnings = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["job_id", "row"]
