@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from linli.common.exceptions import Conflict, NotFound, require
 from linli.common.exceptions import ValidationError as DomainValidationError
+from linli.common.text import clean_name, clean_text
 from linli.ledger.models import Account, AccountKind, TransferKind, Unit
 from linli.ledger.services import (
     InsufficientFunds,
@@ -86,17 +87,20 @@ def _goods_keeper(actor, community) -> None:
 
 
 def donor_ensure(*, street, name: str, contact: str = "") -> Donor | None:
-    name = (name or "").strip()[:100]
+    # Typed on a page or sent through the API alike: one cleaning rule (linli.common.text).
+    name = clean_name(name or "", field="donor_name")[:100]
     if not name:
         return None
-    donor, _created = Donor.objects.get_or_create(street=street, name=name,
-                                                  defaults={"contact": contact[:100]})
+    donor, _created = Donor.objects.get_or_create(
+        street=street, name=name, defaults={"contact": clean_text(contact or "")[:100]})
     return donor
 
 
 def _check_goods_fields(*, name: str, price, limit_per_household, available_from,
                         available_until, limit_period) -> str:
-    name = (name or "").strip()
+    # The same cleaning as the API's NameStr, so a page and the API store the same name: no
+    # control characters (openpyxl refuses them in exports), bidi overrides refused.
+    name = clean_name(name or "", field="name")
     if not name or len(name) > 100:
         raise DomainValidationError(_("Enter a name of up to 100 characters."), field="name")
     if isinstance(price, bool) or not isinstance(price, int) or not 0 < price <= 1_000_000:
@@ -127,7 +131,8 @@ def goods_create(*, community, name: str, price: int, stock: int = 0, descriptio
     if isinstance(stock, bool) or not isinstance(stock, int) or not 0 <= stock <= 100_000:
         raise DomainValidationError(_("Stock must be from 0 to 100,000."), field="stock")
     donor = donor_ensure(street=community.street, name=donor_name)
-    goods = Goods(community=community, name=name, description=(description or "")[:500],
+    description = clean_text(description or "", multiline=True)[:500]
+    goods = Goods(community=community, name=name, description=description,
                   price=price, stock=0, limit_per_household=limit_per_household,
                   limit_period=limit_period, available_from=available_from,
                   available_until=available_until, donor=donor, active=active)
@@ -151,7 +156,8 @@ def goods_update(*, goods: Goods, actor, name: str, price: int, description: str
     name = _check_goods_fields(name=name, price=price, limit_per_household=limit_per_household,
                                available_from=available_from, available_until=available_until,
                                limit_period=limit_period)
-    fields = {"name": name, "price": price, "description": (description or "")[:500],
+    description = clean_text(description or "", multiline=True)[:500]
+    fields = {"name": name, "price": price, "description": description,
               "limit_per_household": limit_per_household, "limit_period": limit_period,
               "available_from": available_from, "available_until": available_until,
               "donor": donor_ensure(street=goods.community.street, name=donor_name),
