@@ -43,6 +43,7 @@ from linli.activities.models import (
     SignupStatus,
 )
 from linli.common.exceptions import Conflict, NotFound, ValidationError, require
+from linli.common.text import clean_name, clean_text
 
 #: The organiser's check-in code is replaced every minute and accepted for two.
 CHECKIN_ROTATE_SECONDS = 60
@@ -110,7 +111,21 @@ ACTIVITY_FIELDS = ("title", "kind", "description", "organiser", "place", "starts
                    "volunteers_needed", "points", "volunteer_minutes")
 
 
+def _clean_activity_text(values: dict) -> None:
+    """The API's cleaning (linli.common.text) applied in the service, so a title typed on a
+    page is stored as the same title sent through the API: control characters dropped, bidi
+    overrides refused in names."""
+    for name in ("title", "organiser"):
+        if isinstance(values.get(name), str):
+            values[name] = clean_name(values[name], field=name)
+    if isinstance(values.get("place"), str):
+        values["place"] = clean_text(values["place"])
+    if isinstance(values.get("description"), str):
+        values["description"] = clean_text(values["description"], multiline=True)
+
+
 def _validate_activity(values: dict) -> None:
+    _clean_activity_text(values)
     if not (values.get("title") or "").strip():
         raise ValidationError(_("Please give the activity a title."), field="title")
     if not (values.get("organiser") or "").strip():
@@ -731,7 +746,7 @@ def walkin_record(*, activity: Activity, actor, name: str = "", resident=None,
         if existing is not None:
             return existing
         name = resident.name
-    name = (name or "").strip()
+    name = clean_text(name or "")
     if not name:
         raise ValidationError(_("Please give the person's name."), field="name")
     try:
@@ -804,6 +819,11 @@ def class_create(*, community, actor, name: str, teacher_name: str, place: str,
                  term_start: date, term_end: date, capacity: int, teacher=None,
                  description: str = "", kind: str = ActivityKind.CULTURE,
                  generate_sessions: bool = True) -> CultureClass:
+    name = clean_name(name or "", field="name")
+    teacher_name = clean_name(teacher_name or "", field="teacher_name")
+    place = clean_text(place or "")
+    term_name = clean_text(term_name or "")
+    description = clean_text(description or "", multiline=True)
     values = {"name": name, "teacher_name": teacher_name, "place": place, "weekdays": weekdays,
               "start_time": start_time, "end_time": end_time, "term_start": term_start,
               "term_end": term_end, "capacity": capacity}
