@@ -21,6 +21,7 @@ from linli.common.api import (
 )
 from linli.common.exceptions import DomainError
 from linli.common.masking import mask_mobile
+from linli.common.pagination import PageMap
 
 auth_router = Router(tags=["auth"])
 router = Router(tags=["accounts"])
@@ -153,8 +154,6 @@ def people_list(request, filters: Query[PeopleFilter]):
     require_roles(request, Role.COMMUNITY_STAFF, Role.STREET_ADMIN)
     qs = selectors.user_list_for_user(user=request.auth, query=filters.q,
                                       role=filters.role or "")
-    return [
-        {"uuid": u.uuid, "name": u.name, "mobile_masked": mask_mobile(u.mobile),
-         "roles": sorted({r.role for r in u.roles.all()})}
-        for u in qs
-    ]
+    return PageMap(qs, lambda u: {"uuid": u.uuid, "name": u.name,
+                                  "mobile_masked": mask_mobile(u.mobile),
+                                  "roles": sorted({r.role for r in u.roles.all()})})

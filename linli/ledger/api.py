@@ -14,6 +14,7 @@ from ninja.responses import Status
 
 from linli.common.api import ERRORS, Pagination, StrictInt, reject_bool, require_roles
 from linli.common.exceptions import NotFound
+from linli.common.pagination import PageMap
 from linli.ledger import selectors, services
 from linli.ledger.models import (
     Account,
@@ -219,6 +220,12 @@ class StatementPage:
         ]
 
 
+def _age(born: date | None, today: date) -> int | None:
+    if born is None:
+        return None
+    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+
+
 def _me(request):
     resident = selectors.resident_for_user(request.auth)
     if resident is None:
@@ -306,11 +313,12 @@ def priority_list(request, community_uuid: UUID):
     """Elders who come first for the fund's hours, most urgent first (staff)."""
     require_roles(request, *selectors.LEDGER_STAFF_ROLES)
     community = _community(request, community_uuid)
-    return [
-        {"uuid": r.uuid, "name": r.name, "age": r.age, "living_alone": r.living_alone,
-         "empty_nest": r.empty_nest}
-        for r in selectors.priority_residents_for(community=community)
-    ]
+    today = timezone.localdate()
+    return PageMap(
+        selectors.priority_residents_for(community=community, today=today),
+        lambda r: {"uuid": r.uuid, "name": r.name, "age": _age(r.birth_date, today),
+                   "living_alone": r.living_alone, "empty_nest": r.empty_nest},
+    )
 
 
 @router.post("/timebank/funds/{community_uuid}/allocations",

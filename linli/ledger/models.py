@@ -215,6 +215,11 @@ class Transfer(models.Model):
         ordering = ["-id"]
         verbose_name = _("transfer")
         verbose_name_plural = _("transfers")
+        # A statement reads each side of an account newest first and stops after one page.
+        indexes = [
+            models.Index(fields=["debit", "id"], name="ledger_transfer_debit_id"),
+            models.Index(fields=["credit", "id"], name="ledger_transfer_credit_id"),
+        ]
         constraints = [
             models.CheckConstraint(name="ledger_transfer_amount_positive",
                                    condition=Q(amount__gt=0)),

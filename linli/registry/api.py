@@ -15,6 +15,7 @@ from typing import Literal
 from uuid import UUID
 
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
@@ -24,6 +25,7 @@ from linli.accounts.models import Role
 from linli.common.api import ERRORS, CleanStr, CodeStr, NameStr, Pagination, require_roles
 from linli.common.exceptions import Conflict, NotFound, ValidationError
 from linli.common.masking import mask_mobile
+from linli.common.pagination import PageMap
 from linli.registry import selectors, services
 from linli.registry.models import (
     BindingKind,
@@ -252,11 +254,21 @@ def _household_detail(h: Household) -> dict:
     return {**_household_out(h), "members": members}
 
 
-def _resident_out(r: Resident, detail: bool = False) -> dict:
+def _age(born: date | None, today: date) -> int | None:
+    if born is None:
+        return None
+    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+
+
+def _resident_out(r: Resident, detail: bool = False, *, today: date | None = None) -> dict:
+    """One resident, masked. Lists pass `today` (read once per page) and prefetch `tags`,
+    `household` and `guardian` for the page."""
+    today = today or timezone.localdate()
     data = {
         "uuid": r.uuid, "household": r.household.uuid, "household_number": r.household.number,
         "address": r.household.address, "name": r.name, "gender": r.gender,
-        "birth_date": r.birth_date, "age": r.age, "id_number_masked": r.id_number_masked,
+        "birth_date": r.birth_date, "age": _age(r.birth_date, today),
+        "id_number_masked": r.id_number_masked,
         "mobile_masked": r.mobile_masked, "ethnicity": r.ethnicity,
         "political_status": r.political_status, "residence_type": r.residence_type,
         "relation": r.relation, "moved_out": r.moved_out, "moved_out_on": r.moved_out_on,
@@ -316,13 +328,18 @@ def _household_or_404(request, uuid) -> Household:
 def grid_list(request):
     """Grids in the caller's scope with boundary, public phone and grid workers."""
     require_roles(request, *REGISTRY_ROLES)
-    return [
-        {"uuid": g.uuid, "code": g.code, "name": g.name, "community": g.community.name,
-         "boundary": g.boundary, "phone": g.phone,
-         "workers": [{"name": u.name, "mobile_masked": mask_mobile(u.mobile)}
-                     for u in selectors.grid_workers(g)]}
-        for g in selectors.grid_list_for_user(user=request.auth)
-    ]
+    workers: dict[int, list] = {}
+
+    def prepare(grids):
+        workers.update(selectors.grid_workers_by_grid([g.pk for g in grids]))
+
+    def row(g):
+        return {"uuid": g.uuid, "code": g.code, "name": g.name, "community": g.community.name,
+                "boundary": g.boundary, "phone": g.phone,
+                "workers": [{"name": u.name, "mobile_masked": mask_mobile(u.mobile)}
+                            for u in workers.get(g.pk, [])]}
+
+    return PageMap(selectors.grid_list_for_user(user=request.auth), row, prepare=prepare)
 
 
 @router.get("/registry/tags", response={200: list[RegistryTagOut], **ERRORS})
@@ -343,7 +360,7 @@ def household_list(request, filters: Query[RegistryHouseholdFilter]):
         if grid is None:
             raise Http404
     qs = selectors.household_list_for_user(user=request.auth, q=filters.q, grid=grid)
-    return [_household_out(h) for h in qs.select_related("unit")]
+    return PageMap(qs.select_related("unit"), _household_out)
 
 
 @router.post("/registry/households", response={201: RegistryHouseholdDetailOut, **ERRORS})
@@ -414,7 +431,8 @@ def resident_list(request, filters: Query[RegistryResidentFilter]):
         mobile_tail=filters.mobile_tail, id_number=filters.id_number, grid=grid,
         include_inactive=filters.include_inactive,
     ).select_related("household", "guardian")
-    return [_resident_out(r) for r in qs]
+    today = timezone.localdate()
+    return PageMap(qs, lambda r: _resident_out(r, today=today))
 
 
 @router.post("/registry/residents", response={201: RegistryResidentDetailOut, **ERRORS})
@@ -485,7 +503,7 @@ def _binding_out(b) -> dict:
 def binding_list(request):
     """Account bindings waiting for the caller's confirmation."""
     require_roles(request, *REGISTRY_ROLES, Role.RESIDENT)
-    return [_binding_out(b) for b in selectors.binding_list_for_user(user=request.auth)]
+    return PageMap(selectors.binding_list_for_user(user=request.auth), _binding_out)
 
 
 @router.post("/registry/bindings/{uuid}/decision", response={200: RegistryBindingOut, **ERRORS})

@@ -40,8 +40,8 @@ LATIN_RE = re.compile(r"^[A-Za-z]+$")
 
 
 def grid_list_for_user(*, user: User) -> QuerySet:
-    return grids_for(user, REGISTRY_ROLES).select_related("community__street").order_by(
-        "community__code", "number")
+    return grids_for(user, REGISTRY_ROLES).select_related(
+        "community__street__district").order_by("community__code", "number")
 
 
 def grid_get_for_user(*, user: User, uuid) -> Grid | None:
@@ -64,8 +64,9 @@ def household_list_for_user(*, user: User, q: str = "", grid: Grid | None = None
     if q:
         qs = qs.filter(Q(number__icontains=q) | Q(address__icontains=q)
                        | Q(residents__name__contains=q)).distinct()
-    return qs.select_related("grid", "community", "head", "building").order_by(
-        "community__code", "number")
+    # (community_id, number) is the unique index: the page is read in index order.
+    return qs.select_related("grid", "community", "head", "building__estate").order_by(
+        "community_id", "number")
 
 
 def household_get_for_user(*, user: User, uuid) -> Household | None:
@@ -116,7 +117,9 @@ def resident_search(qs: QuerySet, *, q: str = "", tag: str = "", address: str = 
 def resident_list_for_user(*, user: User, q: str = "", tag: str = "", address: str = "",
                            mobile_tail: str = "", id_number: str = "", grid: Grid | None = None,
                            include_inactive: bool = False) -> QuerySet:
-    qs = Resident.objects.filter(household__in=_scoped_households(user))
+    # Scope through the household join (not `household_id IN (subquery)`), so the planner can
+    # walk households in (community_id, number) index order and stop after one page.
+    qs = Resident.objects.filter(household__grid__in=grids_for(user, REGISTRY_ROLES))
     if grid is not None:
         qs = qs.filter(household__grid=grid)
     if not include_inactive:
@@ -126,7 +129,7 @@ def resident_list_for_user(*, user: User, q: str = "", tag: str = "", address: s
     if tag:
         qs = qs.distinct()
     return qs.select_related("household__grid", "household__community").prefetch_related(
-        "tags").order_by("household__community__code", "household__number", "id")
+        "tags").order_by("household__community_id", "household__number", "id")
 
 
 def resident_get_for_user(*, user: User, uuid) -> Resident | None:
@@ -164,6 +167,17 @@ def household_by_token(token: str) -> Household | None:
         door_token=token).first()
 
 
+def grid_workers_by_grid(grid_ids) -> dict[int, list[User]]:
+    """The active grid workers of several grids in one query: {grid id: [user, …]}."""
+    from linli.accounts.models import RoleAssignment
+
+    workers: dict[int, list[User]] = {}
+    for a in RoleAssignment.objects.filter(role=Role.GRID_WORKER, grid_id__in=list(grid_ids),
+                                           user__is_active=True).select_related("user"):
+        workers.setdefault(a.grid_id, []).append(a.user)
+    return workers
+
+
 def grid_workers(grid: Grid) -> list[User]:
     from linli.accounts.models import RoleAssignment
 
@@ -186,11 +200,12 @@ def binding_get_for_user(*, user: User, uuid) -> HouseholdBinding | None:
 
 
 def deletion_request_list_for_user(*, user: User) -> QuerySet:
+    # Driven from the few pending requests (joins, not `IN (all households in scope)`).
     return DeletionRequest.objects.filter(
         status=DeletionStatus.PENDING,
-        resident__household__in=_scoped_households(user).filter(
-            community__in=communities_for(user, MANAGER_ROLES)),
-    ).select_related("resident__household")
+        resident__household__grid__in=grids_for(user, REGISTRY_ROLES),
+        resident__household__community__in=communities_for(user, MANAGER_ROLES),
+    ).select_related("resident__household").order_by("-created_at")
 
 
 def import_job_list_for_user(*, user: User) -> QuerySet:

@@ -25,6 +25,7 @@ from linli.accounts.permissions import deny, public, roles_required, signed_in
 from linli.common.audit import audit_record, client_ip
 from linli.common.exceptions import DomainError
 from linli.common.models import AuditAction
+from linli.common.pagination import CappedPaginator
 from linli.registry import exports, plates, policies, selectors, services
 from linli.registry.forms import (
     BuildingForm,
@@ -47,6 +48,7 @@ from linli.registry.models import (
 from linli.registry.selectors import MANAGER_ROLES, REGISTRY_ROLES
 
 DOOR_SESSION_KEY = "registry_door_households"
+RESIDENT_COUNT_CAP = 1000
 VERIFY_LIMIT = 5  # name + mobile attempts per door plate and client within 15 minutes
 
 
@@ -111,7 +113,9 @@ def index(request):
     params = _search_params(request)
     grid = _grid_param(request)
     qs = selectors.resident_list_for_user(user=request.user, grid=grid, **params)
-    page = Paginator(qs, 25).get_page(request.GET.get("page"))
+    # Counting stops past RESIDENT_COUNT_CAP: the page then says "more than N" instead of
+    # counting the whole street on every keystroke.
+    page = CappedPaginator(qs, 25, cap=RESIDENT_COUNT_CAP).get_page(request.GET.get("page"))
     user = request.user
     context = {
         "page": page, "params": params, "grid": grid,

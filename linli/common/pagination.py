@@ -1,0 +1,66 @@
+"""Pagination that stays in SQL as the tables grow.
+
+- `PageMap` hands ninja's pagination a queryset it can count and slice; only the rows of the
+  requested page are fetched and turned into response dicts (`row` per object; `prepare`
+  once per page with the page's objects, e.g. to load what they share in one query).
+- `CappedPaginator` is Django's paginator with a bounded count: it counts at most `cap + 1`
+  rows (`SELECT COUNT(*) FROM (… LIMIT cap + 1)`), so a page of a search over a whole street
+  never counts the street. Past the cap the page says "more than N" instead of the total.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from functools import cached_property
+from typing import Any
+
+from django.core.paginator import Paginator
+from django.db.models import QuerySet
+
+
+class PageMap:
+    """A lazy sequence over `queryset` for `@paginate`: `count()` is one COUNT query and
+    `[a:b]` fetches rows a..b with LIMIT/OFFSET and maps only those."""
+
+    def __init__(self, queryset: QuerySet, row: Callable[[Any], Any], *,
+                 prepare: Callable[[list], Any] | None = None):
+        self.queryset, self.row, self.prepare = queryset, row, prepare
+
+    def all(self) -> PageMap:
+        return self
+
+    def count(self) -> int:
+        return self.queryset.count()
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, window: slice) -> list:
+        if not isinstance(window, slice):
+            raise TypeError("PageMap is sliced by the paginator, not indexed")
+        items = list(self.queryset[window])
+        if self.prepare is not None:
+            self.prepare(items)
+        return [self.row(item) for item in items]
+
+    def __iter__(self) -> Iterable:  # pragma: no cover - the paginator slices
+        raise TypeError("PageMap is sliced by the paginator, never iterated whole")
+
+
+class CappedPaginator(Paginator):
+    """Counts at most `cap + 1` rows; `capped` is True when there are more than `cap`."""
+
+    def __init__(self, object_list, per_page, *, cap: int = 1000, **kwargs):
+        self.cap = cap
+        super().__init__(object_list, per_page, **kwargs)
+
+    @cached_property
+    def count(self) -> int:
+        qs = self.object_list
+        if isinstance(qs, QuerySet):
+            return qs.order_by()[: self.cap + 1].count()
+        return min(len(qs), self.cap + 1)
+
+    @property
+    def capped(self) -> bool:
+        return self.count > self.cap
