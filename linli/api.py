@@ -3,17 +3,26 @@
 
 import logging
 import math
+import re
+from functools import wraps
+from typing import get_type_hints
+from uuid import UUID
 
 from axes.exceptions import AxesBackendPermissionDenied
 from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
-from django.http import Http404, RawPostDataException
+from django.http import Http404, HttpRequest, HttpResponse, RawPostDataException
 from django.http.multipartparser import MultiPartParserError
+from django.urls import URLPattern, re_path
+from django.urls import path as django_path
+from django.urls.resolvers import RoutePattern
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, Throttled
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.utils import normalize_path, replace_path_param_notation
 
 from linli.common.api import (
     AUTH,
@@ -33,7 +42,79 @@ for _rate in settings.API_THROTTLE_RATES.values():
     if _rate:
         RateThrottle.parse_rate(_rate)
 
-api = NinjaAPI(
+class LinliAPI(NinjaAPI):
+    """NinjaAPI whose every answer is the JSON error body: also for a method the path does
+    not take (ninja answers that one with a bare text 405) and for an address no operation
+    has (Django would answer with the HTML page; the last pattern catches it, so the answer
+    is the same with DEBUG on). No operation path ends with a slash, so the catch-all hides
+    no APPEND_SLASH redirect."""
+
+    def _get_urls(self):
+        typed = self._typed_routes()
+        urls = []
+        for pattern in super()._get_urls():
+            if isinstance(pattern, URLPattern):
+                route = str(pattern.pattern)
+                view = _json_method_not_allowed(pattern.callback)
+                if route in typed and isinstance(pattern.pattern, RoutePattern):
+                    pattern = django_path(typed[route], view, name=pattern.name)
+                else:
+                    pattern.callback = view
+            urls.append(pattern)
+        urls.append(re_path(r"^.*$", csrf_exempt(not_found), name="not-found"))
+        return urls
+
+    def _typed_routes(self) -> dict[str, str]:
+        """{route: the same route with `<uuid:…>`} for every path parameter that all the
+        path's operations declare as a UUID: `/registry/residents/not-a-uuid` is then an
+        address no operation has (404), not a 422 on GET and a 405 on POST."""
+        typed = {}
+        for bound in self._get_bound_routers():
+            prefix = replace_path_param_notation(bound.prefix)
+            for path, path_view in bound.path_operations.items():
+                route = normalize_path("/".join(
+                    i for i in (prefix, replace_path_param_notation(path)) if i)).lstrip("/")
+                new = re.sub(r"<(\w+)>", lambda m, v=path_view: (
+                    f"<uuid:{m[1]}>" if _all_uuid(v, m[1]) else m[0]), route)
+                if new != route:
+                    typed[route] = new
+        return typed
+
+
+def _all_uuid(path_view, name: str) -> bool:
+    try:
+        hints = [get_type_hints(op.view_func).get(name) for op in path_view.operations]
+    except Exception:  # an annotation that cannot be resolved: leave the route as it is
+        return False
+    return bool(hints) and all(h is UUID for h in hints)
+
+
+def _json_method_not_allowed(view):
+    @wraps(view)  # keeps csrf_exempt and the other marks ninja sets on its views
+    def wrapped(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        if response.status_code == 405 and not response.get("Content-Type", "").startswith(
+                "application/json"):
+            allowed = response.get("Allow", "")
+            message = _("This address does not take %(method)s; it takes: %(allowed)s.") % {
+                "method": request.method, "allowed": allowed}
+            answer = api.create_response(request, error_body("method_not_allowed", message),
+                                         status=405)
+            answer["Allow"] = allowed
+            return answer
+        return response
+
+    return wrapped
+
+
+def not_found(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+    """Any method on an address under /api/ that no operation answers: 404 with the JSON
+    error body, as every other API error."""
+    return api.create_response(request, error_body("not_found", _(
+        "There is no API operation at this address.")), status=404)
+
+
+api = LinliAPI(
     title="Linli API",
     version="1",
     description="邻里 — time bank, points bank, grid registry and activities. "
