@@ -1,8 +1,8 @@
 """Linli settings: one module, every value from the environment.
 
-Web processes keep no state of their own: sessions live in the database, the cache in the
-database (or Redis when REDIS_URL is set), the task queue in SQLite (or Redis), uploaded files
-in the configured storage. Several app servers can therefore share one PostgreSQL.
+Web processes keep no state of their own: sessions live in the database (read through Redis
+when REDIS_URL is set), the cache in the database (or Redis), the task queue in SQLite (or
+Redis), uploaded files in the configured storage. Several app servers can therefore share one PostgreSQL.
 """
 
 import sys
@@ -120,9 +120,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(SQLITE_OPTIONS)
     # Tests run on a file (never in memory) so that threads really share one database.
     DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test_linli.sqlite3")}
-else:
-    DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0 if TESTING else 60)
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Persistent connections on both databases: a request reuses its thread's connection (on
+# SQLite the PRAGMAs of init_command then run once per connection, not once per request);
+# the health check replaces a connection the server dropped. Tests open one per test.
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0 if TESTING else 60)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache, sessions, task queue --------------------------------------------------------
@@ -136,11 +138,20 @@ else:
             "LOCATION": "linli_cache",
         }
     }
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# Sessions live in the database. With Redis (shared by every worker and app server) they are
+# read through it (`cached_db`: a request reads Redis, writes go to both). Without Redis they
+# stay plain database sessions: a per-process memory cache would let a session signed out in
+# one worker live on in another. Tests keep database sessions (Redis is shared by processes).
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.cached_db" if REDIS_URL and not TESTING
+    else "django.contrib.sessions.backends.db"
+)
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 14  # residents stay signed in on their own phone
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 STAFF_IDLE_TIMEOUT_SECONDS = 30 * 60  # GB/T 22239: staff sessions end after 30 idle minutes
+# The idle expiry is pushed forward at most this often, so most staff requests write nothing.
+STAFF_IDLE_REFRESH_SECONDS = 60
 
 if REDIS_URL:
     HUEY = {"huey_class": "huey.RedisHuey", "name": "linli", "url": REDIS_URL}
