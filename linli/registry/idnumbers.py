@@ -15,6 +15,7 @@ from stdnum import exceptions as stdnum_errors
 from stdnum.cn import ric
 
 from linli.common.exceptions import ValidationError
+from linli.common.text import fold_code
 from linli.registry.privacy import normalise_id_number
 
 
@@ -27,11 +28,15 @@ class IdNumberInfo:
 
 
 def id_number_parse(value: str, *, field_name: str = "id_number") -> IdNumberInfo:
-    """Validate and decode an ID number; raise ValidationError with a user-facing message."""
-    number = normalise_id_number(value)
+    """Validate and decode an ID number; raise ValidationError with a user-facing message.
+    The number returned is ASCII: full-width digits and letters typed or pasted
+    (`１１０１…ｘ`) are folded (NFKC) first, and digits of other scripts, which `isdigit()`
+    also accepts, are refused, so what is stored, hashed and searched is one spelling."""
+    number = normalise_id_number(fold_code(str(value or "")))
     if len(number) != 18:
         raise ValidationError(_("An ID number has 18 characters."), field=field_name)
-    if not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
+    if (not number.isascii() or not number[:17].isdigit()
+            or not (number[17].isdigit() or number[17] == "X")):
         raise ValidationError(
             _("An ID number is 17 digits followed by a digit or X."), field=field_name
         )

@@ -21,7 +21,7 @@ from linli.accounts.models import Role, User
 from linli.common.audit import audit_record
 from linli.common.exceptions import Conflict, TooManyRequests, ValidationError, require
 from linli.common.models import AuditAction, AuditEvent, AuditResult
-from linli.common.text import clean_name
+from linli.common.text import clean_name, fold_code
 from linli.registry import policies
 from linli.registry.idnumbers import id_number_parse
 from linli.registry.models import (
@@ -48,7 +48,8 @@ from linli.registry.models import (
 )
 from linli.registry.privacy import decrypt_id_number, hash_id_number, protect_id_number
 
-MOBILE_RE = re.compile(r"^1\d{10}$")
+#: ASCII digits only: `\d` would also take full-width and other scripts' digits.
+MOBILE_RE = re.compile(r"^1[0-9]{10}$")
 #: Children under this age are recorded only with a guardian link (PIPL Art. 31).
 CHILD_AGE = 14
 ADULT_AGE = 18
@@ -73,6 +74,16 @@ def name_pinyin(name: str) -> tuple[str, str]:
 
 
 # --- Validation -------------------------------------------------------------------------
+
+def fold_mobile(value) -> str:
+    """A mobile as stored and compared: full-width digits folded (NFKC), and the spaces and
+    dashes people type inside a number dropped."""
+    text = fold_code(str(value or ""))
+    return _MOBILE_SEPARATORS.sub("", text) if text else ""
+
+
+_MOBILE_SEPARATORS = re.compile(r"[\s-]+")
+
 
 def _age_on(born: date, today: date) -> int:
     return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
@@ -119,7 +130,7 @@ def resident_clean(
 
     id_number = merged.get("id_number")
     if id_number is not None:
-        id_number = str(id_number).strip()
+        id_number = fold_code(str(id_number))
         if id_number:
             info = id_number_parse(id_number)
             warnings.extend(info.warnings)
@@ -158,7 +169,7 @@ def resident_clean(
                                   field="gender")
     clean["gender"], clean["birth_date"] = gender, birth
 
-    mobile = (merged.get("mobile") or "").strip()
+    mobile = fold_mobile(merged.get("mobile"))
     if mobile and not MOBILE_RE.match(mobile):
         raise ValidationError(_("Enter an 11-digit mobile number starting with 1."),
                               field="mobile")
@@ -426,7 +437,7 @@ def deletion_request_create(*, resident: Resident, actor: User,
 def estate_create(*, community: Community, name: str, actor: User | None = None) -> Estate:
     require(policies.can_manage_places(actor, community.pk),
             _("Only staff of this community may add estates and buildings."))
-    name = (name or "").strip()
+    name = fold_code(name or "")
     if not name:
         raise ValidationError(_("Please enter the name."), field="name")
     estate, _created = Estate.objects.get_or_create(community=community, name=name[:64])
@@ -438,7 +449,7 @@ def building_create(*, estate: Estate, grid: Grid, name: str, address: str,
                     latitude=None, longitude=None, actor: User | None = None) -> Building:
     require(policies.can_manage_places(actor, estate.community_id),
             _("Only staff of this community may add estates and buildings."))
-    name, address = (name or "").strip(), (address or "").strip()
+    name, address = fold_code(name or ""), (address or "").strip()
     if not name:
         raise ValidationError(_("Please enter the building name."), field="name")
     if not address:
@@ -460,7 +471,7 @@ def building_create(*, estate: Estate, grid: Grid, name: str, address: str,
 
 
 def unit_get_or_create(*, building: Building, name: str) -> Unit | None:
-    name = (name or "").strip()
+    name = fold_code(name or "")
     if not name:
         return None
     unit, _created = Unit.objects.get_or_create(building=building, name=name[:16])
@@ -469,7 +480,7 @@ def unit_get_or_create(*, building: Building, name: str) -> Unit | None:
 
 def _household_clean(*, community: Community, grid: Grid, number: str, address: str,
                      building: Building | None, instance: Household | None = None) -> dict:
-    number, address = (number or "").strip(), (address or "").strip()
+    number, address = fold_code(number or ""), (address or "").strip()
     if not number:
         raise ValidationError(_("Please enter the household number."), field="number")
     if len(number) > 32:
@@ -501,7 +512,7 @@ def household_create(*, grid: Grid, number: str, address: str, actor: User | Non
                              building=building)
     unit = unit_get_or_create(building=building, name=unit_name) if building else None
     household = Household(community=community, grid=grid, building=building, unit=unit,
-                          room=(room or "").strip()[:16], **clean)
+                          room=fold_code(room or "")[:16], **clean)
     household._history_user = actor
     household.save()
     return household
@@ -532,7 +543,7 @@ def household_update(*, household: Household, actor: User | None = None,
     if unit_name is not None:
         household.unit = unit_get_or_create(building=building, name=unit_name) if building else None
     if room is not None:
-        household.room = room.strip()[:16]
+        household.room = fold_code(room)[:16]
     household._history_user = actor
     household.save()
     return household
@@ -564,7 +575,7 @@ def tag_ensure(*, street, names: list[tuple[str, bool]]) -> list[Tag]:
 
 def door_member_verify(*, household: Household, name: str, mobile: str) -> Resident | None:
     """A visitor proves membership with their registered name and mobile."""
-    name, mobile = (name or "").strip(), (mobile or "").strip()
+    name, mobile = (name or "").strip(), fold_mobile(mobile)
     if not name or not MOBILE_RE.match(mobile):
         return None
     return household.residents.filter(name=name, mobile=mobile, anonymised_at__isnull=True,
@@ -651,10 +662,11 @@ def door_register(*, household: Household, name: str, mobile: str, password: str
     name = (name or "").strip()
     if not name:
         raise ValidationError(_("Please enter the name."), field="name")
-    if User.objects.filter(mobile=(mobile or "").strip()).exists():
+    mobile = fold_mobile(mobile)
+    if User.objects.filter(mobile=mobile).exists():
         raise Conflict(_("An account with this mobile number exists. Log in first, then scan "
                          "the door plate again."), field="mobile")
-    user = user_create(mobile=(mobile or "").strip(), password=password, name=name[:64])
+    user = user_create(mobile=mobile, password=password, name=name[:64])
     return binding_request(household=household, user=user, kind=kind, relation=relation,
                            member_name=member_name)
 
