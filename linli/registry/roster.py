@@ -428,7 +428,7 @@ def _parse_date_text(text: str) -> date:
         return date(year, month, day)
     except ValueError:
         raise RosterValueError(
-            _("The date %(value)s does not exist.")
+            _("%(value)s does not exist.")
             % {"value": f"{year}年{month}月{day}日"}, "impossible") from None
 
 
