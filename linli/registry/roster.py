@@ -400,7 +400,7 @@ def is_totals_row(cells) -> bool:
 
 _DATE_YMD = re.compile(
     r"^(\d{4})\s*(?:[-./年]\s*)(\d{1,2})\s*(?:[-./月]\s*)(\d{1,2})\s*[日号]?"
-    r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
+    r"(?:\s*T?\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
 _DATE_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 _DATE_YM = re.compile(r"^(\d{4})\s*[-./年]\s*(\d{1,2})\s*月?$")
 _EXCEL_EPOCH = date(1899, 12, 30)
@@ -456,7 +456,7 @@ def parse_date(value) -> date:
         if 0 < value < _SERIAL_MAX:
             return _EXCEL_EPOCH + timedelta(days=int(value))
         raise _format_error(fold(value))
-    text = fold(value).replace(" ", "")
+    text = fold(value)
     if not text:
         raise _format_error(text)
     return _parse_date_text(text)
