@@ -168,7 +168,7 @@ class RevealForm(forms.Form):
 
 class ImportUploadForm(forms.Form):
     community = forms.ModelChoiceField(label=_("Community"), queryset=None, to_field_name="uuid")
-    file = forms.FileField(label=_("Excel file (.xlsx)"))
+    file = forms.FileField(label=_("Excel file (.xlsx or .xls)"))
 
     def __init__(self, *args, communities, **kwargs):
         super().__init__(*args, **kwargs)
@@ -182,9 +182,96 @@ class ImportUploadForm(forms.Form):
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        if not upload.name.lower().endswith(".xlsx"):
-            raise forms.ValidationError(_("Please upload an .xlsx file."))
+        if not upload.name.lower().endswith((".xlsx", ".xls")):
+            raise forms.ValidationError(_("Please upload an .xlsx or .xls file."))
         return upload
+
+
+class ImportColumnsForm(forms.Form):
+    """One select per column of the roster: Linli's field for it, or ignore the column."""
+
+    def __init__(self, *args, job, **kwargs):
+        from linli.registry.imports import FIELD_LABELS
+
+        super().__init__(*args, **kwargs)
+        choices = [("", _("Ignore this column"))] + [
+            (key, label) for key, label in FIELD_LABELS.items()]
+        self.columns = []
+        for i, column in enumerate(job.columns):
+            name = f"col_{i}"
+            self.fields[name] = forms.ChoiceField(
+                label=column.get("heading") or _("Column %(n)s") % {"n": i + 1},
+                choices=choices, required=False,
+                initial=(job.mapping[i] if i < len(job.mapping) else "") or "")
+            self.columns.append((self[name], column.get("samples", [])))
+
+    def mapping(self) -> dict[int, str | None]:
+        return {i: self.cleaned_data.get(f"col_{i}") or None for i, _c in enumerate(self.columns)}
+
+
+UNMAPPED = "__none"
+
+
+class ImportValuesForm(forms.Form):
+    """How the values written in the roster map to Linli's choices, the batch's basis for
+    health and disability details, and how to save."""
+
+    sensitive_basis = forms.ChoiceField(
+        label=_("Basis for health and disability details in this batch"), required=False,
+        help_text=_("Used for rows with a sensitive tag (残疾, 重病 …) that give no basis of "
+                    "their own; recorded in the audit log when saving."))
+    mode = forms.ChoiceField(label=_("How to save"), widget=forms.RadioSelect)
+
+    def __init__(self, *args, job, choices, **kwargs):
+        from linli.registry.imports import NEW_TAG, VALUE_KINDS
+        from linli.registry.models import ImportMode, SensitiveBasis, Tag
+
+        super().__init__(*args, **kwargs)
+        self.fields["sensitive_basis"].choices = [("", _("None declared"))] + [
+            (c, label) for c, label in SensitiveBasis.choices if c]
+        self.fields["sensitive_basis"].initial = job.sensitive_basis
+        self.fields["mode"].choices = ImportMode.choices
+        self.fields["mode"].initial = job.mode
+        tags = list(Tag.objects.filter(street_id=job.community.street_id).values_list(
+            "name", flat=True))
+        self.groups = []
+        self.entries: dict[str, tuple[str, str]] = {}
+        labels = {"gender": _("Gender"), "political_status": _("Political status"),
+                  "residence_type": _("Residence type"), "relation": _("Relation to head"),
+                  "tags": _("Tags")}
+        for kind, entries in choices.items():
+            group = []
+            for n, entry in enumerate(entries):
+                name = f"v_{kind}_{n}"
+                if kind == "tags":
+                    options = [(NEW_TAG, _("Create the tag “%(name)s”") % {"name": entry["value"]})]
+                    options += [(t, _("Tag: %(name)s") % {"name": t}) for t in tags]
+                    options += [("", _("Ignore"))]
+                else:
+                    options = [(UNMAPPED, _("Not mapped (these rows get an error)"))]
+                    options += list(VALUE_KINDS[kind].items())
+                    options += [("", _("Leave empty"))]
+                initial = entry["choice"]
+                self.fields[name] = forms.ChoiceField(
+                    label=entry["value"], choices=options, required=False,
+                    initial=UNMAPPED if initial is None else initial)
+                self.entries[name] = (kind, entry["value"])
+                group.append(self[name])
+            if group:
+                self.groups.append((labels[kind], group))
+
+    def values(self) -> dict[str, dict[str, str]]:
+        out: dict[str, dict[str, str]] = {}
+        for name, (kind, written) in self.entries.items():
+            code = self.cleaned_data.get(name)
+            if code is None or code == UNMAPPED:
+                continue
+            out.setdefault(kind, {})[written] = code
+        return out
+
+
+class ImportCommitForm(forms.Form):
+    confirm_places = forms.BooleanField(required=False)
 
 
 class DoorVerifyForm(forms.Form):

@@ -1,23 +1,32 @@
-"""Excel import of households and residents.
+"""Import of households and residents from a community's own roster (.xlsx or .xls).
 
-1. Upload: the file goes to the default storage; an ImportJob row tracks it.
-2. Check (background task): the sheet is streamed (openpyxl read-only) in chunks; every
-   row's outcome (new / update / error with column and message) is stored; nothing else is
-   written. The page polls the job row for progress.
-3. Commit (background task): the file is streamed and checked again and everything is
-   written in ONE transaction — any error and nothing is saved. Residents are matched on
-   the keyed hash of their ID number, so importing the same file twice updates, never
-   duplicates. Progress during the commit goes to the task queue's key-value store, because
-   the job row itself only changes when the transaction commits.
+1. Upload (`import_job_create`): the file goes to the default storage; an ImportJob row
+   tracks it. Reading (background task): the header row is found (title rows and merged
+   headings skipped), each column's heading, sample values and distinct values are stored
+   with Linli's guess of its meaning (the community's remembered mapping first) → MAPPING.
+2. Mapping (`import_mapping_set`): staff confirm which column is which, how the values
+   written in the file map to Linli's choices (residence types, tags, …), the batch's
+   sensitive-data basis and the save mode; the choices are remembered for the community.
+3. Check (background task): the sheet is streamed in chunks; every row's outcome (new /
+   update / error / skipped) with its errors and warnings and the roster's own row label is
+   stored, with the estates, buildings and households the save would create. Nothing else
+   is written.
+4. Commit (background task): the file is streamed and checked again and written in ONE
+   transaction — mode "all": any error and nothing is saved; mode "partial": the good rows
+   are saved and the bad ones can be downloaded (`import_error_workbook`) to fix and import
+   again. Residents are matched on the keyed hash of their ID number, so importing the same
+   people again updates, never duplicates. Progress during the commit goes to the task
+   queue's key-value store, because the job row only changes when the transaction commits.
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
 import logging
 import re
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from itertools import islice
@@ -27,11 +36,12 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from linli.common.exceptions import Conflict, DomainError, ValidationError, require
-from linli.registry import policies
+from linli.common.xlsx import safe_row
+from linli.registry import policies, roster
 from linli.registry.idnumbers import id_number_compose, id_number_parse
 from linli.registry.models import (
     Building,
@@ -40,21 +50,28 @@ from linli.registry.models import (
     Grid,
     Household,
     ImportJob,
+    ImportMode,
+    ImportProfile,
     ImportRow,
     ImportStatus,
     Resident,
     RowOutcome,
+    SensitiveBasis,
     Tag,
     Unit,
 )
 from linli.registry.privacy import hash_id_number, protect_id_number
-from linli.registry.services import ADULT_AGE, CHILD_AGE, MOBILE_RE, name_pinyin
+from linli.registry.services import ADULT_AGE, CHILD_AGE, name_pinyin
 
 logger = logging.getLogger(__name__)
 
 CHUNK = 1000
+SAMPLES = 5
+DISTINCT_CAP = 100
 
-#: (key, header, required). The header text is the file format; exports use the same.
+#: (key, header, required). The header text is the template's format; exports use the same.
+#: A community's own roster may name its columns otherwise (mapped at upload) and need not
+#: have 户号/网格编号 when 小区/楼栋/单元/房号 or a one-cell address say where people live.
 COLUMNS = [
     ("household_number", "户号", True),
     ("grid", "网格编号", True),
@@ -80,6 +97,8 @@ COLUMNS = [
     ("deceased_on", "死亡日期", False),
 ]
 HEADER = {key: header for key, header, _r in COLUMNS}
+#: Every field a column may be mapped to (the roster's own 序号 too), with its label.
+FIELD_LABELS = {"row_label": "序号", **HEADER}
 
 GENDERS = {"男": "M", "女": "F", "M": "M", "F": "F"}
 POLITICAL = {"群众": "masses", "中共党员": "party_member", "党员": "party_member",
@@ -102,8 +121,21 @@ RELATION_LABEL = {"head": "户主", "spouse": "配偶", "child": "子女", "pare
                   "grandchild": "孙子女", "grandparent": "祖父母", "sibling": "兄弟姐妹",
                   "in_law": "儿媳女婿", "other": "其他"}
 BASIS_LABEL = {"consent": "本人同意", "legal_duty": "法定职责"}
-TAG_SPLIT = re.compile(r"[,，、;；\s]+")
 
+#: The kinds of value staff map in the value step: kind -> (code -> label shown in Chinese).
+VALUE_KINDS = {
+    "gender": GENDER_LABEL,
+    "political_status": POLITICAL_LABEL,
+    "residence_type": RESIDENCE_LABEL,
+    "relation": RELATION_LABEL,
+    "tags": {},
+}
+_BUILT_IN = {"gender": GENDERS, "political_status": POLITICAL, "residence_type": RESIDENCE,
+             "relation": RELATIONS, "sensitive_basis": BASES}
+NEW_TAG = "+new"
+#: Tags describing health or disability: created sensitive (they need a recorded basis).
+SENSITIVE_TAG_WORDS = ("残疾", "重病", "病", "失能", "精神")
+AUDIT_ACTION = "registry_import"
 
 class ImportFailed(DomainError):
     code = "import_failed"
@@ -119,6 +151,25 @@ def template_workbook() -> bytes:
                "中共党员", "户籍", "户主", "高龄、独居", "", "", "", "", ""])
     for column in ws.columns:
         ws.column_dimensions[column[0].column_letter].width = 16
+    values = wb.create_sheet("可填写的值")
+    values.append(["列", "可填写的值", "说明"])
+    values.append(["户号*、网格编号*、地址*", "",
+                   "没有户号时，可改填 小区、楼栋、单元、房号（或在“地址”一格写全，如"
+                   "“紫轩小区3栋2单元501”）；新楼栋需写明网格编号"])
+    values.append(["性别", "、".join(GENDER_LABEL.values()), "可不填：按身份证号"])
+    for key, labels in (("political_status", POLITICAL_LABEL),
+                        ("residence_type", RESIDENCE_LABEL), ("relation", RELATION_LABEL),
+                        ("sensitive_basis", BASIS_LABEL)):
+        values.append([HEADER[key], "、".join(labels.values()), ""])
+    values.append(["标签", "、".join(Tag.objects.order_by("name").values_list(
+        "name", flat=True).distinct()[:50]) or "高龄、独居",
+                   "多个标签用顿号分隔；文件中的其他写法可在导入时对应或新建"])
+    values.append(["出生日期、迁出日期、死亡日期", "1972-08-19、1972.8.19、19720819、1972年8月19日",
+                   ""])
+    values.append(["手机号", "13800000000、+86 138 0000 0000、138-0000-0000", ""])
+    values.append(["序号", "", "可选：问题清单按序号指出行"])
+    for letter, width in (("A", 24), ("B", 60), ("C", 60)):
+        values.column_dimensions[letter].width = width
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()
@@ -127,92 +178,165 @@ def template_workbook() -> bytes:
 # --- Parsing ----------------------------------------------------------------------------
 
 def _text(value) -> str:
+    """A cell as folded text (NFKC: full-width digits and letters become ASCII)."""
     if value is None:
         return ""
+    if isinstance(value, bool):
+        return str(value)
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return str(value).strip()
-
-
-def _date(value, column: str, errors: list) -> date | None:
-    if value in (None, ""):
-        return None
     if isinstance(value, datetime):
-        return value.date()
+        return value.date().isoformat() if not (value.hour or value.minute) else value.isoformat()
     if isinstance(value, date):
-        return value
-    text = _text(value).replace("/", "-").replace(".", "-")
-    try:
-        parts = [int(p) for p in text.split("-")]
-        return date(*parts)
-    except (TypeError, ValueError):
-        errors.append({"column": HEADER[column], "message": _("Not a date (use 2024-03-07).")})
-        return None
+        return value.isoformat()
+    return roster.fold(value)
+
+
+def tag_is_sensitive(name: str) -> bool:
+    return any(word in name for word in SENSITIVE_TAG_WORDS)
+
+
+def household_number_for(estate: str, building: str, unit: str, room: str) -> str:
+    """A household number for a roster without 户号: the same address always gives the same
+    number, so importing the roster again finds the household."""
+    number = "-".join(p for p in (estate, building, unit, room) if p)
+    if len(number) <= 32:
+        return number
+    digest = hashlib.sha1("|".join((estate, building, unit, room)).encode()).hexdigest()
+    return f"H{digest[:16].upper()}"
 
 
 @dataclass
 class ParsedRow:
     row: int
     values: dict
+    label: str = ""
     errors: list = field(default_factory=list)
+    warnings: list = field(default_factory=list)
     hash: str = ""
     guardian_hash: str = ""
-    tags: list = field(default_factory=list)
+    tags: list = field(default_factory=list)  # tag names
+    batch_basis: bool = False
+    skipped: bool = False
+    new_places: tuple = ()
 
 
 class Checker:
-    """Checks rows of one community; keeps what later rows need (hashes seen, households)."""
+    """Checks rows of one community against a confirmed mapping; keeps what later rows need
+    (hashes seen, households, places met so far)."""
 
-    def __init__(self, community: Community):
+    def __init__(self, community: Community, job: ImportJob):
         self.community = community
         self.today = timezone.localdate()
+        self.index = {key: i for i, key in enumerate(job.mapping) if key}
+        headings = [c.get("heading", "") for c in job.columns]
+        self.heading = {key: (headings[i] if i < len(headings) and headings[i]
+                              else FIELD_LABELS.get(key, key)) for key, i in self.index.items()}
+        self.values = job.values or {}
+        self.batch_basis = job.sensitive_basis or ""
         self.grids = {g.number: g for g in Grid.objects.filter(community=community)}
+        self.grid_by_id = {g.pk: g for g in self.grids.values()}
         self.tags = {t.name: t for t in Tag.objects.filter(street_id=community.street_id)}
-        self.seen_hashes: dict[str, int] = {}
+        self.seen_hashes: dict[str, str] = {}
+        self.good_hashes: set[str] = set()
         self.households: dict[str, tuple[str, str]] = {}
         self.guardian_checks: list[tuple[int, str]] = []
+        # Places already stored: estates by name, buildings by (estate, name) -> (id, grid
+        # id), units by (building id, name), households by number and by address.
+        self.estates = set(Estate.objects.filter(community=community).values_list(
+            "name", flat=True))
+        self.buildings = {(e, n): (pk, g) for pk, e, n, g in Building.objects.filter(
+            estate__community=community).values_list("id", "estate__name", "name", "grid_id")}
+        self.units = {(b, n): pk for pk, b, n in Unit.objects.filter(
+            building__estate__community=community).values_list("id", "building_id", "name")}
+        unit_names = {pk: n for (_b, n), pk in self.units.items()}
+        self.numbers: set[str] = set()
+        self.by_place: dict[tuple, str] = {}
+        for number, b, u, room in Household.objects.filter(community=community).values_list(
+                "number", "building_id", "unit_id", "room").iterator(chunk_size=5000):
+            self.numbers.add(number)
+            if b and room:
+                self.by_place.setdefault((b, unit_names.get(u, ""), room), number)
+        # What the save would create (for the preview).
+        self.new_estates: dict[str, None] = {}
+        self.new_buildings: dict[tuple[str, str], None] = {}
+        self.new_units: set[tuple[str, str, str]] = set()
+        self.new_households: dict[str, str] = {}
 
-    def parse(self, row_number: int, cells: tuple, index: dict[str, int]) -> ParsedRow:
-        raw = {key: (cells[i] if i < len(cells) else None) for key, i in index.items()}
-        errors: list[dict] = []
+    # -- helpers
 
-        def err(column: str, message: str) -> None:
-            errors.append({"column": HEADER[column], "message": message})
+    def _raw(self, cells, key):
+        i = self.index.get(key)
+        if i is None or i >= len(cells):
+            return None
+        return cells[i]
 
-        v: dict = {}
+    def _column(self, key: str) -> str:
+        return self.heading.get(key) or FIELD_LABELS.get(key, key)
+
+    def _choice(self, kind: str, text: str) -> str | None:
+        mapped = self.values.get(kind) or {}
+        if text in mapped:
+            return mapped[text]
+        built_in = _BUILT_IN.get(kind, {})
+        if text in built_in:
+            return built_in[text]
+        if text in built_in.values():
+            return text
+        return roster.map_choice(kind, text)
+
+    def parse(self, row_number: int, cells) -> ParsedRow:
+        self._cells = cells
+        text = {key: _text(self._raw(cells, key)) for key in self.index}
+        get = text.get
+        label = get("row_label", "") or get("name", "")
+        parsed = ParsedRow(row=row_number, values={}, label=label[:64])
+        errors, warnings = parsed.errors, parsed.warnings
+
+        def err(key: str, message: str, value: str | None = None) -> None:
+            errors.append({"column": self._column(key),
+                           "value": (get(key, "") if value is None else value)[:100],
+                           "message": message})
+
+        def warn(key: str, message: str) -> None:
+            warnings.append({"column": self._column(key), "value": get(key, "")[:100],
+                             "message": message})
+
+        v = parsed.values
         for key in ("household_number", "grid", "address", "estate", "building", "unit", "room",
                     "name", "ethnicity", "sensitive_basis_note"):
-            v[key] = _text(raw.get(key))
-        for key, _h, required in COLUMNS:
-            if required and not _text(raw.get(key)):
-                err(key, _("This column is required."))
-        if v["grid"] and v["grid"].isdigit():
-            v["grid"] = f"{int(v['grid']):03d}"
-        if v["grid"] and v["grid"] not in self.grids:
-            err("grid", _("No grid with this number in the community."))
-        if len(v["household_number"]) > 32:
-            err("household_number", _("The household number is too long."))
-        if len(v["name"]) > 64:
+            v[key] = get(key, "")
+        if not v["name"]:
+            err("name", _("The name is empty: write the person's name."))
+        elif len(v["name"]) > 64:
             err("name", _("The name is too long (64 characters at most)."))
-        if v["household_number"] and v["grid"]:
-            first = self.households.setdefault(v["household_number"], (v["grid"], v["address"]))
-            if first[0] != v["grid"]:
-                err("grid", _("The same household number appears with another grid."))
 
-        id_raw = raw.get("id_number")
+        # -- ID number, then the birth date and gender it gives
         info = None
-        if isinstance(id_raw, float | int) and not isinstance(id_raw, bool):
-            err("id_number", _("Store ID numbers as text: Excel numbers lose the last digits."))
-        elif _text(id_raw):
-            try:
-                info = id_number_parse(_text(id_raw))
-            except ValidationError as exc:
-                err("id_number", exc.message)
-        gender = _text(raw.get("gender"))
-        if gender and gender not in GENDERS:
-            err("gender", _("Write 男 or 女."))
-        gender = GENDERS.get(gender, "")
-        birth = _date(raw.get("birth_date"), "birth_date", errors)
+        id_raw = self._raw(cells, "id_number")
+        try:
+            id_text = roster.parse_id_text(id_raw) if id_raw not in (None, "") else ""
+        except roster.RosterValueError as exc:
+            err("id_number", exc.message, _text(id_raw))
+            id_text = ""
+        else:
+            if not id_text:
+                err("id_number", _("The ID number is empty: write the 18-character number."))
+            else:
+                try:
+                    info = id_number_parse(id_text)
+                except ValidationError as exc:
+                    err("id_number", exc.message)
+                else:
+                    for message in info.warnings:
+                        warn("id_number", message)
+        gender = get("gender", "")
+        if gender:
+            code = self._choice("gender", gender)
+            if code not in ("M", "F", ""):
+                err("gender", _("Write 男 or 女 (or leave it empty: the ID number gives it)."))
+            gender = code if code in ("M", "F") else ""
+        birth = self._date("birth_date", err, info)
         if info is not None:
             if birth and birth != info.birth_date:
                 err("birth_date", _("The birth date does not agree with the ID number "
@@ -221,35 +345,71 @@ class Checker:
                 err("gender", _("The gender does not agree with the ID number."))
             birth, gender = info.birth_date, info.gender
         v.update(gender=gender, birth_date=birth)
-        mobile = _text(raw.get("mobile"))
-        if mobile and not MOBILE_RE.match(mobile):
-            err("mobile", _("Enter an 11-digit mobile number starting with 1."))
-        v["mobile"] = mobile
-        for key, mapping in (("political_status", POLITICAL), ("residence_type", RESIDENCE),
-                             ("relation", RELATIONS), ("sensitive_basis", BASES)):
-            text = _text(raw.get(key))
-            if text and text not in mapping and text not in mapping.values():
-                err(key, _("Unknown value “%(value)s”.") % {"value": text})
-            v[key] = mapping.get(text, text if text in mapping.values() else "")
+
+        mobile_raw = self._raw(cells, "mobile")
+        v["mobile"] = ""
+        if get("mobile"):
+            try:
+                v["mobile"] = roster.parse_mobile(mobile_raw)
+            except roster.RosterValueError as exc:
+                err("mobile", exc.message)
+
+        for kind in ("political_status", "residence_type", "relation"):
+            written = get(kind, "")
+            code = self._choice(kind, written) if written else ""
+            if code is None:
+                err(kind, _("“%(value)s” is not a known value: choose what it means in the "
+                            "value step, or write one of: %(allowed)s.")
+                    % {"value": written, "allowed": "、".join(VALUE_KINDS[kind].values())})
+                code = ""
+            v[kind] = code
         v["residence_type"] = v["residence_type"] or "registered"
-        tags = []
-        for name in TAG_SPLIT.split(_text(raw.get("tags"))):
-            if not name:
-                continue
-            tag = self.tags.get(name)
-            if tag is None:
-                err("tags", _("Unknown tag “%(value)s”.") % {"value": name})
+        basis_written = get("sensitive_basis", "")
+        v["sensitive_basis"] = ""
+        if basis_written:
+            code = self._choice("sensitive_basis", basis_written)
+            if code not in (SensitiveBasis.CONSENT, SensitiveBasis.LEGAL_DUTY):
+                err("sensitive_basis", _("Write 本人同意 or 法定职责."))
             else:
-                tags.append(tag)
-        if any(t.sensitive for t in tags) and not v["sensitive_basis"]:
-            err("sensitive_basis",
-                _("Health or disability details need a recorded consent or legal basis."))
+                v["sensitive_basis"] = code
+
+        # -- tags
+        tag_map = self.values.get("tags") or {}
+        sensitive = False
+        for name in roster.split_tags(get("tags", "")):
+            chosen = tag_map.get(name)
+            if chosen == "":
+                continue
+            if chosen == NEW_TAG:
+                target = name[:16]
+                is_sensitive = (self.tags[target].sensitive if target in self.tags
+                                else tag_is_sensitive(target))
+            else:
+                target = chosen or name
+                if target not in self.tags:
+                    err("tags", _("Unknown tag “%(value)s”: in the value step map it to a tag, "
+                                  "create it or ignore it.") % {"value": name}, name)
+                    continue
+                is_sensitive = self.tags[target].sensitive
+            if target not in parsed.tags:
+                parsed.tags.append(target)
+            sensitive = sensitive or is_sensitive
+        if sensitive and not v["sensitive_basis"]:
+            if self.batch_basis:
+                v["sensitive_basis"] = self.batch_basis
+                parsed.batch_basis = True
+            else:
+                err("tags", _("Health or disability details need a recorded consent or legal "
+                              "basis: choose the batch's basis in the import options, or add "
+                              "a 敏感信息依据 column."))
         for key in ("moved_out_on", "deceased_on"):
-            day = _date(raw.get(key), key, errors)
+            day = self._date(key, err, None)
             if day and day > self.today:
                 err(key, _("This date cannot be in the future."))
             v[key] = day
-        parsed = ParsedRow(row=row_number, values=v, errors=errors, tags=tags)
+
+        self._household(parsed, err)
+
         if info is not None:
             parsed.hash = hash_id_number(info.number)
             v["id_number"] = info.number
@@ -258,15 +418,145 @@ class Checker:
                 err("id_number", _("The same ID number is already in row %(row)s.")
                     % {"row": earlier})
             else:
-                self.seen_hashes[parsed.hash] = row_number
-        guardian_raw = _text(raw.get("guardian_id"))
+                self.seen_hashes[parsed.hash] = label or str(row_number)
+        guardian_text = get("guardian_id", "")
         if birth and _age(birth, self.today) < CHILD_AGE:
-            if not guardian_raw:
-                err("guardian_id", _("A child under 14 can be recorded only with a guardian."))
+            if not guardian_text:
+                err("guardian_id", _("A child under 14 can be recorded only with a guardian: "
+                                     "write the guardian's ID number."))
             else:
-                parsed.guardian_hash = hash_id_number(guardian_raw)
-                self.guardian_checks.append((row_number, parsed.guardian_hash))
+                try:
+                    guardian = roster.parse_id_text(self._raw(cells, "guardian_id"))
+                except roster.RosterValueError as exc:
+                    err("guardian_id", exc.message)
+                else:
+                    parsed.guardian_hash = hash_id_number(guardian)
+                    self.guardian_checks.append((row_number, parsed.guardian_hash))
         return parsed
+
+    def _date(self, key: str, err, info) -> date | None:
+        value = self._raw(self._cells, key)
+        if value in (None, ""):
+            return None
+        try:
+            return roster.parse_date(value)
+        except roster.RosterValueError as exc:
+            written = _text(value)
+            if exc.kind == "impossible" and info is not None:
+                err(key, _("%(column)s %(value)s does not exist; the birth date in the ID "
+                           "number is %(date)s.") % {"column": self._column(key),
+                                                     "value": written,
+                                                     "date": info.birth_date.isoformat()},
+                    written)
+            elif exc.kind == "impossible":
+                err(key, _("%(column)s %(value)s does not exist: check the day and month.")
+                    % {"column": self._column(key), "value": written}, written)
+            else:
+                err(key, _("Cannot read this date: write it like 1972-08-19 or "
+                           "1972年8月19日."), written)
+            return None
+
+    def _household(self, parsed: ParsedRow, err) -> None:
+        """Where the person lives: by 户号 and grid, or by estate/building/unit/room (written
+        in their columns or in one address cell)."""
+        v = parsed.values
+        if v["grid"] and v["grid"].isdigit():
+            v["grid"] = f"{int(v['grid']):03d}"
+        if v["address"] and not (v["estate"] and v["building"] and v["room"]):
+            found = roster.parse_address(v["address"])
+            if found is not None:
+                v["estate"] = v["estate"] or (found.estate or "")
+                v["building"] = v["building"] or (found.building or "")
+                v["unit"] = v["unit"] or (found.unit or "")
+                v["room"] = v["room"] or (found.room or "")
+        v["building"] = roster.normalise_building(v["building"])
+        v["unit"] = roster.normalise_unit(v["unit"])
+        v["room"] = roster.normalise_room(v["room"])
+        estate, building, unit, room = (v["estate"][:64], v["building"][:32], v["unit"][:16],
+                                        v["room"][:16])
+        building_hit = self.buildings.get((estate, building)) if estate and building else None
+        if v["household_number"]:
+            if "grid" not in self.index or not v["grid"]:
+                if building_hit:
+                    v["grid"] = self.grid_by_id[building_hit[1]].number
+                else:
+                    err("grid", _("The grid is empty: write the grid number (for example 001)."))
+                    return
+            if v["grid"] not in self.grids:
+                err("grid", _("No grid with this number in the community."))
+                return
+            if len(v["household_number"]) > 32:
+                err("household_number", _("The household number is too long."))
+                return
+            if not v["address"]:
+                v["address"] = "".join((estate, building, unit, room))
+            if not v["address"]:
+                err("address", _("The address is empty: write where the household lives."))
+                return
+            first = self.households.setdefault(v["household_number"], (v["grid"], v["address"]))
+            if first[0] != v["grid"]:
+                err("grid", _("The same household number appears with another grid."))
+                return
+        else:
+            if not (estate and building and room):
+                key = "address" if "address" in self.index else (
+                    "building" if "building" in self.index else "name")
+                err(key, _("Cannot tell the household: write 户号 and 网格编号, or 小区, 楼栋 "
+                           "and 房号 (also as one address such as 紫轩小区3栋2单元501)."),
+                    v["address"] or "".join((estate, building, unit, room)))
+                return
+            if building_hit:
+                v["grid"] = self.grid_by_id[building_hit[1]].number
+            elif not v["grid"]:
+                err("grid" if "grid" in self.index else "building",
+                    _("%(building)s of %(estate)s is a new building: add a 网格 column with "
+                      "its grid number, or add the building on the places page first.")
+                    % {"building": building, "estate": estate}, building)
+                return
+            elif v["grid"] not in self.grids:
+                err("grid", _("No grid with this number in the community."))
+                return
+            number = None
+            if building_hit:
+                number = self.by_place.get((building_hit[0], unit, room))
+            v["household_number"] = number or household_number_for(estate, building, unit, room)
+            if not v["address"]:
+                v["address"] = "".join((estate, building, unit, room))
+            first = self.households.setdefault(v["household_number"], (v["grid"], v["address"]))
+            if first[0] != v["grid"]:
+                err("grid", _("The same household appears with another grid."))
+                return
+        v["estate"], v["building"], v["unit"], v["room"] = estate, building, unit, room
+        parsed.new_places = (estate, building, unit, v["household_number"], v["address"])
+
+    def note_places(self, parsed: ParsedRow) -> None:
+        """Count, for the preview, the places a good row's save would create."""
+        if not parsed.new_places:
+            return
+        estate, building, unit, number, address = parsed.new_places
+        if estate and building:
+            if estate not in self.estates:
+                self.new_estates.setdefault(estate, None)
+            if (estate, building) not in self.buildings:
+                self.new_buildings.setdefault((estate, building), None)
+                if unit:
+                    self.new_units.add((estate, building, unit))
+            elif unit and (self.buildings[(estate, building)][0], unit) not in self.units:
+                self.new_units.add((estate, building, unit))
+        if number not in self.numbers and number not in self.new_households:
+            self.new_households[number] = address
+
+    def places(self) -> dict:
+        cap = 200
+        return {
+            "estates": list(self.new_estates)[:cap],
+            "estate_count": len(self.new_estates),
+            "buildings": [f"{e} {b}" for e, b in list(self.new_buildings)[:cap]],
+            "building_count": len(self.new_buildings),
+            "units": len(self.new_units),
+            "households": len(self.new_households),
+            "household_examples": list(self.new_households.values())[:20],
+        }
 
     def match(self, rows: list[ParsedRow]) -> dict[str, tuple[int, int]]:
         """Existing residents by hash for a chunk: {hash: (resident id, community id)}."""
@@ -277,23 +567,28 @@ class Checker:
         for r in rows:
             hit = existing.get(r.hash)
             if hit and hit[1] != self.community.pk:
-                r.errors.append({"column": HEADER["id_number"],
-                                 "message": _("This person is registered in another community.")})
+                r.errors.append({"column": self._column("id_number"), "value": "",
+                                 "message": _("This person is registered in another "
+                                              "community.")})
+        for r in rows:
+            if r.hash and not r.errors:
+                self.good_hashes.add(r.hash)
         return existing
 
     def unresolved_guardians(self) -> list[tuple[int, str]]:
-        """Guardians must be adults in this file or already in this community."""
-        missing = [(row, h) for row, h in self.guardian_checks if h not in self.seen_hashes]
-        known = set(Resident.objects.filter(
-            id_number_hash__in=[h for _r, h in missing],
-            household__community=self.community).values_list("id_number_hash", flat=True))
+        """Guardians must be in this file (on a good row) or already in this community."""
+        missing = [(row, h) for row, h in self.guardian_checks if h not in self.good_hashes]
+        known = set()
+        hashes = [h for _r, h in missing]
+        for start in range(0, len(hashes), CHUNK):
+            known.update(Resident.objects.filter(
+                id_number_hash__in=hashes[start:start + CHUNK],
+                household__community=self.community).values_list("id_number_hash", flat=True))
         return [(row, h) for row, h in missing if h not in known]
 
 
 def _age(born: date, today: date) -> int:
     return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
-
-
 # --- Limits -------------------------------------------------------------------------------
 
 _DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="[A-Z]+\d+(?::[A-Z]+(\d+))?"')
@@ -343,71 +638,340 @@ def _too_many_rows() -> str:
         "rows": f"{settings.REGISTRY_IMPORT_MAX_ROWS:,}"}
 
 
-def _open_rows(job: ImportJob):
-    """(workbook, header index, row iterator, estimated total). Streams the sheet."""
+# --- Reading the file ------------------------------------------------------------------------
+
+def _open_sheet(job: ImportJob):
+    """(handle, roster.Sheet) of the stored file; ImportFailed with the reason otherwise."""
     handle = default_storage.open(job.storage_name, "rb")
     try:
-        xlsx_check_limits(handle)
+        if job.storage_name.lower().endswith(".xlsx"):
+            xlsx_check_limits(handle)
+        sheet = roster.open_sheet(handle, job.storage_name,
+                                  max_rows=settings.REGISTRY_IMPORT_MAX_ROWS)
+    except roster.RosterError as exc:
+        handle.close()
+        raise ImportFailed(exc.message) from None
     except ImportFailed:
         handle.close()
         raise
-    wb = load_workbook(handle, read_only=True, data_only=True)
-    ws = wb.worksheets[0]
-    rows = ws.iter_rows(values_only=True)
-    header = next(rows, None) or ()
-    index: dict[str, int] = {}
-    labels = {h: key for key, h, _r in COLUMNS}
-    for i, cell in enumerate(header):
-        key = labels.get(_text(cell).rstrip("*").strip())
-        if key:
-            index[key] = i
-    missing = [h for key, h, req in COLUMNS if req and key not in index]
-    if missing:
-        wb.close()
+    except Exception:  # a damaged file the reader did not name
         handle.close()
-        raise ImportFailed(_("The header row lacks the columns: %(cols)s. Use the template.")
-                           % {"cols": "、".join(missing)})
-    total = max((ws.max_row or 1) - 1, 0)
-    return wb, handle, index, rows, total
+        logger.exception("import %s: cannot open", job.pk)
+        raise ImportFailed(_("The file could not be read as an Excel workbook (.xlsx or "
+                             ".xls).")) from None
+    return handle, sheet
 
 
-def _capped(rows: Iterable) -> Iterator[tuple[int, tuple]]:
-    """Numbered rows, stopping with ImportFailed past the row cap: a sheet without a
-    dimension (or lying about it) is not read to its end. Empty rows count too."""
-    last = settings.REGISTRY_IMPORT_MAX_ROWS + 1
-    for n, r in enumerate(rows, start=2):
-        if n > last:
+def _rows(sheet) -> Iterator[tuple[int, list]]:
+    """The sheet's non-blank rows after the header, stopping with ImportFailed past the
+    row cap (a sheet lying about its size is not read to its end)."""
+    last = sheet.header_row + settings.REGISTRY_IMPORT_MAX_ROWS
+    rows = iter(sheet.rows)
+    while True:
+        try:
+            number, cells = next(rows)
+        except StopIteration:
+            return
+        except roster.RosterError as exc:
+            raise ImportFailed(exc.message) from None
+        if number > last:
             raise ImportFailed(_too_many_rows())
-        yield n, r
+        yield number, cells
 
 
-def _chunks(rows: Iterable, size: int) -> Iterator[list[tuple[int, tuple]]]:
-    numbered = ((n, r) for n, r in _capped(rows)
-                if r is not None and any(c not in (None, "") for c in r))
-    while chunk := list(islice(numbered, size)):
+def _chunks(sheet, size: int | None = None) -> Iterator[list[tuple[int, list]]]:
+    rows = _rows(sheet)
+    while chunk := list(islice(rows, size or CHUNK)):
         yield chunk
 
 
 # --- Jobs -------------------------------------------------------------------------------
 
 def import_job_create(*, community: Community, actor, upload) -> ImportJob:
-    """Store the upload and queue the check. Not atomic on purpose: the job row must exist
+    """Store the upload and queue the reading. Not atomic on purpose: the job row must exist
     (committed) before the background worker looks for it."""
-    from linli.registry.tasks import import_check_task
+    from linli.registry.tasks import import_read_task
 
-    require(policies.manages_community(actor, community.pk),
+    require(policies.can_import(actor, community.pk),
             _("Only staff of this community may import its residents."))
+    name = (upload.name or "").lower()
+    if not name.endswith((".xlsx", ".xls")):
+        raise ValidationError(_("Upload the roster as an Excel file (.xlsx or .xls)."),
+                              field="file")
+    suffix = ".xls" if name.endswith(".xls") else ".xlsx"
     # Checked before anything is stored: a refused file leaves nothing behind.
     try:
-        xlsx_check_limits(upload)
+        if suffix == ".xlsx":
+            xlsx_check_limits(upload)
+        else:
+            _check_size(upload)
     except ImportFailed as exc:
         raise ValidationError(exc.message, field="file") from None
     job = ImportJob(community=community, created_by=actor, file_name=upload.name[:255])
-    job.storage_name = default_storage.save(f"registry/imports/{job.uuid}.xlsx", upload)
+    job.storage_name = default_storage.save(f"registry/imports/{job.uuid}{suffix}", upload)
     job.save()
-    import_check_task(job.pk)
+    import_read_task(job.pk)
     return job
 
+
+def _check_size(handle) -> None:
+    max_bytes = settings.REGISTRY_IMPORT_MAX_BYTES
+    handle.seek(0, io.SEEK_END)
+    size = handle.tell()
+    handle.seek(0)
+    if size > max_bytes:
+        raise ImportFailed(_("The file is too large: %(mb)d MB at most.") % {"mb": _mb(max_bytes)})
+
+
+def _profile(community_id: int) -> ImportProfile | None:
+    return ImportProfile.objects.filter(community_id=community_id).first()
+
+
+def import_read(job_id: int) -> ImportJob:
+    """Find the header; store each column's heading, samples and distinct values and Linli's
+    guess of its meaning → MAPPING (or FAILED with the reason)."""
+    job = ImportJob.objects.get(pk=job_id)
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.READING, processed_rows=0)
+    try:
+        handle, sheet = _open_sheet(job)
+    except ImportFailed as exc:
+        return _fail(job, exc.message)
+    headings = list(sheet.headings)
+    profile = _profile(job.community_id)
+    mapping = roster.guess_mapping(headings, profile.columns if profile else None)
+    tag_column = mapping.index("tags") if "tags" in mapping else None
+    width = len(headings)
+    samples: list[list[str]] = [[] for _h in headings]
+    distinct: list[dict[str, None]] = [{} for _h in headings]
+    tag_parts: dict[str, None] = {}
+    total = 0
+    ImportJob.objects.filter(pk=job.pk).update(total_rows=sheet.total_estimate)
+    try:
+        for chunk in _chunks(sheet):
+            for _n, cells in chunk:
+                if roster.is_totals_row(cells):
+                    continue
+                total += 1
+                for i, cell in enumerate(cells[:width]):
+                    if cell is None or cell == "":
+                        continue
+                    seen = distinct[i]
+                    if len(seen) >= DISTINCT_CAP and len(samples[i]) >= SAMPLES \
+                            and i != tag_column:
+                        continue
+                    text = _text(cell)
+                    if not text:
+                        continue
+                    if len(samples[i]) < SAMPLES and text[:40] not in samples[i]:
+                        samples[i].append(text[:40])
+                    if len(seen) < DISTINCT_CAP:
+                        seen.setdefault(text[:64], None)
+                    if i == tag_column and len(tag_parts) < DISTINCT_CAP:
+                        for part in roster.split_tags(text):
+                            tag_parts.setdefault(part, None)
+            ImportJob.objects.filter(pk=job.pk).update(
+                processed_rows=total, total_rows=max(sheet.total_estimate, total))
+    except ImportFailed as exc:
+        return _fail(job, exc.message)
+    finally:
+        handle.close()
+    if not total:
+        return _fail(job, _("The file has no data rows."))
+    stored = {str(i): list(d) for i, d in enumerate(distinct)}
+    if tag_column is not None:
+        stored["tags_parts"] = list(tag_parts)
+        stored["tags_column"] = tag_column
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=ImportStatus.MAPPING, header_row=sheet.header_row,
+        columns=[{"heading": h, "samples": samples[i]} for i, h in enumerate(headings)],
+        distinct=stored, mapping=mapping, mapping_confirmed=False,
+        processed_rows=total, total_rows=total, message="")
+    return ImportJob.objects.get(pk=job.pk)
+
+
+# --- Mapping ------------------------------------------------------------------------------
+
+def _mapping_from(job: ImportJob, columns: dict) -> list[str | None]:
+    """The full mapping (one key or None per column): Linli's guess, changed by `columns`
+    ({column index: field key, or None/"" to ignore the column}); checked."""
+    width = len(job.columns)
+    mapping = list(job.mapping) + [None] * (width - len(job.mapping))
+    for index, key in (columns or {}).items():
+        try:
+            i = int(index)
+        except (TypeError, ValueError):
+            raise ValidationError(_("Unknown column %(col)s.") % {"col": index},
+                                  field="columns") from None
+        if not 0 <= i < width:
+            raise ValidationError(_("Unknown column %(col)s.") % {"col": index},
+                                  field="columns")
+        if key and key not in FIELD_LABELS:
+            raise ValidationError(_("Unknown field “%(key)s”.") % {"key": key},
+                                  field="columns")
+        mapping[i] = key or None
+    headings = [c.get("heading", "") for c in job.columns]
+    seen: dict[str, int] = {}
+    for i, key in enumerate(mapping):
+        if not key:
+            continue
+        if key in seen:
+            raise ValidationError(
+                _("The columns “%(a)s” and “%(b)s” are both mapped to %(field)s: ignore one "
+                  "of them.") % {"a": headings[seen[key]], "b": headings[i],
+                                 "field": FIELD_LABELS[key]}, field="columns")
+        seen[key] = i
+    for key in ("name", "id_number"):
+        if key not in seen:
+            raise ValidationError(
+                _("No column is mapped to %(field)s: choose the column that holds it.")
+                % {"field": FIELD_LABELS[key]}, field="columns")
+    by_number = "household_number" in seen and ("grid" in seen or (
+        "estate" in seen and "building" in seen))
+    by_place = "address" in seen or ("estate" in seen and "building" in seen
+                                     and "room" in seen)
+    if not (by_number or by_place):
+        raise ValidationError(
+            _("Households need either 户号 and 网格编号, or an address (one 地址 column, or "
+              "小区, 楼栋 and 房号): map those columns."), field="columns")
+    return mapping
+
+
+def _can_manage(actor, job: ImportJob) -> None:
+    require(policies.can_manage_import(actor, job),
+            _("Only staff of the import's community may change or save it."))
+
+
+def import_columns_set(*, job: ImportJob, actor, columns: dict) -> ImportJob:
+    """The column step alone (pages): the mapping is kept on the job; values come next."""
+    _can_manage(actor, job)
+    if job.status not in (ImportStatus.MAPPING, ImportStatus.CHECKED):
+        raise Conflict(_("This import is not waiting for its mapping."))
+    mapping = _mapping_from(job, columns)
+    ImportJob.objects.filter(pk=job.pk).update(mapping=mapping, mapping_confirmed=True)
+    job.refresh_from_db()
+    return job
+
+
+def _tag_names(job: ImportJob) -> set[str]:
+    return set(Tag.objects.filter(street_id=job.community.street_id).values_list(
+        "name", flat=True))
+
+
+def _clean_values(job: ImportJob, values: dict) -> dict[str, dict[str, str]]:
+    tags = None
+    clean: dict[str, dict[str, str]] = {}
+    for kind, chosen in (values or {}).items():
+        if kind not in VALUE_KINDS or not isinstance(chosen, dict):
+            raise ValidationError(_("Unknown kind of value “%(kind)s”.") % {"kind": kind},
+                                  field="values")
+        allowed = VALUE_KINDS[kind]
+        out = {}
+        for written, code in chosen.items():
+            written = roster.fold(written)
+            code = roster.fold(code) if code is not None else ""
+            if not written:
+                continue
+            if kind == "tags":
+                tags = tags if tags is not None else _tag_names(job)
+                if code not in ("", NEW_TAG) and code not in tags:
+                    raise ValidationError(
+                        _("“%(value)s”: no tag named “%(code)s”; choose an existing tag, "
+                          "create a new one or ignore it.") % {"value": written, "code": code},
+                        field="values")
+                if code == NEW_TAG and len(written) > 16:
+                    raise ValidationError(
+                        _("“%(value)s” is too long for a tag name (16 characters at most).")
+                        % {"value": written}, field="values")
+            elif code and code not in allowed:
+                raise ValidationError(
+                    _("“%(value)s”: “%(code)s” is not one of the values of %(field)s.")
+                    % {"value": written, "code": code, "field": FIELD_LABELS[kind]},
+                    field="values")
+            out[written] = code
+        clean[kind] = out
+    return clean
+
+
+def import_mapping_set(*, job: ImportJob, actor, columns: dict, values: dict,
+                       sensitive_basis: str = "", mode: str = ImportMode.ALL) -> ImportJob:
+    """Confirm which column is which, what the written values mean, the batch's basis for
+    health and disability details and the save mode; remember them for the community and
+    queue the check."""
+    from linli.registry.tasks import import_check_task
+
+    _can_manage(actor, job)
+    if job.status not in (ImportStatus.MAPPING, ImportStatus.CHECKED):
+        raise Conflict(_("This import is not waiting for its mapping."))
+    mapping = _mapping_from(job, columns)
+    clean = _clean_values(job, values)
+    if sensitive_basis not in (SensitiveBasis.NONE, SensitiveBasis.CONSENT,
+                               SensitiveBasis.LEGAL_DUTY):
+        raise ValidationError(_("Choose the basis from the list."), field="sensitive_basis")
+    if mode not in ImportMode.values:
+        raise ValidationError(_("Choose how to save from the list."), field="mode")
+    with transaction.atomic():
+        updated = ImportJob.objects.filter(
+            pk=job.pk, status__in=[ImportStatus.MAPPING, ImportStatus.CHECKED]).update(
+            mapping=mapping, mapping_confirmed=True, values=clean,
+            sensitive_basis=sensitive_basis, mode=mode, status=ImportStatus.CHECKING,
+            processed_rows=0, message="")
+        if updated != 1:
+            raise Conflict(_("This import is not waiting for its mapping."))
+        profile, _c = ImportProfile.objects.select_for_update().get_or_create(
+            community_id=job.community_id)
+        for column, key in zip(job.columns, mapping, strict=False):
+            if column.get("heading"):
+                profile.columns[column["heading"]] = key or ""
+        for kind, chosen in clean.items():
+            profile.values.setdefault(kind, {}).update(chosen)
+        profile.save()
+    import_check_task(job.pk)
+    job.refresh_from_db()
+    return job
+
+
+def import_value_choices(*, job: ImportJob) -> dict[str, list[dict]]:
+    """For the value step: per kind mapped to a column, the values written in the file with
+    the current choice (this job's, then the community's remembered one, then Linli's guess;
+    None when unknown). Unknown tags are offered as new tags."""
+    profile = _profile(job.community_id)
+    remembered = profile.values if profile else {}
+    chosen = job.values or {}
+    tags = sorted(_tag_names(job))
+    out: dict[str, list[dict]] = {}
+    for kind in VALUE_KINDS:
+        if kind not in job.mapping:
+            continue
+        column = job.mapping.index(kind)
+        if kind == "tags":
+            if job.distinct.get("tags_column") == column:
+                written = job.distinct.get("tags_parts", [])
+            else:
+                written = list(dict.fromkeys(
+                    p for t in job.distinct.get(str(column), []) for p in roster.split_tags(t)))
+        else:
+            written = job.distinct.get(str(column), [])
+        entries = []
+        for text in written:
+            guess = (chosen.get(kind) or {}).get(text)
+            if guess is None:
+                guess = (remembered.get(kind) or {}).get(text)
+            if guess is None and kind == "tags":
+                if text in tags:
+                    guess = text
+                else:
+                    near = [t for t in tags if t in text or text in t]
+                    guess = near[0] if len(near) == 1 else NEW_TAG
+            elif guess is None:
+                built_in = _BUILT_IN[kind]
+                guess = built_in.get(text) or (text if text in VALUE_KINDS[kind] else None) \
+                    or roster.map_choice(kind, text)
+            entries.append({"value": text, "choice": guess})
+        out[kind] = entries
+    return out
+
+
+# --- Check ----------------------------------------------------------------------------------
 
 def _progress_key(job_id: int) -> str:
     return f"registry-import-progress-{job_id}"
@@ -420,26 +984,37 @@ def commit_progress(job: ImportJob) -> int:
     return int(value or 0)
 
 
+def _skipped_row(job: ImportJob, number: int, cells) -> ImportRow:
+    label = next((_text(c) for c in cells if c not in (None, "")), "")
+    return ImportRow(job=job, row=number, label=label[:64], outcome=RowOutcome.SKIPPED,
+                     warnings=[{"column": "", "value": label[:100],
+                                "message": _("A totals row: skipped.")}])
+
+
 def import_check(job_id: int) -> ImportJob:
-    job = ImportJob.objects.get(pk=job_id)
-    ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.CHECKING)
+    job = ImportJob.objects.select_related("community").get(pk=job_id)
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.CHECKING, processed_rows=0)
     ImportRow.objects.filter(job=job).delete()
     try:
-        wb, handle, index, rows, total = _open_rows(job)
+        handle, sheet = _open_sheet(job)
     except ImportFailed as exc:
         return _fail(job, exc.message)
-    except Exception:  # a damaged or non-Excel file
-        logger.exception("import %s: cannot open", job.pk)
-        return _fail(job, _("The file could not be read as .xlsx."))
-    ImportJob.objects.filter(pk=job.pk).update(total_rows=total)
-    checker = Checker(job.community)
-    counts = {RowOutcome.CREATE: 0, RowOutcome.UPDATE: 0, RowOutcome.ERROR: 0}
-    processed = 0
+    if len(sheet.headings) != len(job.columns):
+        handle.close()
+        return _fail(job, _("The file's columns changed since it was read; upload it again."))
+    checker = Checker(job.community, job)
+    counts = {RowOutcome.CREATE: 0, RowOutcome.UPDATE: 0, RowOutcome.ERROR: 0,
+              RowOutcome.SKIPPED: 0}
+    warned = processed = 0
     try:
-        for chunk in _chunks(rows, CHUNK):
-            parsed = [checker.parse(n, cells, index) for n, cells in chunk]
+        for chunk in _chunks(sheet):
+            results, parsed = [], []
+            for number, cells in chunk:
+                if roster.is_totals_row(cells):
+                    results.append(_skipped_row(job, number, cells))
+                    continue
+                parsed.append(checker.parse(number, cells))
             existing = checker.match(parsed)
-            results = []
             for p in parsed:
                 if p.errors:
                     outcome = RowOutcome.ERROR
@@ -447,28 +1022,34 @@ def import_check(job_id: int) -> ImportJob:
                     outcome = RowOutcome.UPDATE
                 else:
                     outcome = RowOutcome.CREATE
-                counts[outcome] += 1
-                results.append(ImportRow(job=job, row=p.row, outcome=outcome,
-                                         name=p.values["name"][:64], errors=p.errors))
+                if not p.errors:
+                    checker.note_places(p)
+                warned += bool(p.warnings)
+                results.append(ImportRow(job=job, row=p.row, label=p.label, outcome=outcome,
+                                         name=p.values["name"][:64], errors=p.errors,
+                                         warnings=p.warnings))
+            for r in results:
+                counts[r.outcome] += 1
             ImportRow.objects.bulk_create(results)
             processed += len(chunk)
             ImportJob.objects.filter(pk=job.pk).update(
-                processed_rows=processed, total_rows=max(total, processed))
-        for row, _h in checker.unresolved_guardians():
-            item = ImportRow.objects.get(job=job, row=row)
+                processed_rows=processed, total_rows=max(job.total_rows, processed))
+        unresolved = dict(checker.unresolved_guardians())
+        for item in ImportRow.objects.filter(job=job, row__in=list(unresolved)):
             if item.outcome != RowOutcome.ERROR:
                 counts[item.outcome] -= 1
                 counts[RowOutcome.ERROR] += 1
             item.outcome = RowOutcome.ERROR
-            item.errors = [*item.errors, {"column": HEADER["guardian_id"], "message": _(
-                "The guardian is neither in this file nor registered in this community.")}]
+            item.errors = [*item.errors, {
+                "column": checker._column("guardian_id"), "value": "", "message": _(
+                    "The guardian is neither in this file (on a row without errors) nor "
+                    "registered in this community.")}]
             item.save(update_fields=["outcome", "errors"])
     except ImportFailed as exc:  # past the row cap
         failed = exc
     else:
         failed = None
     finally:
-        wb.close()
         handle.close()
     if failed is not None:
         ImportRow.objects.filter(job=job).delete()
@@ -476,7 +1057,9 @@ def import_check(job_id: int) -> ImportJob:
     ImportJob.objects.filter(pk=job.pk).update(
         status=ImportStatus.CHECKED, processed_rows=processed, total_rows=processed,
         create_count=counts[RowOutcome.CREATE], update_count=counts[RowOutcome.UPDATE],
-        error_count=counts[RowOutcome.ERROR],
+        error_count=counts[RowOutcome.ERROR], warning_count=warned,
+        skipped_count=counts[RowOutcome.SKIPPED] + sheet.skipped_blank,
+        places=checker.places(),
         message="" if processed else _("The file has no data rows."),
     )
     return ImportJob.objects.get(pk=job.pk)
@@ -496,13 +1079,30 @@ def _delete_upload(job: ImportJob) -> None:
         logger.warning("import %s: could not delete %s", job.pk, job.storage_name)
 
 
-def import_commit_request(*, job: ImportJob, actor) -> None:
+# --- Commit -----------------------------------------------------------------------------------
+
+def import_commit_request(*, job: ImportJob, actor, confirm_places: bool = False) -> None:
+    """Queue the save. Mode "all": refused while any row has an error. When the save creates
+    estates, buildings or households, staff must confirm it (`confirm_places`)."""
     from linli.registry.tasks import import_commit_task
 
     require(policies.can_commit_import(actor, job),
             _("Only staff of the import's community may save it."))
-    if job.error_count:
-        raise Conflict(_("Fix the rows with errors and upload the file again."))
+    if job.status != ImportStatus.CHECKED:
+        raise Conflict(_("This import is not ready to be saved."))
+    if job.error_count and job.mode == ImportMode.ALL:
+        raise Conflict(_("Fix the rows with errors and upload the file again, or choose to "
+                         "save only the good rows."))
+    if not (job.create_count or job.update_count):
+        raise Conflict(_("No row can be saved."))
+    if job.creates_places and not confirm_places:
+        places = job.places
+        raise ValidationError(
+            _("Saving creates %(estates)s estates, %(buildings)s buildings and %(households)s "
+              "households: confirm that they should be created.")
+            % {"estates": places.get("estate_count", 0),
+               "buildings": places.get("building_count", 0),
+               "households": places.get("households", 0)}, field="confirm_places")
     updated = ImportJob.objects.filter(pk=job.pk, status=ImportStatus.CHECKED).update(
         status=ImportStatus.COMMITTING)
     if updated != 1:
@@ -547,13 +1147,37 @@ class _Places:
         return unit
 
 
+def _new_tags(job: ImportJob) -> None:
+    """Tags staff chose to create ("+new") exist before the rows are saved."""
+    wanted = [name for name, code in (job.values.get("tags") or {}).items() if code == NEW_TAG]
+    existing = set(Tag.objects.filter(street_id=job.community.street_id, name__in=wanted)
+                   .values_list("name", flat=True))
+    order = Tag.objects.filter(street_id=job.community.street_id).count()
+    for name in wanted:
+        if name[:16] not in existing:
+            order += 1
+            Tag.objects.get_or_create(street_id=job.community.street_id, name=name[:16],
+                                      defaults={"sensitive": tag_is_sensitive(name),
+                                                "order": order})
+
+
+def _describe(p: ParsedRow) -> str:
+    first = p.errors[0]
+    return _("Row %(row)s: %(column)s — %(message)s") % {
+        "row": p.label or p.row, "column": first["column"], "message": first["message"]}
+
+
 def _commit(job: ImportJob, user) -> dict:
     from huey.contrib.djhuey import HUEY
 
     community = job.community
-    wb, handle, index, rows, _total = _open_rows(job)
-    checker = Checker(community)
+    partial = job.mode == ImportMode.PARTIAL
+    _new_tags(job)
+    handle, sheet = _open_sheet(job)
+    checker = Checker(community, job)
     places = _Places(community)
+    bad_rows = set(ImportRow.objects.filter(job=job, outcome=RowOutcome.ERROR).values_list(
+        "row", flat=True)) if partial else set()
     # number -> [pk, grid_id, address, building_id, unit_id, room, head_id]; plain values
     # rather than model instances keep memory flat on very large files.
     households: dict[str, list] = {
@@ -561,18 +1185,25 @@ def _commit(job: ImportJob, user) -> dict:
         .values_list("number", "id", "grid_id", "address", "building_id", "unit_id", "room",
                      "head_id").iterator(chunk_size=2000)
     }
-    counts = {"create": 0, "update": 0}
+    counts = {"create": 0, "update": 0, "batch_basis": 0, "newly_bad": []}
     guardian_links: list[tuple[str, str]] = []
+    saved_rows: set[int] = set()
     processed = 0
     now = timezone.now()
     try:
-        for chunk in _chunks(rows, CHUNK):
-            parsed = [checker.parse(n, cells, index) for n, cells in chunk]
+        for chunk in _chunks(sheet):
+            parsed = [checker.parse(n, cells) for n, cells in chunk
+                      if not roster.is_totals_row(cells)]
             existing = checker.match(parsed)
-            bad = next((p for p in parsed if p.errors), None)
-            if bad is not None:
-                raise ImportFailed(_("Row %(row)s: %(column)s — %(message)s") % {
-                    "row": bad.row, **bad.errors[0]})
+            if not partial:
+                bad = next((p for p in parsed if p.errors), None)
+                if bad is not None:
+                    raise ImportFailed(_describe(bad))
+            else:
+                counts["newly_bad"].extend(p for p in parsed
+                                           if p.errors and p.row not in bad_rows)
+                parsed = [p for p in parsed if not p.errors and p.row not in bad_rows]
+            saved_rows.update(p.row for p in parsed)
             # Households first: new ones created, changed ones updated.
             new_households: dict[str, Household] = {}
             changed: dict[int, tuple] = {}
@@ -609,7 +1240,8 @@ def _commit(job: ImportJob, user) -> dict:
                                          default_user=user)
             # Residents: matched on the ID number hash; updates load the full row so that
             # the history records the real previous values.
-            current = Resident.objects.in_bulk([hit[0] for hit in existing.values()])
+            current = Resident.objects.in_bulk([existing[p.hash][0] for p in parsed
+                                                if p.hash in existing])
             creates, updates, update_fields, by_hash = [], [], [], {}
             for p in parsed:
                 v = p.values
@@ -626,6 +1258,7 @@ def _commit(job: ImportJob, user) -> dict:
                     **protect_id_number(v["id_number"]),
                 }
                 fields["name_pinyin"], fields["name_initials"] = name_pinyin(fields["name"])
+                counts["batch_basis"] += p.batch_basis
                 hit = existing.get(p.hash)
                 if hit:
                     r = current[hit[0]]
@@ -662,8 +1295,8 @@ def _commit(job: ImportJob, user) -> dict:
             through = Resident.tags.through
             through.objects.filter(resident_id__in=[r.pk for r in updates]).delete()
             through.objects.bulk_create([
-                through(resident_id=r.pk, tag_id=t.pk)
-                for r, p in by_hash.values() for t in {t.pk: t for t in p.tags}.values()
+                through(resident_id=r.pk, tag_id=checker.tags[name].pk)
+                for r, p in by_hash.values() for name in p.tags
             ])
             heads = []
             for r, p in by_hash.values():
@@ -675,14 +1308,21 @@ def _commit(job: ImportJob, user) -> dict:
                 Household.objects.filter(pk=h.pk).update(head_id=h.head_id)
             processed += len(chunk)
             HUEY.put(_progress_key(job.pk), processed)
-        missing = checker.unresolved_guardians()
+        missing = [(row, h) for row, h in checker.unresolved_guardians() if row in saved_rows]
         if missing:
             raise ImportFailed(_("Row %(row)s: the guardian is neither in this file nor "
                                  "registered in this community.") % {"row": missing[0][0]})
         _link_guardians(guardian_links, community)
     finally:
-        wb.close()
         handle.close()
+    if job.sensitive_basis:
+        from linli.common.audit import audit_record
+
+        audit_record(action=AUDIT_ACTION, actor=user, obj=job, field="sensitive_basis",
+                     reason=_("Batch basis %(basis)s declared for %(rows)s rows of %(file)s")
+                     % {"basis": BASIS_LABEL.get(job.sensitive_basis, job.sensitive_basis),
+                        "rows": counts["batch_basis"], "file": job.file_name},
+                     street_id=job.community.street_id)
     return counts
 
 
@@ -727,10 +1367,66 @@ def import_commit(job_id: int, user_id: int | None = None) -> ImportJob:
             message=_("Nothing was saved: an unexpected error occurred."))
         _delete_upload(job)
     else:
+        newly_bad = counts["newly_bad"]
+        for p in newly_bad:  # changed since the check (partial mode): kept for the workbook
+            ImportRow.objects.filter(job=job, row=p.row).update(
+                outcome=RowOutcome.ERROR, errors=p.errors)
         ImportJob.objects.filter(pk=job.pk).update(
             status=ImportStatus.DONE, processed_rows=job.total_rows,
             create_count=counts["create"], update_count=counts["update"],
-            finished_at=timezone.now())
+            error_count=job.error_count + len(newly_bad), finished_at=timezone.now())
     finally:
         HUEY.delete(_progress_key(job.pk))
     return ImportJob.objects.get(pk=job.pk)
+
+
+# --- The bad rows, to fix and import again ----------------------------------------------------
+
+def _problems(errors: list) -> str:
+    return "；".join(f"{e.get('column', '')}{'“' + e['value'] + '”' if e.get('value') else ''}："
+                    f"{e.get('message', '')}" for e in errors)
+
+
+def import_error_workbook(*, job: ImportJob, actor) -> bytes:
+    """The rows with errors as the file had them (its own headings and cells) plus a 问题
+    column with every message of the row: fix them and import the workbook again."""
+    _can_manage(actor, job)
+    if job.status not in (ImportStatus.CHECKED, ImportStatus.DONE) or not job.error_count:
+        raise Conflict(_("This import has no rows with errors to download."))
+    problems = dict(ImportRow.objects.filter(job=job, outcome=RowOutcome.ERROR).values_list(
+        "row", "errors"))
+    try:
+        handle, sheet = _open_sheet(job)
+    except ImportFailed as exc:
+        raise Conflict(exc.message) from None
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("有问题的行")
+    headings = list(sheet.headings)
+    ws.append(safe_row([*headings, "问题"]))
+    try:
+        for number, cells in _rows(sheet):
+            errors = problems.get(number)
+            if errors is None:
+                continue
+            row = list(cells)[:len(headings)]
+            row += [None] * (len(headings) - len(row))
+            ws.append(safe_row([*row, _problems(errors)]))
+    except ImportFailed as exc:
+        raise Conflict(exc.message) from None
+    finally:
+        handle.close()
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
+
+
+def import_mapping_reopen(*, job: ImportJob, actor) -> ImportJob:
+    """Back from the preview to the mapping: the check's outcome is dropped."""
+    _can_manage(actor, job)
+    updated = ImportJob.objects.filter(pk=job.pk, status=ImportStatus.CHECKED).update(
+        status=ImportStatus.MAPPING, mapping_confirmed=False)
+    if updated != 1:
+        raise Conflict(_("This import is not waiting for its mapping."))
+    ImportRow.objects.filter(job=job).delete()
+    job.refresh_from_db()
+    return job

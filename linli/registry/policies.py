@@ -113,3 +113,13 @@ def can_decide_binding(user, binding: HouseholdBinding) -> bool:
 def can_commit_import(user, job: ImportJob) -> bool:
     return user is not None and manages_community(user, job.community_id)
 
+
+
+def can_import(user, community_id: int) -> bool:
+    """Uploading a roster of a community: its staff (or its street's administrator)."""
+    return user is not None and manages_community(user, community_id)
+
+
+def can_manage_import(user, job: ImportJob) -> bool:
+    """Mapping an import's columns and values, reading its bad rows: as for saving it."""
+    return can_commit_import(user, job)

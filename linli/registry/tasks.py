@@ -4,6 +4,13 @@ from huey.contrib.djhuey import db_task
 
 
 @db_task()
+def import_read_task(job_id: int):
+    from linli.registry.imports import import_read
+
+    import_read(job_id)
+
+
+@db_task()
 def import_check_task(job_id: int):
     from linli.registry.imports import import_check
 

@@ -1,4 +1,4 @@
-"""Registry import pages: upload a roster, map its columns, preview, save."""
+"""Registry import pages: upload a roster, map its columns and values, preview, save."""
 
 from __future__ import annotations
 
@@ -11,17 +11,23 @@ from django.urls import reverse
 from linli.accounts.permissions import roles_required
 from linli.common.exceptions import DomainError
 from linli.registry import imports, selectors
-from linli.registry.forms import ImportUploadForm
+from linli.registry.forms import (
+    ImportColumnsForm,
+    ImportCommitForm,
+    ImportUploadForm,
+    ImportValuesForm,
+)
 from linli.registry.models import ImportRow, ImportStatus, RowOutcome
 from linli.registry.selectors import MANAGER_ROLES
 from linli.registry.views import post_or_back
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+SHOW = ("errors", "warnings", "all")
+
 
 @roles_required(*MANAGER_ROLES)
 def import_template(request):
-    response = HttpResponse(
-        imports.template_workbook(),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response = HttpResponse(imports.template_workbook(), content_type=XLSX)
     response["Content-Disposition"] = 'attachment; filename="registry-template.xlsx"'
     return response
 
@@ -49,16 +55,36 @@ def _job_or_404(request, uuid):
     return job
 
 
+def _detail_url(job) -> str:
+    return reverse("registry:import_detail", kwargs={"uuid": job.uuid})
+
+
 def _job_context(request, job) -> dict:
-    only_errors = request.GET.get("show") != "all"
+    context: dict = {"job": job}
     if job.status == ImportStatus.COMMITTING:
         job.processed_rows = imports.commit_progress(job)
-    rows = ImportRow.objects.filter(job=job)
-    if only_errors:
-        rows = rows.filter(outcome=RowOutcome.ERROR)
-    return {"job": job, "page": Paginator(rows, 50).get_page(request.GET.get("page")),
-            "only_errors": only_errors, "can_commit": job.status == ImportStatus.CHECKED
-            and job.error_count == 0 and (job.create_count or job.update_count)}
+    step = request.GET.get("step")
+    if job.status == ImportStatus.MAPPING and (not job.mapping_confirmed or step == "columns"):
+        context["columns_form"] = ImportColumnsForm(job=job)
+    elif job.status == ImportStatus.MAPPING:
+        context["values_form"] = ImportValuesForm(
+            job=job, choices=imports.import_value_choices(job=job))
+    if job.status in (ImportStatus.CHECKED, ImportStatus.DONE, ImportStatus.FAILED):
+        show = request.GET.get("show")
+        if show not in SHOW:
+            show = "errors" if job.error_count else "all"
+        rows = ImportRow.objects.filter(job=job)
+        if show == "errors":
+            rows = rows.filter(outcome=RowOutcome.ERROR)
+        elif show == "warnings":
+            rows = rows.exclude(warnings=[])
+        context.update(show=show, page=Paginator(rows, 50).get_page(request.GET.get("page")))
+    context["can_commit"] = (job.status == ImportStatus.CHECKED
+                             and bool(job.create_count or job.update_count)
+                             and (job.mode == "partial" or not job.error_count))
+    context["can_download_errors"] = (job.status in (ImportStatus.CHECKED, ImportStatus.DONE)
+                                      and bool(job.error_count))
+    return context
 
 
 @roles_required(*MANAGER_ROLES)
@@ -76,10 +102,73 @@ def import_progress(request, uuid):
 
 @roles_required(*MANAGER_ROLES)
 @post_or_back(lambda request, uuid: reverse("registry:import_detail", kwargs={"uuid": uuid}))
-def import_commit(request, uuid):
+def import_columns(request, uuid):
     job = _job_or_404(request, uuid)
+    form = ImportColumnsForm(request.POST, job=job)
+    if form.is_valid():
+        try:
+            imports.import_columns_set(job=job, actor=request.user, columns=form.mapping())
+        except DomainError as exc:
+            messages.error(request, exc.message)
+            return redirect(_detail_url(job) + "?step=columns")
+    return redirect(_detail_url(job))
+
+
+@roles_required(*MANAGER_ROLES)
+@post_or_back(lambda request, uuid: reverse("registry:import_detail", kwargs={"uuid": uuid}))
+def import_mapping(request, uuid):
+    job = _job_or_404(request, uuid)
+    form = ImportValuesForm(request.POST, job=job, choices=imports.import_value_choices(job=job))
+    if not form.is_valid():
+        messages.error(request, " ".join(str(e) for errors in form.errors.values()
+                                         for e in errors))
+        return redirect(_detail_url(job))
     try:
-        imports.import_commit_request(job=job, actor=request.user)
+        imports.import_mapping_set(
+            job=job, actor=request.user, columns=dict(enumerate(job.mapping)),
+            values=form.values(), sensitive_basis=form.cleaned_data["sensitive_basis"] or "",
+            mode=form.cleaned_data["mode"])
     except DomainError as exc:
         messages.error(request, exc.message)
-    return redirect("registry:import_detail", uuid=job.uuid)
+    return redirect(_detail_url(job))
+
+
+@roles_required(*MANAGER_ROLES)
+@post_or_back(lambda request, uuid: reverse("registry:import_detail", kwargs={"uuid": uuid}))
+def import_remap(request, uuid):
+    """From the preview back to the column step (the choices stay as they were)."""
+    job = _job_or_404(request, uuid)
+    try:
+        imports.import_mapping_reopen(job=job, actor=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect(_detail_url(job) + "?step=columns")
+
+
+@roles_required(*MANAGER_ROLES)
+@post_or_back(lambda request, uuid: reverse("registry:import_detail", kwargs={"uuid": uuid}))
+def import_commit(request, uuid):
+    job = _job_or_404(request, uuid)
+    form = ImportCommitForm(request.POST)
+    form.is_valid()
+    try:
+        imports.import_commit_request(job=job, actor=request.user,
+                                      confirm_places=form.cleaned_data.get("confirm_places",
+                                                                           False))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect(_detail_url(job))
+
+
+@roles_required(*MANAGER_ROLES)
+def import_errors(request, uuid):
+    """The bad rows as an .xlsx with a 问题 column, to fix and import again."""
+    job = _job_or_404(request, uuid)
+    try:
+        content = imports.import_error_workbook(job=job, actor=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect(_detail_url(job))
+    response = HttpResponse(content, content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="import-errors-{job.uuid}.xlsx"'
+    return response

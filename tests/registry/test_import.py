@@ -8,8 +8,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
-from linli.registry.imports import COLUMNS
-from linli.registry.models import Building, Household, ImportJob, Resident
+from linli.common.exceptions import ValidationError
+from linli.registry.imports import COLUMNS, import_mapping_set
+from linli.registry.models import Building, Household, ImportJob, ImportRow, Resident
 from linli.registry.privacy import hash_id_number
 from linli.registry.services import resident_create
 from tests.factories import id_number_for, registry_household
@@ -58,11 +59,24 @@ def xlsx(rows, headers=HEADERS) -> SimpleUploadedFile:
     return SimpleUploadedFile("residents.xlsx", buffer.getvalue())
 
 
-def upload(client, world, rows, headers=HEADERS) -> ImportJob:
+def upload(client, world, rows, headers=HEADERS, *, check=True, **options) -> ImportJob:
+    """Upload, then (unless `check` is false) confirm Linli's column guess and check."""
     response = client.post(reverse("registry:import_start"), {
         "community": world.community.uuid, "file": xlsx(rows, headers)})
     assert response.status_code == 302, response.content[:500]
-    return ImportJob.objects.order_by("-id").first()
+    job = ImportJob.objects.order_by("-id").first()
+    if check and job.status == "mapping":
+        job = import_mapping_set(job=job, actor=world.users["community_staff"],
+                                 columns=options.pop("columns", {}),
+                                 values=options.pop("values", {}),
+                                 sensitive_basis=options.pop("sensitive_basis", ""),
+                                 mode=options.pop("mode", "all"))
+    return job
+
+
+def commit(client, job, **data):
+    return client.post(reverse("registry:import_commit", kwargs={"uuid": job.uuid}),
+                       {"confirm_places": "1", **data})
 
 
 @pytest.fixture
@@ -91,7 +105,7 @@ def test_preview_then_commit_then_reimport_updates(staff, world):
                      {"show": "all"}).content.decode()
     assert "王建国" in page and "赵敏" in page
     assert Resident.objects.count() == before  # the check writes nothing
-    staff.post(reverse("registry:import_commit", kwargs={"uuid": job.uuid}))
+    commit(staff, job)
     job.refresh_from_db()
     assert (job.status, job.create_count) == ("done", 4), job.message
     assert Resident.objects.count() == before + 4
@@ -109,7 +123,7 @@ def test_preview_then_commit_then_reimport_updates(staff, world):
     rows[0][11] = "13800009999"
     job2 = upload(staff, world, rows)
     assert (job2.create_count, job2.update_count, job2.error_count) == (0, 4, 0)
-    staff.post(reverse("registry:import_commit", kwargs={"uuid": job2.uuid}))
+    commit(staff, job2)
     job2.refresh_from_db()
     assert job2.status == "done"
     assert Resident.objects.count() == before + 4
@@ -156,7 +170,7 @@ def test_bad_rows_are_reported_by_row_and_column_and_block_the_commit(staff, wor
     assert {e["column"] for e in errors[13]} >= {"地址", "姓名", "身份证号"}
     page = staff.get(reverse("registry:import_detail", kwargs={"uuid": job.uuid})).content
     assert "坏校验".encode() in page
-    response = staff.post(reverse("registry:import_commit", kwargs={"uuid": job.uuid}))
+    response = commit(staff, job)
     assert response.status_code == 302
     job.refresh_from_db()
     assert job.status == "checked"
@@ -174,7 +188,7 @@ def test_commit_is_all_or_nothing(staff, world, monkeypatch):
     other = registry_household(world.other_grid, "b-9")
     resident_create(household=other, name="赵敏", id_number=rows[3][8])
     before = (Resident.objects.count(), Household.objects.count())
-    staff.post(reverse("registry:import_commit", kwargs={"uuid": job.uuid}))
+    commit(staff, job)
     job.refresh_from_db()
     assert job.status == "failed"
     assert "其他社区" in job.message
@@ -182,9 +196,19 @@ def test_commit_is_all_or_nothing(staff, world, monkeypatch):
     assert not Resident.objects.filter(id_number_hash=hash_id_number(rows[0][8])).exists()
 
 
-def test_missing_columns_fail_with_a_message(staff, world):
-    job = upload(staff, world, [["x"]], headers=["户号", "姓名"])
-    assert job.status == "failed" and "网格编号" in job.message
+def test_missing_columns_are_named_at_the_mapping_step(staff, world):
+    job = upload(staff, world, [["x", "王五"]], headers=["户号", "姓名"], check=False)
+    assert job.status == "mapping"
+    with pytest.raises(ValidationError) as caught:
+        import_mapping_set(job=job, actor=world.users["community_staff"], columns={},
+                           values={}, sensitive_basis="", mode="all")
+    assert "身份证号" in caught.value.message and caught.value.field == "columns"
+    # On the page: the column step again, with the message naming the missing field.
+    response = staff.post(reverse("registry:import_columns", kwargs={"uuid": job.uuid}),
+                          {"col_0": "household_number", "col_1": "name"}, follow=True)
+    assert "身份证号" in response.content.decode()
+    job.refresh_from_db()
+    assert job.status == "mapping" and not ImportRow.objects.filter(job=job).exists()
 
 
 def test_progress_fragment_and_other_community(client, world, reg):
