@@ -213,6 +213,11 @@ class Household(TimeStampedModel):
         ordering = ["community_id", "number"]
         verbose_name = _("household")
         verbose_name_plural = _("households")
+        # A grid worker's list: one grid's households in (community, number) order.
+        indexes = [
+            models.Index(fields=["grid", "community", "number"],
+                         name="registry_household_grid_list"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["community", "number"],
                                     name="registry_household_unique_number"),
@@ -337,6 +342,12 @@ class Resident(TimeStampedModel):
         ordering = ["household_id", "id"]
         verbose_name = _("resident")
         verbose_name_plural = _("residents")
+        # The registry list walks households in order and takes each one's active members.
+        indexes = [
+            models.Index(fields=["household", "id"], name="registry_resident_active",
+                         condition=Q(moved_out=False, deceased=False,
+                                     anonymised_at__isnull=True)),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["id_number_hash"], condition=~Q(id_number_hash=""),
                                     name="registry_resident_unique_id_number"),
@@ -449,6 +460,9 @@ class DeletionRequest(TimeStampedModel):
 
     class Meta:
         ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["status", "created_at"], name="registry_deletion_status"),
+        ]
 
 
 class ImportStatus(models.TextChoices):
