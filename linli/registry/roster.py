@@ -54,12 +54,13 @@ _CJK_GAP = re.compile(r"(?<=[^\x00-\x7f])\s+(?=[^\x00-\x7f])")
 
 @lru_cache(maxsize=32768)
 def _fold_slow(value: str) -> str:
-    if not value.isascii():
-        value = unicodedata.normalize("NFKC", value)
-    value = clean_text(value)
-    if "  " in value or "\u3000" in value or "\xa0" in value:
+    value = clean_text(unicodedata.normalize("NFKC", value))
+    if "  " in value:
         value = _SPACES.sub(" ", value)
     return value
+
+
+_is_nfkc = unicodedata.is_normalized
 
 
 def fold(value) -> str:
@@ -74,8 +75,10 @@ def fold(value) -> str:
         if isinstance(value, datetime):
             return value.isoformat(sep=" ")
         value = str(value)
-    # Fast path: plain printable ASCII without doubled or edge spaces is already folded.
-    if value.isascii() and value.isprintable() and "  " not in value and value.strip() == value:
+    # Fast path, most cells: printable (no controls, bidi marks, line breaks or wide spaces),
+    # already NFKC, no doubled or edge spaces.
+    if (value.isprintable() and (value.isascii() or _is_nfkc("NFKC", value))
+            and "  " not in value and value[:1] != " " and value[-1:] != " "):
         return value
     return _fold_slow(value)
 
