@@ -350,12 +350,16 @@ def open_sheet(handle, file_name: str, *, max_rows: int) -> Sheet:
     sheet_info = Sheet(header_row=header_row, headings=headings, rows=iter(()),
                        total_estimate=total, file_kind="xls" if suffix == ".xls" else "xlsx")
 
+    merges = _data_merges(sheet, header_row)
+
     def rows() -> Iterator[tuple[int, list]]:
-        number = header_row
         seen = 0
         pending = ((n, r) for n, r in enumerate(first[header_index + 1:], start=header_row + 1))
         converted = ((n, [_cell(c) for c in r]) for n, r in enumerate(raw, start=len(first) + 1))
+        active: list[tuple[int, int, int, object]] = []
         for number, cells in _chain(pending, converted):
+            if merges:
+                active = _fill_merged(number, cells, merges, active)
             if not any(c is not None for c in cells):
                 sheet_info.skipped_blank += 1
                 continue
@@ -371,6 +375,43 @@ def open_sheet(handle, file_name: str, *, max_rows: int) -> Sheet:
 
     sheet_info.rows = rows()
     return sheet_info
+
+
+def _data_merges(sheet, header_row: int) -> dict[int, list[tuple[int, int, int]]]:
+    """Merged ranges below the header, by first spreadsheet row: [(last row, first column,
+    last column)], columns as indexes into a row's cells. Offices merge a household's 户号 or
+    address over its members' rows; calamine gives the value in the top cell only."""
+    try:
+        ranges = sheet.merged_cell_ranges or []
+    except Exception:  # a format without merge information
+        return {}
+    offset = sheet.start[1] if sheet.start else 0
+    merges: dict[int, list[tuple[int, int, int]]] = {}
+    for (r0, c0), (r1, c1) in ranges:
+        if r0 + 1 <= header_row:
+            continue
+        merges.setdefault(r0 + 1, []).append((r1 + 1, c0 - offset, c1 - offset))
+    return merges
+
+
+def _fill_merged(number: int, cells: list, merges: dict, active: list) -> list:
+    """Give every cell of a merged range its top-left value; returns the ranges still open."""
+    for last, c0, c1 in merges.get(number, ()):
+        if 0 <= c0 < len(cells):
+            active.append((last, c0, c1, cells[c0]))
+    still = []
+    for last, c0, c1, value in active:
+        if number > last:
+            continue
+        still.append((last, c0, c1, value))
+        if value is None:
+            continue
+        if c1 >= len(cells):
+            cells.extend([None] * (c1 + 1 - len(cells)))
+        for i in range(max(c0, 0), c1 + 1):
+            if cells[i] is None:
+                cells[i] = value
+    return still
 
 
 def _chain(*iterables):

@@ -443,3 +443,27 @@ def test_totals_rows(cells, expected):
 ])
 def test_fold(value, expected):
     assert fold(value) == expected
+
+
+def test_cells_merged_over_a_household_give_each_member_the_value():
+    """Offices merge a household's 户号 and address over its members' rows."""
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["户号", "住址", "姓名", "与户主关系"])
+    ws.append(["3-2-501", "紫轩小区3栋2单元501", "王建国", "户主"])
+    ws.append([None, None, "李秀英", "妻子"])
+    ws.append([None, None, "王小宝", "长子"])
+    ws.append(["3-2-502", "紫轩小区3栋2单元502", "赵敏", "户主"])
+    ws.append(["合计", None, None, "4人"])
+    ws.merge_cells("A2:A4")
+    ws.merge_cells("B2:B4")
+    ws.merge_cells("A6:C6")
+    sheet = open_sheet(save(wb), "roster.xlsx", max_rows=10)
+    rows = list(sheet.rows)
+    assert [(n, c[0], c[1], c[2]) for n, c in rows[:4]] == [
+        (2, "3-2-501", "紫轩小区3栋2单元501", "王建国"),
+        (3, "3-2-501", "紫轩小区3栋2单元501", "李秀英"),
+        (4, "3-2-501", "紫轩小区3栋2单元501", "王小宝"),
+        (5, "3-2-502", "紫轩小区3栋2单元502", "赵敏"),
+    ]
+    assert is_totals_row(rows[4][1])
