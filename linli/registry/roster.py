@@ -296,11 +296,16 @@ def find_header(first_rows: list[list]) -> tuple[int, list[str]]:
 
 @dataclass
 class Sheet:
+    """One roster sheet. `headings`: per column, as written (folded, stars dropped).
+    `rows`: (spreadsheet row number, cells) after the header, blank rows left out and
+    counted in `skipped_blank` as they are passed. `total_estimate`: rows below the header,
+    blank ones included (for progress)."""
+
     header_row: int  # 1-based spreadsheet row of the (last) header row
     headings: list[str]
     rows: Iterator[tuple[int, list]]
     total_estimate: int
-    file_kind: str = "xlsx"
+    file_kind: str = "xlsx"  # "xlsx" or "xls"
     skipped_blank: int = field(default=0)
 
 
