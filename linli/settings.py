@@ -21,6 +21,8 @@ DATA_DIR = Path(env.str("LINLI_DATA_DIR", default=str(BASE_DIR.parent / "var")))
 DATA_DIR.mkdir(parents=True, exist_ok=True)
 
 DEBUG = env.bool("DEBUG", default=not PRODUCTION and not TESTING)
+# bench/pages.py only: routes an empty page as the baseline every page is measured against.
+LINLI_BENCH = env.bool("LINLI_BENCH", default=False) and not PRODUCTION
 SECRET_KEY = env.str(
     "SECRET_KEY",
     default="" if PRODUCTION else "dev-only-insecure-key-change-me-linli-0123456789abcdefghij",

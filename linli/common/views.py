@@ -13,7 +13,7 @@ from django.views.decorators.cache import never_cache
 
 from linli.accounts import selectors as account_selectors
 from linli.accounts.models import STAFF_ROLES, Role
-from linli.accounts.permissions import public, roles_required
+from linli.accounts.permissions import public, roles_required, signed_in
 from linli.common import selectors
 from linli.common.audit import audit_describe
 from linli.common.models import AuditAction, AuditResult
@@ -40,6 +40,16 @@ def workbench(request):
         "tiles": tiles,
         "assignments": [a for a in user.role_assignments if a.role in STAFF_ROLES],
     })
+
+
+@signed_in
+def bench_empty(request):
+    """An empty page in the resident layout (or the workbench layout with `?layout=workbench`):
+    base template, session, user, roles and navigation, no data. Routed only when
+    LINLI_BENCH=1, as the baseline of bench/pages.py."""
+    workbench_layout = request.GET.get("layout") == "workbench" and request.user.is_staff_member
+    template = "common/bench_empty_workbench.html" if workbench_layout else "common/bench_empty.html"
+    return render(request, template)
 
 
 def _day_bound(value: str, end: bool):
