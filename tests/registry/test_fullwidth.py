@@ -15,6 +15,7 @@ import logging
 import pytest
 from django.apps import apps as django_apps
 from django.conf import settings
+from django.urls import reverse
 
 from linli.common.exceptions import ValidationError
 from linli.common.masking import mask_id_number
@@ -99,6 +100,23 @@ def test_full_width_id_through_the_api_is_stored_ascii_and_found(client, world, 
     assert resident.mobile == "13900001111"
     listed = client.get("/api/v1/registry/residents", {"q": number}).json()
     assert [r["uuid"] for r in listed["items"]] == [str(resident.uuid)]
+
+
+def test_full_width_id_and_household_number_through_the_pages_are_stored_ascii(
+        client, world, reg):
+    client.force_login(world.users["grid_worker"])
+    response = client.post(reverse("registry:household_new"), {
+        "grid": world.grid.uuid, "number": "ｃ－１", "address": "紫轩路5号"})
+    assert response.status_code == 302
+    household = Household.objects.get(number="c-1")
+    number = id_number_for(datetime.date(1944, 4, 4), 91)
+    response = client.post(reverse("registry:resident_new", kwargs={"uuid": household.uuid}), {
+        "name": "孙大妈", "id_number": wide(number), "mobile": "１３３４４４４５５５５",
+        "residence_type": "registered", "relation": "head"})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    resident = Resident.objects.get(name="孙大妈")
+    assert_ascii_id(resident, number)
+    assert resident.mobile == "13344445555"
 
 
 def test_household_number_and_room_are_stored_ascii(world, reg):
