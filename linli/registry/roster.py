@@ -696,6 +696,28 @@ def split_tags(text) -> list[str]:
     return list(seen)
 
 
+#: Words people add around a tag name: 低保户, 残疾人, 独居老人, 空巢家庭.
+_TAG_AFFIXES = re.compile(r"(?:户|人员|人|老人|家庭|对象|人群|者)$")
+
+
+def suggest_tag(written: str, existing: list[str]) -> str | None:
+    """The existing tag a written one most likely means ("低保户" -> "低保", "独居老人" ->
+    "独居"), or None. Only a suggestion for staff to confirm in the value-mapping step."""
+    text = fold(written).replace(" ", "")
+    if not text:
+        return None
+    names = {fold(name): name for name in existing if name}
+    if text in names:
+        return names[text]
+    core = _TAG_AFFIXES.sub("", text) or text
+    if core in names:
+        return names[core]
+    contained = [key for key in names if len(key) >= 2 and (key in text or core in key)]
+    if len(contained) == 1:
+        return names[contained[0]]
+    return None
+
+
 # --- Choices -------------------------------------------------------------------------------
 
 CHOICE_SYNONYMS: dict[str, dict[str, str]] = {

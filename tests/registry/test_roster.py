@@ -467,3 +467,12 @@ def test_cells_merged_over_a_household_give_each_member_the_value():
         (5, "3-2-502", "紫轩小区3栋2单元502", "赵敏"),
     ]
     assert is_totals_row(rows[4][1])
+
+
+@pytest.mark.parametrize("written,expected", [
+    ("低保户", "低保"), ("残疾人", "残疾"), ("独居老人", "独居"), ("高龄", "高龄"),
+    ("空巢老人", None), ("低保对象", "低保"), ("", None), ("ＶＩＰ", None),
+    ("高龄独居老人", None),  # two tags in one word: staff decide
+])
+def test_tag_suggestions(written, expected):
+    assert roster.suggest_tag(written, ["独居", "高龄", "残疾", "低保"]) == expected
