@@ -95,13 +95,11 @@ def _street_ids(user) -> set[int]:
     return {a.street_id for a in user.role_assignments if a.role == Role.STREET_ADMIN}
 
 
-def account_list_for_user(
-    *, user, unit: str = "", kind: str = "", query: str = "", staff_only: bool = False
-) -> QuerySet:
+def _account_scope(user, *, staff_only: bool = False) -> Q | None:
     """Accounts the user may see: their own (unless `staff_only`), plus those their staff
-    roles look after."""
+    roles look after. None: nothing."""
     if not user.is_authenticated:
-        return Account.objects.none()
+        return None
     scope = Q(pk__in=[]) if staff_only else (
         Q(resident__user=user) | Q(household__residents__user=user))
     if user.has_role(*LEDGER_STAFF_ROLES):
@@ -111,6 +109,17 @@ def account_list_for_user(
                   | Q(community__in=communities)
                   | Q(kind__in=[AccountKind.ISSUER, AccountKind.STORE, AccountKind.ADJUSTMENT],
                       street_id__in=_street_ids(user)))
+    return scope
+
+
+def account_list_for_user(
+    *, user, unit: str = "", kind: str = "", query: str = "", staff_only: bool = False
+) -> QuerySet:
+    """Accounts the user may see: their own (unless `staff_only`), plus those their staff
+    roles look after."""
+    scope = _account_scope(user, staff_only=staff_only)
+    if scope is None:
+        return Account.objects.none()
     qs = Account.objects.filter(pk__in=Account.objects.filter(scope).values("pk"))
     if unit:
         qs = qs.filter(unit=unit)
@@ -124,7 +133,15 @@ def account_list_for_user(
 
 
 def account_get_for_user(*, user, uuid, staff_only: bool = False) -> Account | None:
-    return account_list_for_user(user=user, staff_only=staff_only).filter(uuid=uuid).first()
+    """One account by its uuid, if the user may see it: the account is found by its key and
+    the scope checked on that one row (never a scan of every account in scope)."""
+    scope = _account_scope(user, staff_only=staff_only)
+    if scope is None:
+        return None
+    account = Account.objects.with_owner().filter(uuid=uuid).first()
+    if account is None or not Account.objects.filter(pk=account.pk).filter(scope).exists():
+        return None
+    return account
 
 
 def own_time_account(*, resident) -> Account | None:

@@ -49,6 +49,7 @@ from linli.registry.selectors import MANAGER_ROLES, REGISTRY_ROLES
 
 DOOR_SESSION_KEY = "registry_door_households"
 RESIDENT_COUNT_CAP = 1000
+RESIDENT_PAGE = 25
 VERIFY_LIMIT = 5  # name + mobile attempts per door plate and client within 15 minutes
 
 
@@ -98,6 +99,13 @@ def _uuid(value) -> UUID | None:
         return None
 
 
+def _page_number(request) -> int:
+    try:
+        return min(max(int(request.GET.get("page", 1)), 1), 10_000)
+    except (TypeError, ValueError):
+        return 1
+
+
 def _grid_param(request):
     value = _uuid(request.GET.get("grid", ""))
     if value is None:
@@ -113,9 +121,13 @@ def index(request):
     params = _search_params(request)
     grid = _grid_param(request)
     qs = selectors.resident_list_for_user(user=request.user, grid=grid, **params)
-    # Counting stops past RESIDENT_COUNT_CAP: the page then says "more than N" instead of
-    # counting the whole street on every keystroke.
-    page = CappedPaginator(qs, 25, cap=RESIDENT_COUNT_CAP).get_page(request.GET.get("page"))
+    # Exact counts only where cheap. The whole list is counted up to RESIDENT_COUNT_CAP (an
+    # index walk); a search is counted only to the end of the page asked for, as far as the
+    # page itself is read. Past the cap the page says "more than N" and offers the next page.
+    number = _page_number(request)
+    cap = RESIDENT_COUNT_CAP if not any(params.values()) and grid is None else 0
+    cap = max(cap, number * RESIDENT_PAGE)
+    page = CappedPaginator(qs, RESIDENT_PAGE, cap=cap).get_page(number)
     user = request.user
     context = {
         "page": page, "params": params, "grid": grid,
