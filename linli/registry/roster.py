@@ -580,7 +580,8 @@ class Address:
     room: str
 
 
-_BUILDING_WORD = r"(?:号楼|栋|幢|座|楼)"
+#: "3栋", "3幢", "3号楼", "3#楼", "3#", "A座", and "3号" when a unit follows ("3号2单元").
+_BUILDING_WORD = r"(?:号楼|栋|幢|座|#楼|#|楼|号(?=\s*[0-9一二三四五六七八九十]+\s*单元))"
 _ADDRESS = re.compile(
     r"^(?P<estate>.*?)\s*(?P<building>[0-9A-Za-z]+|[一二三四五六七八九十]+)\s*"
     rf"(?P<bword>{_BUILDING_WORD})\s*"
@@ -593,7 +594,7 @@ _ADDRESS_DASHED = re.compile(
 _ROAD_PREFIX = re.compile(r"^.*?(?:路|街|大道|道|巷|弄|胡同|里)\s*\d+\s*号(?:院)?\s*(?=\S)")
 _CN_NUMBERS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9,
                "十": 10}
-_BUILDING_CELL = re.compile(rf"^(.+?)\s*{_BUILDING_WORD}?$")
+_BUILDING_CELL = re.compile(r"^(.+?)\s*(?:号楼|栋|幢|#楼|#|楼|号)?$")
 _UNIT_CELL = re.compile(r"^(.+?)\s*(?:单元)?$")
 _ROOM_CELL = re.compile(r"^(.+?)\s*(?:室|号|房)?$")
 
@@ -673,8 +674,10 @@ def parse_address(text) -> Address | None:
         return None
     building = normalise_building(m.group("building") + (
         m.groupdict().get("bword") or "栋"))
-    unit = normalise_unit(m.group("unit") or "")
-    room = normalise_room(m.group("room") or "")
+    unit, room = m.group("unit") or "", m.group("room") or ""
+    if not unit and "-" in room:  # "3栋2-501": unit 2, room 501
+        unit, room = room.split("-", 1)
+    unit, room = normalise_unit(unit), normalise_room(room)
     return Address(estate=estate, building=building, unit=unit, room=room)
 
 
