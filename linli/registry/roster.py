@@ -190,8 +190,9 @@ def _match_heading(heading: str) -> tuple[str | None, int]:
     hit = _EXACT.get(key)
     if hit:
         return hit
-    # A heading naming a person's role ("网格员", "录入人") is not the thing it contains.
-    if key.endswith(("员", "人", "者")):
+    # A heading naming a person's role ("网格员", "录入人", "楼栋长") is not the thing it
+    # contains.
+    if key.endswith(("员", "人", "者", "长")):
         return None, 0
     for word, field_key in _CONTAINED:
         if word in key:

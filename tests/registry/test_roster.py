@@ -274,7 +274,8 @@ def test_field_keys_are_the_import_columns_plus_the_row_label():
     ("政治面貌", "political_status"), ("民族", "ethnicity"), ("性别", "gender"),
     ("监护人身份证号", "guardian_id"), ("监护人身份证号码", "guardian_id"),
     ("迁出日期", "moved_out_on"), ("死亡日期", "deceased_on"), ("现居住详细地址", "address"),
-    ("网格员", None), ("备注", None), ("", None),
+    ("网格员", None), ("楼栋长", None), ("备注", None), ("工作单位", None), ("", None),
+    ("联系电话（手机）", "mobile"), ("身份证号码(18位)", "id_number"), ("性别（男/女）", "gender"),
 ])
 def test_heading_synonyms(heading, key):
     assert guess_mapping([heading]) == [key]
