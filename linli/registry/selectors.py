@@ -99,8 +99,10 @@ def resident_search(qs: QuerySet, *, q: str = "", tag: str = "", address: str = 
             qs = qs.filter(mobile__endswith=q)
         elif LATIN_RE.match(q):
             low = q.lower()
-            qs = qs.filter(Q(name_initials__startswith=low) | Q(name_pinyin__startswith=low)
-                           | Q(name_pinyin__contains=low))
+            # Initials by prefix (`zs` → 张三, an index range); the pinyin anywhere (`san` →
+            # 张三), which a prefix match is part of. On PostgreSQL the trigram index
+            # (migration 0009) serves the contains-match; SQLite reads the pinyin column.
+            qs = qs.filter(Q(name_initials__startswith=low) | Q(name_pinyin__contains=low))
         else:
             qs = qs.filter(Q(name__contains=q) | Q(household__address__contains=q))
     if tag:
