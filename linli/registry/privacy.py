@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import unicodedata
 from functools import lru_cache
 
 from cryptography.fernet import Fernet, InvalidToken
@@ -18,7 +19,9 @@ from linli.common.masking import mask_id_number
 
 
 def normalise_id_number(value: str) -> str:
-    return "".join(str(value or "").split()).upper()
+    # NFKC first: an ID typed with full-width digits (５１１６…) must hash like the ASCII one,
+    # or a search for it finds nobody.
+    return "".join(unicodedata.normalize("NFKC", str(value or "")).split()).upper()
 
 
 @lru_cache(maxsize=4)

@@ -79,6 +79,9 @@ def test_full_width_id_and_mobile_through_the_service_are_stored_ascii(world, re
     found = resident_list_for_user(user=staff, q=number)
     assert list(found) == [resident]
     assert list(resident_list_for_user(user=staff, id_number=number)) == [resident]
+    # …and so does the number typed full-width, as it was stored before the fix.
+    assert list(resident_list_for_user(user=staff, q=wide(number))) == [resident]
+    assert list(resident_list_for_user(user=staff, id_number=wide(number))) == [resident]
     # The same person typed the other way is the same person.
     with pytest.raises(Exception) as caught:
         resident_create(household=reg["household2"], actor=staff, name="周桂兰",
