@@ -223,7 +223,7 @@ def _reload(job: ImportJob) -> ImportJob:
 
 
 @router.post("/registry/imports", response={201: RegistryImportJobOut, **ERRORS})
-def import_upload(request, community: Form[UUID | None] = None,
+def import_upload(request, community: Form[UUID] = None,
                   file: File[UploadedFile] = None):
     """Upload a roster (multipart form: `file` — .xlsx or .xls, `community` — the uuid of a
     community you manage). The file is read in the background: poll the job until its status
