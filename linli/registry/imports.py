@@ -508,10 +508,11 @@ class Checker:
             if building_hit:
                 v["grid"] = self.grid_by_id[building_hit[1]].number
             elif not v["grid"]:
-                err("grid" if "grid" in self.index else "building",
-                    _("%(building)s of %(estate)s is a new building: add a 网格 column with "
-                      "its grid number, or add the building on the places page first.")
-                    % {"building": building, "estate": estate}, building)
+                key = "grid" if "grid" in self.index else "building"
+                err(key, _("%(building)s of %(estate)s is a new building: add a 网格 column "
+                           "with its grid number, or add the building on the places page "
+                           "first.") % {"building": building, "estate": estate},
+                    v["grid"] if key == "grid" else building)
                 return
             elif v["grid"] not in self.grids:
                 err("grid", _("No grid with this number in the community."))

@@ -69,13 +69,13 @@ def people(grid="001"):
     ]
 
 
-def messy_roster(rows=None, grid="001") -> bytes:
+def messy_roster(rows=None, grid="001", top=TOP) -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.append(["紫轩社区居民花名册（2026年）"])
-    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(TOP))
+    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(top))
     ws.append([])
-    ws.append(TOP)
+    ws.append(top)
     ws.append(SUB)
     for col in (1, 2, 10, 11, 12, 13, 14):
         ws.merge_cells(start_row=3, start_column=col, end_row=4, end_column=col)
