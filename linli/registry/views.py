@@ -122,11 +122,12 @@ def index(request):
     grid = _grid_param(request)
     qs = selectors.resident_list_for_user(user=request.user, grid=grid, **params)
     # Exact counts only where cheap. The whole list is counted up to RESIDENT_COUNT_CAP (an
-    # index walk); a search is counted only to the end of the page asked for, as far as the
-    # page itself is read. Past the cap the page says "more than N" and offers the next page.
+    # index walk); a search is not counted: its page is read with one row more, which says
+    # whether a next page exists. Past either, the page says "more than N".
     number = _page_number(request)
-    cap = RESIDENT_COUNT_CAP if not any(params.values()) and grid is None else 0
-    cap = max(cap, number * RESIDENT_PAGE)
+    cap = None
+    if not any(params.values()) and grid is None:
+        cap = max(RESIDENT_COUNT_CAP, number * RESIDENT_PAGE)
     page = CappedPaginator(qs, RESIDENT_PAGE, cap=cap).get_page(number)
     user = request.user
     context = {

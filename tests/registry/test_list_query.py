@@ -68,7 +68,7 @@ def test_past_the_cap_the_page_says_more_than(client, world, reg, monkeypatch):
     assert counts and all("LIMIT 41" in sql for sql in counts), counts
 
 
-def test_a_search_counts_as_far_as_the_page_asked_for(client, world, reg):
+def test_a_search_is_not_counted_past_the_page_asked_for(client, world, reg):
     grow(world, 30)
     client.force_login(world.users["community_staff"])
     first = client.get(reverse("registry:index"), {"q": "ww"}).content.decode()
@@ -77,6 +77,8 @@ def test_a_search_counts_as_far_as_the_page_asked_for(client, world, reg):
     # The last page knows the total exactly.
     assert "第 2 / 2 页 · 共 30 条" in second
     assert second.count("王五") == 5
+    beyond = client.get(reverse("registry:index"), {"q": "ww", "page": 9}).content.decode()
+    assert "第 2 / 2 页 · 共 30 条" in beyond
     few = client.get(reverse("registry:index"), {"q": "liu"}).content.decode()
     assert "刘德华" in few and "超过" not in few
 
