@@ -141,7 +141,9 @@ class ImportFailed(DomainError):
     code = "import_failed"
 
 
-def template_workbook() -> bytes:
+def template_workbook(*, street_id: int | None = None) -> bytes:
+    """The template with a second sheet listing the values each column accepts (the tags
+    of `street_id`, when given)."""
     wb = Workbook()
     ws = wb.active
     ws.title = "居民"
@@ -161,8 +163,9 @@ def template_workbook() -> bytes:
                         ("residence_type", RESIDENCE_LABEL), ("relation", RELATION_LABEL),
                         ("sensitive_basis", BASIS_LABEL)):
         values.append([HEADER[key], "、".join(labels.values()), ""])
-    values.append(["标签", "、".join(Tag.objects.order_by("name").values_list(
-        "name", flat=True).distinct()[:50]) or "高龄、独居",
+    tags = Tag.objects.filter(street_id=street_id) if street_id else Tag.objects.none()
+    values.append(["标签", "、".join(tags.order_by("order", "name").values_list(
+        "name", flat=True)[:50]) or "高龄、独居",
                    "多个标签用顿号分隔；文件中的其他写法可在导入时对应或新建"])
     values.append(["出生日期、迁出日期、死亡日期", "1972-08-19、1972.8.19、19720819、1972年8月19日",
                    ""])
@@ -993,7 +996,14 @@ def _skipped_row(job: ImportJob, number: int, cells) -> ImportRow:
 
 
 def import_check(job_id: int) -> ImportJob:
+    """Check every row against the job's mapping. A job never read (a file stored by a
+    script) is read first and checked with Linli's guess."""
     job = ImportJob.objects.select_related("community").get(pk=job_id)
+    if not job.columns:
+        job = import_read(job.pk)
+        if job.status != ImportStatus.MAPPING:
+            return job
+        job = ImportJob.objects.select_related("community").get(pk=job_id)
     ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.CHECKING, processed_rows=0)
     ImportRow.objects.filter(job=job).delete()
     try:

@@ -27,7 +27,9 @@ SHOW = ("errors", "warnings", "all")
 
 @roles_required(*MANAGER_ROLES)
 def import_template(request):
-    response = HttpResponse(imports.template_workbook(), content_type=XLSX)
+    response = HttpResponse(
+        imports.template_workbook(street_id=getattr(request.user, "home_street_id", None)),
+        content_type=XLSX)
     response["Content-Disposition"] = 'attachment; filename="registry-template.xlsx"'
     return response
 

@@ -393,3 +393,52 @@ def test_the_template_lists_the_allowed_values(client, world, reg):
     for word in ("户籍", "流动", "人户分离", "中共党员", "配偶", "本人同意", "法定职责", "残疾",
                  "1972年8月19日"):
         assert word in text
+
+
+def test_an_xls_roster_is_imported_too(world, reg):
+    import xlwt
+
+    book = xlwt.Workbook()
+    sheet = book.add_sheet("花名册")
+    sheet.write_merge(0, 0, 0, 5, "观澜社区人口登记表")
+    for col, heading in enumerate(["编号", "姓名", "证件号码", "手机号码", "住址", "网格"]):
+        sheet.write(1, col, heading)
+    number = id_number_for(datetime.date(1962, 4, 8), 35)
+    for col, value in enumerate(["1", "冯  志刚", number.translate(FULL), "138 0013 8000",
+                                 "观澜苑7栋1单元302", world.grid.number]):
+        sheet.write(2, col, value)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    job = start(world, buffer.getvalue(), name="人口登记表.xls")
+    assert job.status == "mapping", job.message
+    assert job.storage_name.endswith(".xls")
+    job = save(world, confirm(world, job, basis=""))
+    assert job.status == "done", job.message
+    feng = Resident.objects.get(id_number_hash=hash_id_number(number))
+    assert feng.mobile == "13800138000"
+    assert feng.household.building.name == "7栋" and feng.household.room == "302"
+
+
+def test_a_child_whose_guardian_row_is_bad_is_held_back_in_a_partial_save(world, reg):
+    child_born = TODAY.replace(year=TODAY.year - 6, day=1)
+    parent = id_number_for(datetime.date(1988, 3, 3), 11)
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["户号", "网格编号", "地址", "姓名", "身份证号", "手机号", "监护人身份证号"])
+    grid = world.grid.number
+    ws.append(["G-1", grid, "紫轩路9号", "马大力", parent, "12345", ""])
+    ws.append(["G-1", grid, "紫轩路9号", "马小宝", id_number_for(child_born, 12), "", parent])
+    ws.append(["G-2", grid, "紫轩路10号", "牛爱华", id_number_for(datetime.date(1970, 1, 1), 14),
+               "", ""])
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    job = confirm(world, start(world, buffer.getvalue()), basis="")
+    rows = {r.name: r for r in job.rows.all()}
+    assert rows["马大力"].outcome == "error" and rows["马大力"].errors[0]["column"] == "手机号"
+    assert rows["马小宝"].outcome == "error"
+    assert "监护人" in rows["马小宝"].errors[0]["message"]
+    assert rows["牛爱华"].outcome == "create"
+    job = save(world, job)
+    assert job.status == "done", job.message
+    assert list(Resident.objects.filter(name__in=["马大力", "马小宝", "牛爱华"]).values_list(
+        "name", flat=True)) == ["牛爱华"]
