@@ -11,7 +11,6 @@ from datetime import date, datetime, time
 from typing import Annotated
 from uuid import UUID
 
-from annotated_types import Ge, Le
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
@@ -20,7 +19,7 @@ from ninja import Field, File, Form, Query, Router, Schema
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 from ninja.responses import Status
-from pydantic import AfterValidator, BeforeValidator, StringConstraints
+from pydantic import StringConstraints
 
 from linli.activities import policies, selectors, services
 from linli.activities.models import (
@@ -38,38 +37,22 @@ from linli.activities.models import (
     SignupRole,
     SignupStatus,
 )
-from linli.common.api import ERRORS, IsoDate, NameStr, Pagination, StrictInt, require_roles
+from linli.common.api import (
+    ERRORS,
+    BodyInt,
+    CleanStr,
+    IsoDate,
+    IsoDateTime,
+    NameStr,
+    Pagination,
+    WallTime,
+    body_int,
+    require_roles,
+)
 from linli.common.exceptions import Conflict, ValidationError
 
 router = Router(tags=["activities"])
 MANAGERS = tuple(selectors.MANAGER_ROLES)
-
-
-def _no_bool(value):
-    if isinstance(value, bool):
-        raise ValueError("must be an integer, not a boolean")
-    return value
-
-
-#: Like StrictInt, placed after the bounds so that they stay in the published schema.
-NO_BOOL = BeforeValidator(_no_bool)
-
-
-def _aware(value: datetime) -> datetime:
-    if timezone.is_naive(value):
-        value = timezone.make_aware(value)
-    return value
-
-
-When = Annotated[datetime, AfterValidator(_aware)]
-
-
-def _local_time(value: time) -> time:
-    # Class times are wall-clock times in the community; an offset sent along is dropped.
-    return value.replace(tzinfo=None)
-
-
-LocalTime = Annotated[time, AfterValidator(_local_time)]
 
 
 class RuleBroken(Conflict):
@@ -141,34 +124,34 @@ class ActivityIn(Schema):
     title: NameStr = Field(..., min_length=1, max_length=100)
     kind: ActivityKind = ActivityKind.PRACTICE
     description: str = Field("", max_length=5000)
-    organiser: str = Field(..., min_length=1, max_length=64)
-    place: str = Field(..., min_length=1, max_length=128)
-    starts_at: When
-    ends_at: When
-    signup_opens_at: When
-    signup_closes_at: When
+    organiser: NameStr = Field(..., min_length=1, max_length=64)
+    place: CleanStr = Field(..., min_length=1, max_length=128)
+    starts_at: IsoDateTime
+    ends_at: IsoDateTime
+    signup_opens_at: IsoDateTime
+    signup_closes_at: IsoDateTime
     audience: Audience = Audience.ALL
-    capacity: StrictInt = Field(..., ge=1, le=100_000)
-    volunteers_needed: StrictInt = Field(0, ge=0, le=10_000)
-    points: StrictInt = Field(0, ge=0, le=10_000)
-    volunteer_minutes: StrictInt = Field(0, ge=0, le=7 * 24 * 60)
+    capacity: BodyInt = Field(..., ge=1, le=100_000)
+    volunteers_needed: BodyInt = Field(0, ge=0, le=10_000)
+    points: BodyInt = Field(0, ge=0, le=10_000)
+    volunteer_minutes: BodyInt = Field(0, ge=0, le=7 * 24 * 60)
 
 
 class ActivityPatch(Schema):
     title: Annotated[NameStr, StringConstraints(min_length=1, max_length=100)] | None = None
     kind: ActivityKind | None = None
     description: Annotated[str, StringConstraints(max_length=5000)] | None = None
-    organiser: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
-    place: Annotated[str, StringConstraints(min_length=1, max_length=128)] | None = None
-    starts_at: When | None = None
-    ends_at: When | None = None
-    signup_opens_at: When | None = None
-    signup_closes_at: When | None = None
+    organiser: Annotated[NameStr, StringConstraints(min_length=1, max_length=64)] | None = None
+    place: Annotated[CleanStr, StringConstraints(min_length=1, max_length=128)] | None = None
+    starts_at: IsoDateTime | None = None
+    ends_at: IsoDateTime | None = None
+    signup_opens_at: IsoDateTime | None = None
+    signup_closes_at: IsoDateTime | None = None
     audience: Audience | None = None
-    capacity: Annotated[int, Ge(1), Le(100_000), NO_BOOL] | None = None
-    volunteers_needed: Annotated[int, Ge(0), Le(10_000), NO_BOOL] | None = None
-    points: Annotated[int, Ge(0), Le(10_000), NO_BOOL] | None = None
-    volunteer_minutes: Annotated[int, Ge(0), Le(7 * 24 * 60), NO_BOOL] | None = None
+    capacity: body_int(1, 100_000) | None = None
+    volunteers_needed: body_int(0, 10_000) | None = None
+    points: body_int(0, 10_000) | None = None
+    volunteer_minutes: body_int(0, 7 * 24 * 60) | None = None
 
 
 class ActivityFilter(Schema):
@@ -189,7 +172,7 @@ class SummaryIn(Schema):
 
 
 class BeneficiariesIn(Schema):
-    count: StrictInt = Field(..., ge=0, le=100_000)
+    count: BodyInt = Field(..., ge=0, le=100_000)
     reason: str = Field("", max_length=255)
 
 
@@ -352,8 +335,8 @@ class ClassOut(Schema):
     teacher_name: str
     place: str
     weekdays: list[int]
-    start_time: time
-    end_time: time
+    start_time: WallTime
+    end_time: WallTime
     term_name: str
     term_start: date
     term_end: date
@@ -372,18 +355,19 @@ class ClassOut(Schema):
 
 class ClassIn(Schema):
     community: UUID
-    name: str = Field(..., min_length=1, max_length=64)
+    name: NameStr = Field(..., min_length=1, max_length=64)
     kind: ActivityKind = ActivityKind.CULTURE
     description: str = Field("", max_length=5000)
-    teacher_name: str = Field(..., min_length=1, max_length=64)
-    place: str = Field(..., min_length=1, max_length=128)
-    weekdays: list[StrictInt] = Field(..., min_length=1, max_length=7)
-    start_time: LocalTime
-    end_time: LocalTime
-    term_name: str = Field(..., min_length=1, max_length=32)
+    teacher_name: NameStr = Field(..., min_length=1, max_length=64)
+    place: CleanStr = Field(..., min_length=1, max_length=128)
+    weekdays: list[body_int(0, 6)] = Field(..., min_length=1, max_length=7,
+                                          description="0 = Monday … 6 = Sunday")
+    start_time: WallTime
+    end_time: WallTime
+    term_name: CleanStr = Field(..., min_length=1, max_length=32)
     term_start: IsoDate
     term_end: IsoDate
-    capacity: StrictInt = Field(..., ge=1, le=10_000)
+    capacity: BodyInt = Field(..., ge=1, le=10_000)
 
 
 class SessionOut(Schema):

@@ -1,4 +1,22 @@
-"""Shared API pieces: the one error body, authentication, role checks, pagination."""
+"""Shared API pieces: the one error body, authentication, role checks, pagination, and the
+strict input types every request body uses.
+
+Input rules (one place, used by every app's API):
+
+- Integers in a JSON body are JSON integers (`BodyInt`, `body_int(low, high)`): `"5"`, `5.5`
+  and `true` are refused with the field named. Query parameters are text by nature and keep
+  `StrictInt` (a string of digits is fine there, a boolean is not).
+- Date-times are ISO 8601 strings with a year from 2000 to 2099 (`IsoDateTime`); a naive one
+  is read in the community's time zone (Asia/Shanghai). Dates are `YYYY-MM-DD` strings in the
+  same range (`IsoDate`). Numbers, bare dates where a time is asked for, and impossible dates
+  (month 13) are refused with the field named.
+- Times of day (class times, volunteers' weekly availability) are wall-clock times in the
+  community's time zone: sent as `HH:MM` or `HH:MM:SS` without an offset, returned as
+  `HH:MM:SS`, and declared in the OpenAPI schema as a string with that `pattern`, never as
+  `format: time` (RFC 3339's `time` requires an offset, which a weekly "09:00" does not have,
+  so what is returned would break what is declared). `WallTime` does this.
+- Text goes through `linli.common.text` (`CleanStr`, `NameStr`, `CodeStr`).
+"""
 
 
 import json
@@ -6,19 +24,28 @@ import re
 import threading
 import time
 from datetime import date, datetime
+from datetime import time as TimeOfDay
 from typing import Annotated, Any
 
+from annotated_types import Ge, Le
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.translation import gettext
 from ninja import Field, Schema
 from ninja.pagination import LimitOffsetPagination
 from ninja.parser import Parser
 from ninja.security import HttpBearer, SessionAuth
 from ninja.throttling import BaseThrottle
-from pydantic import AfterValidator, BeforeValidator, WithJsonSchema
+from pydantic import (
+    AfterValidator,
+    AllowInfNan,
+    BeforeValidator,
+    PlainSerializer,
+    WithJsonSchema,
+)
 
 from linli.accounts import services as account_services
 from linli.common.audit import client_ip
@@ -62,15 +89,22 @@ StrictInt = Annotated[int, BeforeValidator(reject_bool)]
 
 
 def _iso_date_only(value: Any) -> Any:
-    # pydantic's lax mode would read `0` as 1970-01-01; only YYYY-MM-DD means a date here.
-    if isinstance(value, str) and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-        raise ValueError("must be a date in YYYY-MM-DD form")
-    if isinstance(value, (int, float, bool)):
-        raise ValueError("must be a date in YYYY-MM-DD form")
+    # pydantic's lax mode would read `0` as 1970-01-01; only YYYY-MM-DD text means a date here.
+    if isinstance(value, date):
+        return value
+    if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        raise ValueError(gettext("must be a date in YYYY-MM-DD form"))
+    if not 2000 <= int(value[:4]) <= 2099:
+        raise ValueError(gettext("must be a date between the years 2000 and 2099"))
     return value
 
 
-IsoDate = Annotated[date, BeforeValidator(_iso_date_only)]
+#: A date in a body or a query: `YYYY-MM-DD` text, years 2000–2099 (stated in the schema as a
+#: pattern; the validator accepts every real date in the range and refuses month 13).
+IsoDate = Annotated[date, BeforeValidator(_iso_date_only), WithJsonSchema({
+    "type": "string", "format": "date",
+    "pattern": r"^20[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])$",
+    "description": "YYYY-MM-DD, years 2000–2099"})]
 
 
 def _sent_bearer(request: HttpRequest) -> bool:
@@ -97,6 +131,11 @@ class Session(SessionAuth):
         # token answers 401 invalid_token, instead of falling through to the cookie check and
         # failing its CSRF test with a 403 that tells a mobile app nothing useful.
         if _sent_bearer(request):
+            return None
+        # Without a signed-in session there is nothing for the CSRF check to protect: the
+        # request is simply unauthenticated (401), not a forged one (403).
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated or not user.is_active:
             return None
         return super().__call__(request)
 
@@ -280,8 +319,10 @@ class StrictJSONParser(Parser):
         except ValueError:
             raise BodyRefused(400, "invalid_json", gettext(
                 "The request body is not valid JSON.")) from None
-        # `null` stays for ninja to judge: an optional body may be sent as null.
-        if data is not None and not isinstance(data, dict):
+        # `null` is not an object either: taken as "no body", it passed every optional field's
+        # default and changed state (cancel, approve, follow). An optional body is sent as no
+        # body at all, which ninja handles before calling the parser.
+        if not isinstance(data, dict):
             raise BodyRefused(422, "validation_error", gettext(
                 "The request body must be a JSON object ({…}), not a list or a single value."))
         return data
@@ -294,8 +335,23 @@ def _json_int(value: Any) -> Any:
     return value
 
 
-#: An integer in a JSON body: refuses booleans and numbers sent as text ("5").
+#: An integer in a JSON body: refuses booleans and numbers sent as text ("5"). For a required
+#: field `BodyInt = Field(…, ge=…, le=…)` keeps the bounds in the schema; for an optional one
+#: use `body_int(low, high) | None`.
 BodyInt = Annotated[int, BeforeValidator(_json_int)]
+
+
+def body_int(low: int, high: int):
+    """A JSON-body integer from `low` to `high`: the bounds and the validator in ONE
+    Annotated, so `body_int(1, 5) | None` still publishes `minimum`/`maximum` (a bounded
+    BodyInt nested in another Annotated lost them, and schema-valid fuzzing failed)."""
+    return Annotated[int, Ge(low), Le(high), BeforeValidator(_json_int)]
+
+
+def body_number(low: float, high: float):
+    """A JSON-body number (integer or decimal) from `low` to `high`; text, booleans, NaN and
+    infinities refused."""
+    return Annotated[float, Ge(low), Le(high), AllowInfNan(False), BeforeValidator(_json_int)]
 
 
 def _iso_datetime(value: Any) -> Any:
@@ -311,11 +367,44 @@ def _iso_datetime(value: Any) -> Any:
     return value
 
 
+def _aware(value: datetime) -> datetime:
+    # A time sent without an offset is a local time in the community (Asia/Shanghai).
+    return timezone.make_aware(value) if timezone.is_naive(value) else value
+
+
 #: A date-time in a JSON body: ISO 8601 text with a year from 2000 to 2099. The OpenAPI
 #: schema states the range as a pattern (a plain `format: date-time` would promise that year
 #: 0001 is accepted); the validator accepts every real date in the range.
-IsoDateTime = Annotated[datetime, BeforeValidator(_iso_datetime), WithJsonSchema({
+IsoDateTime = Annotated[datetime, BeforeValidator(_iso_datetime), AfterValidator(_aware),
+                        WithJsonSchema({
     "type": "string", "format": "date-time",
     "pattern": r"^20[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])T([01][0-9]|2[0-3])"
                r":[0-5][0-9]:[0-5][0-9](Z|[+-](0[0-9]|1[0-2]):00)$",
     "description": "ISO 8601 date and time, years 2000–2099"})]
+
+
+_WALL_TIME = r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$"
+
+
+def _wall_time(value: Any) -> Any:
+    if isinstance(value, TimeOfDay):
+        return value
+    if not isinstance(value, str) or not re.fullmatch(_WALL_TIME, value):
+        raise ValueError(gettext("must be a time of day in HH:MM form, e.g. 09:30"))
+    return value
+
+
+def _whole_seconds(value: TimeOfDay) -> TimeOfDay:
+    # What is returned must fit the pattern: no offset, no fraction of a second.
+    return value.replace(tzinfo=None, microsecond=0)
+
+
+#: A time of day in the community (see the module docstring): `HH:MM` or `HH:MM:SS` in,
+#: `HH:MM:SS` out, declared as a string with a pattern in the schema, no offset.
+WallTime = Annotated[TimeOfDay, BeforeValidator(_wall_time), AfterValidator(_whole_seconds),
+                     PlainSerializer(lambda t: t.strftime("%H:%M:%S"), return_type=str,
+                                     when_used="json"),
+                     WithJsonSchema({"type": "string", "pattern": _WALL_TIME,
+                                     "description": "Time of day in the community, HH:MM or "
+                                                    "HH:MM:SS, no offset",
+                                     "examples": ["09:00:00"]})]

@@ -15,7 +15,17 @@ from ninja.responses import Status
 
 from linli.accounts.models import Role
 from linli.accounts.selectors import communities_for
-from linli.common.api import ERRORS, Error, IsoDate, Pagination, StrictInt, require_roles
+from linli.common.api import (
+    ERRORS,
+    BodyInt,
+    Error,
+    IsoDate,
+    IsoDateTime,
+    NameStr,
+    Pagination,
+    body_number,
+    require_roles,
+)
 from linli.common.exceptions import Conflict, NotFound, ValidationError
 from linli.orders import policies, selectors, services
 from linli.orders.models import Funding, Meal, MealOrder, MealStatus, Order, OrderStatus
@@ -63,15 +73,15 @@ class ProjectOut(Schema):
 class ProjectPatch(Schema):
     """Only the fields sent are changed."""
 
-    name: str = Field("", min_length=1, max_length=64)
+    name: NameStr = Field("", min_length=1, max_length=64)
     description: str = Field("", max_length=255)
-    default_minutes: StrictInt = Field(60, ge=1, le=1440)
+    default_minutes: BodyInt = Field(60, ge=1, le=1440)
     funding: Funding = Funding.COMMUNITY
-    points: StrictInt = Field(0, ge=0, le=10000)
-    volunteer_min_age: StrictInt = Field(16, ge=14, le=100)
-    volunteer_max_age: StrictInt = Field(100, ge=14, le=100)
+    points: BodyInt = Field(0, ge=0, le=10000)
+    volunteer_min_age: BodyInt = Field(16, ge=14, le=100)
+    volunteer_max_age: BodyInt = Field(100, ge=14, le=100)
     needs_good_health: bool = False
-    requester_min_age: StrictInt = Field(0, ge=0, le=120)
+    requester_min_age: BodyInt = Field(0, ge=0, le=120)
     active: bool = True
 
 
@@ -169,8 +179,8 @@ class OrderIn(Schema):
     project: UUID
     household: UUID
     beneficiary: UUID | None = None
-    slot_start: datetime
-    slot_end: datetime
+    slot_start: IsoDateTime
+    slot_end: IsoDateTime
     note: str = Field("", max_length=255)
     confirm_overlap: bool = Field(
         False, description="Order although an open order of the same service overlaps "
@@ -197,7 +207,7 @@ class DispatchIn(Schema):
 
 
 class CompleteIn(Schema):
-    minutes: StrictInt = Field(
+    minutes: BodyInt = Field(
         0, ge=0, le=1440,
         description="Minutes served, between ORDERS_MIN_SERVICE_MINUTES and the time since "
                     "check-in (at most ORDERS_MAX_SERVICE_MINUTES); 0 or absent: the time "
@@ -208,8 +218,12 @@ class CompleteIn(Schema):
 class CheckInIn(Schema):
     """The phone's location, if the volunteer allows it (both or neither)."""
 
-    latitude: float | None = Field(None, ge=-90, le=90, allow_inf_nan=False)
-    longitude: float | None = Field(None, ge=-180, le=180, allow_inf_nan=False)
+    latitude: body_number(-90, 90) | None = None
+    longitude: body_number(-180, 180) | None = None
+
+
+#: Check-in without a location: what an absent body means.
+NO_LOCATION = CheckInIn()
 
 
 class EarlyIn(Schema):
@@ -222,14 +236,14 @@ class CandidateFilter(Schema):
 
 
 class RateIn(Schema):
-    stars: StrictInt = Field(..., ge=1, le=5)
+    stars: BodyInt = Field(..., ge=1, le=5)
     comment: str = Field("", max_length=500)
 
 
 class ResolveIn(Schema):
     pay: bool
     note: str = Field(..., min_length=1, max_length=255)
-    minutes: StrictInt = Field(0, ge=0, le=1440,
+    minutes: BodyInt = Field(0, ge=0, le=1440,
                                description="Minutes to pay; 0 or absent: as recorded.")
 
 
@@ -246,7 +260,7 @@ class MealIn(Schema):
     household: UUID
     date: IsoDate
     meal: Meal = Meal.LUNCH
-    portions: StrictInt = Field(1, ge=1, le=6)
+    portions: BodyInt = Field(1, ge=1, le=6)
     diet: str = Field("", max_length=64)
 
 
@@ -515,11 +529,11 @@ def order_decline(request, uuid: UUID, payload: OptionalReasonIn):
 
 
 @router.post("/orders/{uuid}/check-in", response={200: OrderDetailOut, **ERRORS})
-def order_check_in(request, uuid: UUID, payload: CheckInIn | None = None):
+def order_check_in(request, uuid: UUID, payload: CheckInIn = NO_LOCATION):
     """签到: opens ORDERS_CHECKIN_OPENS_MINUTES before the booked slot and closes
     ORDERS_CHECKIN_CLOSES_MINUTES after it ends (409 outside). An optional phone location far
-    from the household's building flags the order for staff; it is never refused for that."""
-    payload = payload or CheckInIn()
+    from the household's building flags the order for staff; it is never refused for that.
+    The body is optional: send none, or an object (a JSON `null` is refused as elsewhere)."""
     return _rule(services.order_check_in)(order=_acting_on(request, uuid, VOLUNTEERS),
                                   actor=request.auth,
                                           latitude=payload.latitude,

@@ -1,7 +1,6 @@
 """Civic points API: my household's points, claims and their review, conventions, rankings."""
 
 from datetime import date, datetime
-from typing import Annotated
 from uuid import UUID
 
 from django.utils.translation import gettext as _
@@ -9,10 +8,18 @@ from ninja import Field, File, Form, Query, Router, Schema
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 from ninja.responses import Status
-from pydantic import BeforeValidator
 
 from linli.accounts.models import Role
-from linli.common.api import ERRORS, IsoDate, Pagination, StrictInt, reject_bool, require_roles
+from linli.common.api import (
+    ERRORS,
+    BodyInt,
+    CodeStr,
+    IsoDate,
+    NameStr,
+    Pagination,
+    body_int,
+    require_roles,
+)
 from linli.common.exceptions import NotFound
 from linli.ledger import selectors as ledger_selectors
 from linli.ledger.api import StatementEntryOut, StatementPage
@@ -21,8 +28,8 @@ from linli.points.models import Category, Claim, ClaimStatus, Period
 
 #: An optional bounded whole number. The bounds sit inside the union (before the bool check)
 #: so that the OpenAPI schema documents them as minimum/maximum.
-OptionalLimit = Annotated[int, Field(ge=1, le=1000), BeforeValidator(reject_bool)]
-OptionalPoints = Annotated[int, Field(ge=1, le=1_000_000), BeforeValidator(reject_bool)]
+OptionalLimit = body_int(1, 1000)
+OptionalPoints = body_int(1, 1_000_000)
 
 router = Router(tags=["points"])
 
@@ -134,15 +141,15 @@ class RankingOut(Schema):
 
 class ConventionIn(Schema):
     community: UUID
-    title: str = Field(..., min_length=1, max_length=100)
+    title: NameStr = Field(..., min_length=1, max_length=100)
     allows_deductions: bool = False
 
 
 class ItemIn(Schema):
-    code: str = Field(..., min_length=1, max_length=16)
-    title: str = Field(..., min_length=1, max_length=100)
+    code: CodeStr = Field(..., min_length=1, max_length=16)
+    title: NameStr = Field(..., min_length=1, max_length=100)
     category: Category
-    points: StrictInt = Field(..., ge=1, le=10_000)
+    points: BodyInt = Field(..., ge=1, le=10_000)
     is_deduction: bool = False
     evidence: str = Field("", max_length=200)
     photo_required: bool = False
@@ -153,9 +160,9 @@ class ItemIn(Schema):
 class AdoptIn(Schema):
     adopted_on: IsoDate
     meeting: str = Field(..., min_length=1, max_length=100)
-    entitled_count: StrictInt = Field(..., ge=1, le=1_000_000)
-    present_count: StrictInt = Field(..., ge=0, le=1_000_000)
-    votes_for: StrictInt = Field(..., ge=0, le=1_000_000)
+    entitled_count: BodyInt = Field(..., ge=1, le=1_000_000)
+    present_count: BodyInt = Field(..., ge=0, le=1_000_000)
+    votes_for: BodyInt = Field(..., ge=0, le=1_000_000)
 
 
 class ClaimIn(Schema):
@@ -427,9 +434,9 @@ class RuleOut(Schema):
 
 class RuleIn(Schema):
     community: UUID
-    code: str = Field(..., min_length=1, max_length=32)
-    title: str = Field(..., min_length=1, max_length=100)
-    points_per_unit: StrictInt = Field(..., ge=1, le=1000)
+    code: CodeStr = Field(..., min_length=1, max_length=32)
+    title: NameStr = Field(..., min_length=1, max_length=100)
+    points_per_unit: BodyInt = Field(..., ge=1, le=1000)
     unit_label: str = Field("", max_length=16)
     cap_points: OptionalPoints | None = None
     period: Period = Period.MONTH

@@ -1,7 +1,6 @@
 """Points store API: goods, exchanges (redemptions) with pickup codes, the counter."""
 
 from datetime import datetime
-from typing import Annotated
 from uuid import UUID
 
 from django.utils.translation import gettext as _
@@ -9,7 +8,6 @@ from ninja import Field, File, Query, Router, Schema
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 from ninja.responses import Status
-from pydantic import BeforeValidator
 
 from linli.accounts.models import Role
 from linli.common.api import (
@@ -18,8 +16,7 @@ from linli.common.api import (
     IsoDateTime,
     NameStr,
     Pagination,
-    StrictInt,
-    reject_bool,
+    body_int,
     require_roles,
 )
 from linli.common.exceptions import NotFound, ValidationError
@@ -30,7 +27,7 @@ from linli.store.models import Goods, Redemption, RedemptionStatus
 
 #: An optional bounded whole number. The bounds sit inside the union (before the bool check)
 #: so that the OpenAPI schema documents them as minimum/maximum.
-OptionalLimit = Annotated[int, Field(ge=1, le=1000), BeforeValidator(reject_bool)]
+OptionalLimit = body_int(1, 1000)
 
 router = Router(tags=["store"])
 
@@ -133,7 +130,7 @@ class RedemptionFilter(Schema):
 
 
 class RestockIn(Schema):
-    quantity: StrictInt = Field(..., ge=1, le=100_000)
+    quantity: BodyInt = Field(..., ge=1, le=100_000)
     donor_name: str = Field("", max_length=100)
     note: str = Field("", max_length=255)
 
@@ -146,7 +143,7 @@ class RestockOut(Schema):
 
 class RedemptionIn(Schema):
     goods: UUID
-    quantity: StrictInt = Field(1, ge=1, le=services.MAX_QUANTITY)
+    quantity: BodyInt = Field(1, ge=1, le=services.MAX_QUANTITY)
     idempotency_key: str = Field(..., min_length=1, max_length=100,
                                  description="Chosen by the client, unique per exchange: a "
                                              "replay returns the first exchange.")

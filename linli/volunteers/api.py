@@ -1,7 +1,7 @@
 """Volunteers, teams, certificates and party members (双报到) over JSON."""
 
 
-from datetime import date, datetime, time
+from datetime import date, datetime
 from typing import Literal
 from uuid import UUID
 
@@ -11,7 +11,16 @@ from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 from ninja.responses import Status
 
-from linli.common.api import ERRORS, IsoDate, Pagination, StrictInt, require_roles
+from linli.common.api import (
+    ERRORS,
+    BodyInt,
+    CleanStr,
+    IsoDate,
+    NameStr,
+    Pagination,
+    WallTime,
+    require_roles,
+)
 from linli.common.exceptions import ValidationError
 from linli.registry.models import Grid
 from linli.volunteers import selectors, services
@@ -30,9 +39,9 @@ STAFF = tuple(selectors.VOLUNTEER_STAFF_ROLES)
 
 
 class SlotIn(Schema):
-    weekday: StrictInt = Field(..., ge=0, le=6, description="0 = Monday … 6 = Sunday")
-    start: time
-    end: time
+    weekday: BodyInt = Field(..., ge=0, le=6, description="0 = Monday … 6 = Sunday")
+    start: WallTime
+    end: WallTime
 
 
 class SkillOut(Schema):
@@ -118,8 +127,8 @@ class RecordOut(Schema):
 
 
 class CommendationIn(Schema):
-    title: str = Field(..., min_length=1, max_length=120)
-    awarded_by: str = Field(..., min_length=1, max_length=120)
+    title: CleanStr = Field(..., min_length=1, max_length=120)
+    awarded_by: NameStr = Field(..., min_length=1, max_length=120)
     awarded_on: IsoDate
     note: str = Field("", max_length=255)
 
@@ -175,7 +184,7 @@ class TeamOut(Schema):
 
 
 class TeamIn(Schema):
-    name: str = Field(..., min_length=1, max_length=64)
+    name: NameStr = Field(..., min_length=1, max_length=64)
     team_type: TeamType = TeamType.OTHER
     community: UUID | None = None
     description: str = Field("", max_length=1000)
@@ -208,8 +217,8 @@ class PartyProjectOut(Schema):
 
 class PartyProjectIn(Schema):
     community: UUID | None = None
-    title: str = Field(..., min_length=1, max_length=120)
-    planned_claims: StrictInt = Field(..., ge=1, le=10000)
+    title: NameStr = Field(..., min_length=1, max_length=120)
+    planned_claims: BodyInt = Field(..., ge=1, le=10000)
     description: str = Field("", max_length=2000)
 
 
@@ -226,7 +235,7 @@ class PartyClaimOut(Schema):
 
 
 class ReportIn(Schema):
-    name: str = Field(..., min_length=1, max_length=64)
+    name: NameStr = Field(..., min_length=1, max_length=64)
     work_unit: str = Field("", max_length=120)
 
 
