@@ -40,6 +40,7 @@ from openpyxl import Workbook
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from linli.common.exceptions import Conflict, DomainError, ValidationError, require
+from linli.common.masking import mask_id_number
 from linli.common.xlsx import safe_row
 from linli.registry import policies, roster
 from linli.registry.idnumbers import id_number_compose, id_number_parse
@@ -195,6 +196,21 @@ def _text(value) -> str:
     return roster.fold(value)
 
 
+_LONG_NUMBER = re.compile(r"\d{11,}[\dXx]?")
+_NUMBER_GAPS = re.compile(r"(?<=\d)[\s-]+(?=\d)")
+#: Columns whose written values are personal identifiers: shown masked in messages.
+IDENTIFIER_KEYS = ("id_number", "guardian_id", "mobile")
+
+
+def masked_text(text: str) -> str:
+    """A cell as shown on the mapping and preview pages: any ID number or phone number in it
+    masked ("522423********031X"), the rest as written."""
+    if sum(c.isdigit() for c in text) < 11:
+        return text
+    compact = _NUMBER_GAPS.sub("", text)
+    return _LONG_NUMBER.sub(lambda m: mask_id_number(m.group(0)), compact)
+
+
 def tag_is_sensitive(name: str) -> bool:
     return any(word in name for word in SENSITIVE_TAG_WORDS)
 
@@ -296,13 +312,21 @@ class Checker:
         parsed = ParsedRow(row=row_number, values={}, label=label[:64])
         errors, warnings = parsed.errors, parsed.warnings
 
+        def shown(key: str, value: str | None) -> str:
+            value = (get(key, "") if value is None else value)[:100]
+            if key in IDENTIFIER_KEYS and value:
+                return mask_id_number(_NUMBER_GAPS.sub("", value))
+            return masked_text(value)
+
         def err(key: str, message: str, value: str | None = None) -> None:
-            errors.append({"column": self._column(key),
-                           "value": (get(key, "") if value is None else value)[:100],
+            written = get(key, "") if value is None else value
+            if key in IDENTIFIER_KEYS and written and written in message:
+                message = message.replace(written, shown(key, written))
+            errors.append({"column": self._column(key), "value": shown(key, value),
                            "message": message})
 
         def warn(key: str, message: str) -> None:
-            warnings.append({"column": self._column(key), "value": get(key, "")[:100],
+            warnings.append({"column": self._column(key), "value": shown(key, None),
                              "message": message})
 
         v = parsed.values
@@ -763,7 +787,7 @@ def import_read(job_id: int) -> ImportJob:
                     if len(seen) >= DISTINCT_CAP and len(samples[i]) >= SAMPLES \
                             and i != tag_column:
                         continue
-                    text = _text(cell)
+                    text = masked_text(_text(cell))
                     if not text:
                         continue
                     if len(samples[i]) < SAMPLES and text[:40] not in samples[i]:
@@ -1426,6 +1450,12 @@ def import_error_workbook(*, job: ImportJob, actor) -> bytes:
         raise Conflict(exc.message) from None
     finally:
         handle.close()
+    from linli.common.audit import audit_record
+    from linli.common.models import AuditAction
+
+    audit_record(action=AuditAction.EXPORT, actor=actor, obj=job, field="full",
+                 reason=_("Rows with errors of an import, to fix and import again"),
+                 street_id=job.community.street_id)
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()

@@ -357,6 +357,11 @@ def test_the_pages_walk_through_the_steps(client, world, reg):
     assert response["Location"] == url
     page = client.get(url).content.decode()
     assert "公民身份号码" in page and "忽略此列" in page and "陈 建国" in page
+    # Sample ID numbers and mobiles are shown masked, and stored so.
+    wife_id = people()[1][3]
+    assert wife_id not in page and f"{wife_id[:3]}***********{wife_id[-4:]}" in page
+    assert "13708579269" not in page and "137-0857-9269" not in page
+    assert wife_id not in str(job.columns) + str(job.distinct)
     headings = [c["heading"] for c in job.columns]
     data = {f"col_{i}": key or "" for i, key in enumerate(job.mapping)}
     client.post(reverse("registry:import_columns", kwargs={"uuid": job.uuid}), data)
@@ -371,6 +376,8 @@ def test_the_pages_walk_through_the_steps(client, world, reg):
     assert job.status == "checked" and job.error_count == 2
     page = client.get(url).content.decode()
     assert "紫轩小区 3栋" in page and "1966-10-05" in page and "吴德明" in page
+    page += client.get(url, {"show": "all"}).content.decode()
+    assert not any(p[3] in page or str(p[3]).translate(FULL) in page for p in people())
     # Without the tick nothing is saved and the page says why.
     page = client.post(reverse("registry:import_commit", kwargs={"uuid": job.uuid}),
                        follow=True).content.decode()
@@ -382,6 +389,9 @@ def test_the_pages_walk_through_the_steps(client, world, reg):
     assert job.status == "done"
     download = client.get(reverse("registry:import_errors", kwargs={"uuid": job.uuid}))
     assert download["Content-Type"].startswith("application/vnd.openxmlformats")
+    # The download holds full ID numbers: it is logged like an export.
+    event = AuditEvent.objects.get(action="export", object_id=str(job.uuid))
+    assert event.actor == world.users["community_staff"] and event.field == "full"
     assert headings[0] == "序号"
 
 
