@@ -57,6 +57,8 @@ class CappedPaginator(Paginator):
 
     def __init__(self, object_list, per_page, *, cap: int | None = 1000, **kwargs):
         self.cap = cap
+        #: True when pages are not counted (only "is there a next page").
+        self.uncounted = cap is None
         super().__init__(object_list, per_page, **kwargs)
 
     @cached_property
