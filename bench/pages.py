@@ -18,6 +18,9 @@ empty page, 0.5 half as fast. Latency percentiles are of the target at 32 connec
     .venv/bin/python bench/pages.py                           # SQLite (var/bench-pages)
     .venv/bin/python bench/pages.py --db postgres             # PostgreSQL (linli_bench_pages)
     .venv/bin/python bench/pages.py --reuse --duration 5      # keep the prepared database
+    .venv/bin/python bench/pages.py --reuse --only write      # a subset, by name
+    .venv/bin/python bench/pages.py --reuse --fixed-costs     # the empty staff page, as served
+                                                              # and with issue 13's fixed costs
 
 The API rate limits are off for the bench server (a load generator is one client and would be
 answered 429), and the per-household limits of the writes are raised so that every write does
@@ -322,7 +325,8 @@ BASELINES = {
 }
 
 
-def bench(db: str, *, duration: int, connections: int, port: int, reuse: bool) -> dict:
+def bench(db: str, *, duration: int, connections: int, port: int, reuse: bool,
+          only: str = "") -> dict:
     if shutil.which("wrk") is None:
         sys.exit("wrk is missing: apt-get install -y wrk")
     data_dir = ROOT / "var" / f"bench-pages-{db}"
@@ -349,6 +353,8 @@ def bench(db: str, *, duration: int, connections: int, port: int, reuse: bool) -
             return wrk(server.origin, spec["path"], sessions[who], duration=duration, **args)
 
         for target in targets(ids):
+            if only and only not in target["name"]:
+                continue
             # Each target right after its own baseline, so that drift (other load on the
             # machine, WAL growth) hits both alike.
             key = (target["kind"], target["who"])
@@ -391,18 +397,52 @@ def markdown(result: dict) -> str:
              f"{result['duration']} s per target)", "",
              "| target | req/s | × empty | p50 ms | p95 ms | p99 ms | non-2xx |",
              "|---|---:|---:|---:|---:|---:|---:|"]
-    for key, runs in result["baselines"].items():
-        rps = sum(b["rps"] for b in runs) / len(runs)
-        p95 = max(b["p95"] for b in runs) / 1000
-        lines.append(f"| baseline {key} | {rps:.1f} | 1.00 | "
-                     f"{runs[0]['p50'] / 1000:.1f} | {p95:.1f} | {runs[0]['p99'] / 1000:.1f} | "
-                     f"{sum(b['status_errors'] for b in runs)} |")
+    for key, runs in result["baselines"].items():  # each measured before its targets: mean
+        mean = {k: sum(b[k] for b in runs) / len(runs) for k in ("rps", "p50", "p95", "p99")}
+        lines.append(f"| baseline {key} (mean of {len(runs)}) | {mean['rps']:.1f} | 1.00 | "
+                     f"{mean['p50'] / 1000:.1f} | {mean['p95'] / 1000:.1f} | "
+                     f"{mean['p99'] / 1000:.1f} | {sum(b['status_errors'] for b in runs)} |")
     for r in result["rows"]:
         lines.append(f"| {r['name']} | {r['rps']:.1f} | {r['ratio']:.2f} | {r['p50'] / 1000:.1f}"
                      f" | {r['p95'] / 1000:.1f} | {r['p99'] / 1000:.1f} | {r['status_errors']} |")
     lines.append("")
     lines.append(f"Worker memory after the run (RSS, MB): {result['worker_rss_mb']}")
     return "\n".join(lines)
+
+
+#: The fixed costs of issue 13 switched back on: the staff session written on every request,
+#: and on SQLite a new connection per request (running its PRAGMAs each time); PostgreSQL
+#: already kept its connections for 60 s.
+BEFORE_FIXED_COSTS = {
+    "sqlite": {"CONN_MAX_AGE": "0", "STAFF_IDLE_REFRESH_SECONDS": "0"},
+    "postgres": {"STAFF_IDLE_REFRESH_SECONDS": "0"},
+}
+
+
+def fixed_costs(db: str, *, duration: int, connections: int, port: int, rounds: int = 2) -> list:
+    """The empty workbench page for a staff user, as served and with the fixed costs of
+    issue 13 back (BEFORE_FIXED_COSTS), alternating servers so drift hits both alike."""
+    data_dir = ROOT / "var" / f"bench-pages-{db}"
+    data_dir.mkdir(parents=True, exist_ok=True)
+    env = _env(db, data_dir)
+    prepare(db, data_dir, env, reuse=True)
+    script = Path(tempfile.mkdtemp()) / "bench.lua"
+    script.write_text(LUA)
+    results = []
+    for r in range(rounds):
+        for variant, extra in (("as served", {}), ("before", BEFORE_FIXED_COSTS[db])):
+            with Server({**env, **extra}, port, data_dir / "gunicorn.log") as server:
+                session = login(server.origin, STAFF)
+                args = dict(connections=connections, script=script, run=str(r), base=0)
+                for path in ("/bench/empty/?layout=workbench",):
+                    wrk(server.origin, path, session, duration=1, **args)
+                    result = wrk(server.origin, path, session, duration=duration, **args)
+                    result.update(variant=variant, path=path, round=r)
+                    results.append(result)
+                    print(f"{variant:10} {path:34} {result['rps']:8.1f} req/s  "
+                          f"p50 {result['p50'] / 1000:.1f} ms  p95 {result['p95'] / 1000:.1f} ms",
+                          flush=True)
+    return results
 
 
 def main() -> None:
@@ -413,12 +453,22 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8061)
     parser.add_argument("--reuse", action="store_true",
                         help="keep the database prepared by an earlier run")
+    parser.add_argument("--only", default="", help="targets whose name contains this")
     parser.add_argument("--json", type=Path, help="also write the raw results here")
+    parser.add_argument("--fixed-costs", action="store_true",
+                        help="only the empty staff page, as served and with issue 13's fixed "
+                             "costs back (a connection per request, a session write per "
+                             "request)")
     args = parser.parse_args()
     uptime = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
     print(f"uptime before: {uptime}", flush=True)
+    if args.fixed_costs:
+        fixed_costs(args.db, duration=args.duration, connections=args.connections,
+                    port=args.port)
+        print(subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip())
+        return
     result = bench(args.db, duration=args.duration, connections=args.connections,
-                   port=args.port, reuse=args.reuse)
+                   port=args.port, reuse=args.reuse, only=args.only)
     result["uptime_before"] = uptime
     result["uptime_after"] = subprocess.run(["uptime"], capture_output=True,
                                             text=True).stdout.strip()

@@ -2,7 +2,8 @@
 
 Web processes keep no state of their own: sessions live in the database (read through Redis
 when REDIS_URL is set), the cache in the database (or Redis), the task queue in SQLite (or
-Redis), uploaded files in the configured storage. Several app servers can therefore share one PostgreSQL.
+Redis), uploaded files in the configured storage. Several app servers can therefore share one
+PostgreSQL.
 """
 
 import sys
@@ -153,7 +154,7 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 STAFF_IDLE_TIMEOUT_SECONDS = 30 * 60  # GB/T 22239: staff sessions end after 30 idle minutes
 # The idle expiry is pushed forward at most this often, so most staff requests write nothing.
-STAFF_IDLE_REFRESH_SECONDS = 60
+STAFF_IDLE_REFRESH_SECONDS = env.int("STAFF_IDLE_REFRESH_SECONDS", default=60)
 
 if REDIS_URL:
     HUEY = {"huey_class": "huey.RedisHuey", "name": "linli", "url": REDIS_URL}
