@@ -19,7 +19,7 @@ from ninja import Field, File, Form, Query, Router, Schema
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 from ninja.responses import Status
-from pydantic import StringConstraints
+from pydantic import StrictBool, StringConstraints
 
 from linli.activities import policies, selectors, services
 from linli.activities.models import (
@@ -393,7 +393,7 @@ class EnrolmentOut(Schema):
 
 
 class FollowIn(Schema):
-    follow: bool = True
+    follow: StrictBool = True
 
 
 class FollowOut(Schema):

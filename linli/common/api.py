@@ -4,7 +4,9 @@ strict input types every request body uses.
 Input rules (one place, used by every app's API):
 
 - Integers in a JSON body are JSON integers (`BodyInt`, `body_int(low, high)`): `"5"`, `5.5`
-  and `true` are refused with the field named. Query parameters are text by nature and keep
+  and `true` are refused with the field named (`5.0` is the integer 5, as in JSON Schema).
+  Booleans in a body are JSON `true`/`false` (pydantic's `StrictBool`), never `0` or `"yes"`.
+  A body is a JSON object where one is declared; `null` or a list is refused. Query parameters are text by nature and keep
   `StrictInt` (a string of digits is fine there, a boolean is not).
 - Date-times are ISO 8601 strings with a year from 2000 to 2099 (`IsoDateTime`); a naive one
   is read in the community's time zone (Asia/Shanghai). Dates are `YYYY-MM-DD` strings in the

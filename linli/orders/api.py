@@ -12,6 +12,7 @@ from ninja import Field, File, Query, Router, Schema
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 from ninja.responses import Status
+from pydantic import StrictBool
 
 from linli.accounts.models import Role
 from linli.accounts.selectors import communities_for
@@ -80,9 +81,9 @@ class ProjectPatch(Schema):
     points: BodyInt = Field(0, ge=0, le=10000)
     volunteer_min_age: BodyInt = Field(16, ge=14, le=100)
     volunteer_max_age: BodyInt = Field(100, ge=14, le=100)
-    needs_good_health: bool = False
+    needs_good_health: StrictBool = False
     requester_min_age: BodyInt = Field(0, ge=0, le=120)
-    active: bool = True
+    active: StrictBool = True
 
 
 class ProjectIn(ProjectPatch):
@@ -182,7 +183,7 @@ class OrderIn(Schema):
     slot_start: IsoDateTime
     slot_end: IsoDateTime
     note: str = Field("", max_length=255)
-    confirm_overlap: bool = Field(
+    confirm_overlap: StrictBool = Field(
         False, description="Order although an open order of the same service overlaps "
                            "(otherwise 409 with code `overlap`). An exact duplicate is always "
                            "refused (409, code `duplicate`).")
@@ -241,7 +242,7 @@ class RateIn(Schema):
 
 
 class ResolveIn(Schema):
-    pay: bool
+    pay: StrictBool
     note: str = Field(..., min_length=1, max_length=255)
     minutes: BodyInt = Field(0, ge=0, le=1440,
                                description="Minutes to pay; 0 or absent: as recorded.")
@@ -313,7 +314,7 @@ class AssignOut(Schema):
 
 
 class OutcomeIn(Schema):
-    delivered: bool
+    delivered: StrictBool
     note: str = Field("", max_length=255)
 
 

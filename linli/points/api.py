@@ -8,6 +8,7 @@ from ninja import Field, File, Form, Query, Router, Schema
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 from ninja.responses import Status
+from pydantic import StrictBool
 
 from linli.accounts.models import Role
 from linli.common.api import (
@@ -142,7 +143,7 @@ class RankingOut(Schema):
 class ConventionIn(Schema):
     community: UUID
     title: NameStr = Field(..., min_length=1, max_length=100)
-    allows_deductions: bool = False
+    allows_deductions: StrictBool = False
 
 
 class ItemIn(Schema):
@@ -150,9 +151,9 @@ class ItemIn(Schema):
     title: NameStr = Field(..., min_length=1, max_length=100)
     category: Category
     points: BodyInt = Field(..., ge=1, le=10_000)
-    is_deduction: bool = False
+    is_deduction: StrictBool = False
     evidence: str = Field("", max_length=200)
-    photo_required: bool = False
+    photo_required: StrictBool = False
     cap_count: OptionalLimit | None = None
     period: Period = Period.MONTH
 
@@ -440,7 +441,7 @@ class RuleIn(Schema):
     unit_label: str = Field("", max_length=16)
     cap_points: OptionalPoints | None = None
     period: Period = Period.MONTH
-    active: bool = True
+    active: StrictBool = True
 
 
 @router.get("/points/rules", response={200: list[RuleOut], **ERRORS})

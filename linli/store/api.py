@@ -8,6 +8,7 @@ from ninja import Field, File, Query, Router, Schema
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 from ninja.responses import Status
+from pydantic import StrictBool
 
 from linli.accounts.models import Role
 from linli.common.api import (
@@ -110,7 +111,7 @@ class GoodsIn(Schema):
     available_from: IsoDateTime | None = None
     available_until: IsoDateTime | None = None
     donor_name: str = Field("", max_length=100)
-    active: bool = True
+    active: StrictBool = True
 
 
 class GoodsUpdateIn(Schema):
@@ -122,7 +123,7 @@ class GoodsUpdateIn(Schema):
     available_from: IsoDateTime | None = None
     available_until: IsoDateTime | None = None
     donor_name: str = Field("", max_length=100)
-    active: bool = True
+    active: StrictBool = True
 
 
 class RedemptionFilter(Schema):

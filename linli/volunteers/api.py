@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 from ninja.responses import Status
+from pydantic import StrictBool
 
 from linli.common.api import (
     ERRORS,
@@ -85,9 +86,9 @@ class RegistrationIn(Schema):
     skills_note: str = Field("", max_length=255)
     availability: list[SlotIn] = Field(..., min_length=1, max_length=50)
     service_grid: UUID | None = None
-    health_ok: bool
+    health_ok: StrictBool
     health_note: str = Field("", max_length=255)
-    consent: bool
+    consent: StrictBool
     emergency_contact: str = Field("", max_length=64)
     emergency_phone: str = Field("", max_length=20)
 
@@ -100,8 +101,8 @@ class ProfileIn(Schema):
     availability: list[SlotIn] | None = Field(None, min_length=1, max_length=50)
     service_grid: UUID | None = Field(None, description="A grid of your community; send "
                                                         "clear_service_grid to serve anywhere.")
-    clear_service_grid: bool = False
-    health_ok: bool | None = None
+    clear_service_grid: StrictBool = False
+    health_ok: StrictBool | None = None
     health_note: str | None = Field(None, max_length=255)
     emergency_contact: str | None = Field(None, max_length=64)
     emergency_phone: str | None = Field(None, max_length=20)
@@ -192,7 +193,7 @@ class TeamIn(Schema):
 
 class MemberIn(Schema):
     volunteer: UUID
-    is_leader: bool = False
+    is_leader: StrictBool = False
 
 
 class MemberOut(Schema):
@@ -251,7 +252,7 @@ class ReportOut(Schema):
 
 
 class ReportDecisionIn(Schema):
-    confirm: bool
+    confirm: StrictBool
     note: str = Field("", max_length=255)
 
 

@@ -139,3 +139,13 @@ def test_optional_counts_keep_their_bounds_in_the_schema(client):
         integer = next(b for b in schema["properties"][name]["anyOf"] if b.get("type") ==
                        "integer")
         assert "minimum" in integer and "maximum" in integer, name
+
+
+@pytest.mark.parametrize("value", [0, "false", "no", None])
+def test_follow_takes_a_json_boolean(client, world, value):
+    culture_class = culture_class_make(world.community)
+    client.force_login(world.users["resident"])
+    response = post(client, "post", f"/api/v1/classes/{culture_class.uuid}/follow",
+                    {"follow": value})
+    assert_refused(response, "follow")
+    assert not culture_class.follows.exists()

@@ -115,3 +115,12 @@ def test_check_in_takes_no_body_or_an_object_but_not_null(client, loop):
     done = client.generic("POST", url)  # no body, no Content-Type
     assert done.status_code == 200, done.content
     assert done.json()["status"] == "in_service"
+
+
+@pytest.mark.parametrize("value", [0, 1, "true", "yes", None])
+def test_catalogue_switches_must_be_json_booleans(client, loop, value):
+    client.force_login(loop.staff)
+    response = post(client, "patch", f"/api/v1/orders/projects/{loop.project.uuid}",
+                    {"active": value})
+    assert_refused(response, "active")
+    assert ServiceProject.objects.get(pk=loop.project.pk).active is True
