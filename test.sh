@@ -31,3 +31,9 @@ npm ci --no-audit --no-fund --loglevel=error
 status=0
 .venv/bin/pytest -m fuzz "$@" || status=$?
 [ "$status" -eq 0 ] || [ "$status" -eq 5 ] || exit "$status"  # 5: no fuzz test selected
+# The same API over real HTTP: gunicorn on a fresh database (a sibling of DATABASE_URL's on
+# PostgreSQL, LINLI_DATA_DIR/live-fuzz on SQLite), fuzzed with a staff and a resident token.
+# LIVE_FUZZ=0 skips it (e.g. while running one test file).
+if [ "${LIVE_FUZZ:-1}" != 0 ]; then
+  tests/live/fuzz_live.sh
+fi
