@@ -75,10 +75,10 @@ done
 
 # Tokens first: the destructive run at the end revokes its own tokens and fuzzes the token
 # route, whose lockout and rate limit must not keep the main runs from signing in.
-staff=$("$py" tests/live/token.py "$base" 13900000011 "$password")
-resident=$("$py" tests/live/token.py "$base" 13900000015 "$password")
-staff_spare=$("$py" tests/live/token.py "$base" 13900000011 "$password")
-resident_spare=$("$py" tests/live/token.py "$base" 13900000015 "$password")
+staff=$("$py" tests/live/bearer_token.py "$base" 13900000011 "$password")
+resident=$("$py" tests/live/bearer_token.py "$base" 13900000015 "$password")
+staff_spare=$("$py" tests/live/bearer_token.py "$base" 13900000011 "$password")
+resident_spare=$("$py" tests/live/bearer_token.py "$base" 13900000015 "$password")
 
 # Operations that end the caller's session or erase a person's data: run on their own after
 # the main runs (with spare tokens), so that they do not starve every case that follows.

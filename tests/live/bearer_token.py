@@ -1,5 +1,5 @@
 """Print a bearer token for a demo login from a running server:
-`python tests/live/token.py http://127.0.0.1:PORT 13900000011 PASSWORD`."""
+`python tests/live/bearer_token.py http://127.0.0.1:PORT 13900000011 PASSWORD`."""
 
 import json
 import sys
