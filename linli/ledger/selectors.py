@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from django.db import connection
 from django.db.models import (
     BooleanField,
     Count,
@@ -189,17 +190,26 @@ class AccountTransfers:
             qs = qs.filter(created_at__lte=self.until)
         return qs.order_by()
 
-    def ids(self) -> QuerySet:
-        """The matching transfer ids, newest first (an unevaluated UNION ALL)."""
+    def _sides(self) -> list[QuerySet]:
         sides = []
         if self.direction != "out":
-            sides.append(self._side("credit_id"))
+            sides.append(self._side("credit_id").values_list("id", flat=True))
         if self.direction != "in":
-            sides.append(self._side("debit_id"))
-        first = sides[0].values_list("id", flat=True)
+            sides.append(self._side("debit_id").values_list("id", flat=True))
+        return sides
+
+    def ids(self, stop: int | None = None) -> QuerySet:
+        """The matching transfer ids, newest first (an unevaluated UNION ALL). With `stop`,
+        where the database allows it (PostgreSQL), each side is itself limited to its newest
+        `stop` ids: PostgreSQL plans a top-level UNION ALL as append-then-sort, and only
+        merges two ordered index scans when each side carries its own ORDER BY … LIMIT.
+        SQLite merges the sides by itself (MERGE (UNION ALL) in its plan)."""
+        sides = self._sides()
         if len(sides) == 1:
-            return first.order_by("-id")
-        return first.union(sides[1].values_list("id", flat=True), all=True).order_by("-id")
+            return sides[0].order_by("-id")
+        if stop is not None and connection.features.supports_slicing_ordering_in_compound:
+            sides = [side.order_by("-id")[:stop] for side in sides]
+        return sides[0].union(sides[1], all=True).order_by("-id")
 
     def count(self) -> int:
         return self.ids().count()
@@ -213,7 +223,7 @@ class AccountTransfers:
     def __getitem__(self, window):
         if isinstance(window, int):
             return self[window:window + 1][0]
-        ids = list(self.ids()[window])
+        ids = list(self.ids(stop=window.stop)[window])
         return self.load(ids)
 
     def load(self, ids: list[int]) -> list[Transfer]:
