@@ -170,6 +170,7 @@ def run(runs: int) -> None:
             "registry list page": "/registry/",
             "pinyin search 'zs'": "/registry/?q=zs",
             "pinyin search 'zhang'": "/registry/?q=zhang",
+            "pinyin search 'guiying'": "/registry/?q=guiying",
             "statement (staff)": f"/workbench/ledger/{account.uuid}/",
             "API statement ?limit=20": f"/api/v1/ledger/accounts/{account.uuid}/statement"
                                        "?limit=20",
