@@ -5,7 +5,14 @@ per-household limit are counted, stock is taken with a guarded conditional updat
 (`stock >= n`, row count checked), and the points move to the street's store account through
 the ledger's guarded balance update. Any refusal rolls all of it back. Cancellation and expiry
 give the stock back and refund the points with a reversing transfer, exactly once (the status
-change is itself a guarded update)."""
+change is itself a guarded update).
+
+An exchange reads each thing once: who may exchange is decided once, the locked points row
+gives the balance, and the guarded stock update stands in for reading the stock first (only a
+refusal reads everything again, to name the same first reason as the confirm page). The
+transfer is posted before the exchange row is written, so no row is updated twice; the street's
+store-account row (every exchange of the street credits it) is locked only for the last few
+statements of the transaction (bench/redemption_bench.py measures the wait)."""
 
 from __future__ import annotations
 
@@ -16,12 +23,12 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from linli.common.exceptions import Conflict, NotFound, require
+from linli.common.exceptions import Conflict, DomainError, NotFound, require
 from linli.common.exceptions import ValidationError as DomainValidationError
 from linli.common.text import clean_name, clean_text
 from linli.ledger.models import Account, AccountKind, TransferKind, Unit
@@ -230,8 +237,19 @@ def redemption_check(*, household, goods: Goods, quantity: int, actor,
             _("You can only exchange points for your own household."))
     if goods.community_id != household.community_id:
         raise NotFound(_("Goods not found."))
-    now = now or timezone.now()
-    current = Goods.objects.filter(pk=goods.pk).values("stock", "active").first() or {}
+    return _check_rules(household=household, goods=goods, quantity=quantity,
+                        now=now or timezone.now())
+
+
+def _check_rules(*, household, goods: Goods, quantity: int, now: datetime,
+                 account: Account | None = None, stock_by_update: bool = False) -> Quote:
+    """The rules of `redemption_check` after who may exchange. `account`: the household's
+    points row already read (locked). `stock_by_update`: the caller takes the stock next with
+    the guarded update, which refuses goods off sale or short, so they are not read here."""
+    if stock_by_update:
+        current = {"stock": quantity, "active": True}
+    else:
+        current = Goods.objects.filter(pk=goods.pk).values("stock", "active").first() or {}
     if not goods.is_available(now) or not current.get("active"):
         raise Conflict(_("“%(name)s” is not available for exchange now.") % {"name": goods.name},
                        code="not_available")
@@ -262,7 +280,8 @@ def redemption_check(*, household, goods: Goods, quantity: int, actor,
         raise SoldOut(_("Only %(n)s of “%(name)s” are left; choose a smaller quantity.") % {
             "n": stock, "name": goods.name}, field="quantity")
     price = goods.price * quantity
-    account = Account.objects.filter(household=household, unit=Unit.POINTS).first()
+    if account is None:
+        account = Account.objects.filter(household=household, unit=Unit.POINTS).first()
     available = account.available if account is not None else 0
     if available < price:
         raise InsufficientFunds(_("Not enough points: this needs %(price)s points and your "
@@ -297,31 +316,49 @@ def redemption_create(*, household, goods: Goods, quantity: int, idempotency_key
         return previous
 
 
+def _lock_points_account(household) -> Account:
+    """The household's points row, locked for the rest of the transaction, in one read."""
+    rows = Account.objects.filter(household=household, unit=Unit.POINTS)
+    if connection.vendor != "sqlite":  # SQLite's IMMEDIATE transaction is the lock
+        rows = rows.select_for_update()
+    return rows.first() or lock_household_account(household)  # opened on first use
+
+
 def _redeem(*, household, goods: Goods, quantity: int, key: str, actor) -> Redemption:
+    """After `redemption_create` decided who may exchange: the rules, the stock, the points."""
     now = timezone.now()
     # The rules are counted after the household's points row is locked, so two exchanges of
     # one household cannot both pass them; stock is still taken by a guarded update, since
     # other households compete for it.
-    account = lock_household_account(household)
-    quote = redemption_check(household=household, goods=goods, quantity=quantity,
-                             actor=actor, now=now)
-    price = quote.price
+    account = _lock_points_account(household)
+    try:
+        quote = _check_rules(household=household, goods=goods, quantity=quantity, now=now,
+                             account=account, stock_by_update=True)
+    except DomainError:
+        # Name the first reason the confirm page names (it may be the stock, read now).
+        _check_rules(household=household, goods=goods, quantity=quantity, now=now,
+                     account=account)
+        raise
     taken = Goods.objects.filter(pk=goods.pk, active=True, stock__gte=quantity).update(
         stock=F("stock") - quantity, updated_at=now)
     if taken != 1:
+        _check_rules(household=household, goods=goods, quantity=quantity, now=now,
+                     account=account)
         raise SoldOut(_("Sorry, “%(name)s” is sold out.") % {"name": goods.name})
-    redemption = Redemption.objects.create(
-        goods=goods, household=household, quantity=quantity, points=price,
+    redemption = Redemption(
+        goods=goods, household=household, quantity=quantity, points=quote.price,
         pickup_code=new_pickup_code(), idempotency_key=key, requested_by=actor,
         expires_at=now + timedelta(days=pickup_days()))
     store = system_account_ensure(street=household.community.street, kind=AccountKind.STORE,
                                   unit=Unit.POINTS)
+    # The transfer first (it names the exchange by its reference), then the exchange row
+    # pointing at it: the store-account row stays locked only for the last two inserts.
     redemption.transfer = transfer_create(
-        unit=Unit.POINTS, debit=account, credit=store, amount=price,
+        unit=Unit.POINTS, debit=account, credit=store, amount=quote.price,
         kind=TransferKind.REDEMPTION, reference=redemption.reference,
         idempotency_key=redemption.reference, memo=f"{goods.name}×{quantity}"[:255],
         actor=actor)
-    Redemption.objects.filter(pk=redemption.pk).update(transfer=redemption.transfer)
+    redemption.save(force_insert=True)
     _event(redemption, actor=actor, before="", after=RedemptionStatus.RESERVED)
     return redemption
 
