@@ -155,6 +155,7 @@ def test_cached_db_sessions_read_no_session_row(client, world, settings):
 _CONNECTIONS_PER_REQUEST = """
 import json, os, django
 django.setup()
+from django.conf import settings
 from django.core.signals import request_finished, request_started
 from django.db import connection
 from django.db.backends.signals import connection_created
