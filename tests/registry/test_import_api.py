@@ -229,6 +229,7 @@ def _field(response) -> str:
 def test_upload_without_a_file_names_the_file(staff, world):
     response = staff.post(URL, {"community": str(world.community.uuid)})
     assert response.status_code == 400 and _field(response) == "file"
+    assert response.json()["error"]["message"] == "请选择要上传的花名册文件（.xlsx 或 .xls）。"
     assert not ImportJob.objects.filter(community=world.community, file_name__endswith=".xlsx",
                                         created_by=world.users["community_staff"]).exists()
 
@@ -250,6 +251,7 @@ def test_upload_without_or_with_a_foreign_community_names_the_community(staff, w
     response = staff.post(URL, {"community": str(world.other_community.uuid),
                                 "file": workbook(roster(world.grid.number))})
     assert response.status_code == 400 and _field(response) == "community"
+    assert response.json()["error"]["message"] == "您管理的社区中没有这个编号的社区。"
     response = staff.post(URL, {"community": "not-a-uuid", "file": workbook([["x"]])})
     assert response.status_code == 422 and _field(response) == "community"
     assert not ImportJob.objects.exists()
