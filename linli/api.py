@@ -61,7 +61,7 @@ class LinliAPI(NinjaAPI):
                 else:
                     pattern.callback = view
             urls.append(pattern)
-        urls.append(re_path(r"^.*$", csrf_exempt(not_found), name="not-found"))
+        urls.append(re_path(r"^[\s\S]*$", csrf_exempt(not_found), name="not-found"))
         return urls
 
     def _typed_routes(self) -> dict[str, str]:

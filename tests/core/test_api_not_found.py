@@ -1,6 +1,8 @@
 """Under /api/, an address no operation answers and a method an address does not take both
 answer with the API's JSON error body; pages keep the Chinese HTML 404."""
 
+import json
+
 import pytest
 from django.test import override_settings
 
@@ -13,6 +15,8 @@ UNKNOWN = [
     "/api/v1/registry/imports/12345",
     "/api/v1/me/",  # the operation has no trailing slash: no redirect, a 404
     "/api/nothing/here?x=1",
+    "/api/v1/orders/%0A/resolve",  # a control character in the path (found by live fuzzing)
+    "/api/v1/orders/%0D%0A",
 ]
 
 
@@ -73,3 +77,16 @@ def test_pages_keep_the_chinese_html_404(client, world):
         assert response.status_code == 404
         assert response["Content-Type"].startswith("text/html")
         assert "页面不存在" in response.content.decode()
+
+
+def test_a_404_raised_under_api_by_the_project_handler_is_json(rf):
+    """The project-wide handler is the last net under /api/ (e.g. a 404 raised outside the
+    API's own patterns); pages keep the Chinese HTML page."""
+    from linli.common.views import error_404
+
+    response = error_404(rf.get("/api/v1/whatever"))
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("application/json")
+    assert json.loads(response.content)["error"]["code"] == "not_found"
+    page = error_404(rf.get("/nowhere/"))
+    assert page["Content-Type"].startswith("text/html")
