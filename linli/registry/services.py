@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import re
 from datetime import date, timedelta
+from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
@@ -65,9 +66,25 @@ RESIDENT_FIELDS = (
 
 # --- Pinyin -----------------------------------------------------------------------------
 
+_ALL_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]+")
+
+
 def name_pinyin(name: str) -> tuple[str, str]:
     """`张三` → (`zhangsan`, `zs`). Non-Chinese characters pass through lower-cased."""
-    name = (name or "").strip()
+    return _name_pinyin((name or "").strip())
+
+
+@lru_cache(maxsize=65536)
+def _name_pinyin(name: str) -> tuple[str, str]:
+    # Names repeat (an import of 100,000 people has far fewer distinct names), hence the
+    # cache. A name of Chinese characters only is converted once: every syllable is
+    # lower-case pinyin and its initial is its first letter (what Style.FIRST_LETTER gives).
+    # Anything else (Latin letters, digits, ·) passes through whole in both styles.
+    if _ALL_HAN.fullmatch(name):
+        parts = lazy_pinyin(name, errors="default")
+        full = "".join(parts).lower()
+        initials = "".join(p[:1] for p in parts).lower()
+        return full[:255], initials[:64]
     full = "".join(lazy_pinyin(name, errors="default")).lower().replace(" ", "")
     initials = "".join(lazy_pinyin(name, style=Style.FIRST_LETTER, errors="default"))
     return full[:255], initials.lower().replace(" ", "")[:64]
