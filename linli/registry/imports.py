@@ -352,7 +352,7 @@ class Checker:
                 err("id_number", _("The ID number is empty: write the 18-character number."))
             else:
                 try:
-                    info = id_number_parse(id_text)
+                    info = id_number_parse(id_text, today=self.today)
                 except ValidationError as exc:
                     err("id_number", exc.message)
                 else:
@@ -1042,6 +1042,8 @@ def import_check(job_id: int) -> ImportJob:
     counts = {RowOutcome.CREATE: 0, RowOutcome.UPDATE: 0, RowOutcome.ERROR: 0,
               RowOutcome.SKIPPED: 0}
     warned = processed = 0
+    row_fields = _fields_of(ImportRow)
+    row_writer = _Writer(ImportRow, row_fields)
     try:
         for chunk in _chunks(sheet):
             results, parsed = [], []
@@ -1066,7 +1068,7 @@ def import_check(job_id: int) -> ImportJob:
                                          warnings=p.warnings))
             for r in results:
                 counts[r.outcome] += 1
-            ImportRow.objects.bulk_create(results)
+            row_writer.insert([{a: getattr(r, a) for a in row_fields} for r in results])
             processed += len(chunk)
             ImportJob.objects.filter(pk=job.pk).update(
                 processed_rows=processed, total_rows=max(job.total_rows, processed))
