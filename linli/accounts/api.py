@@ -14,7 +14,6 @@ from linli.accounts.models import Role, User
 from linli.common.api import (
     ERRORS,
     AnonThrottle,
-    Error,
     Pagination,
     TokenThrottle,
     require_roles,
@@ -44,7 +43,7 @@ class Unauthenticated(DomainError):
 
 
 @auth_router.post("/token", auth=None, throttle=[AnonThrottle(), TokenThrottle()],
-                  response={201: TokenOut, 401: Error, 422: Error, 429: Error})
+                  response={201: TokenOut, **ERRORS})
 def token_create(request, payload: TokenIn):
     """Exchange mobile + password for a bearer token (5 failures lock the account 15 min)."""
     user = authenticate(request, username=payload.mobile, password=payload.password)

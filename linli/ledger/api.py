@@ -1,10 +1,9 @@
 """Ledger and time-bank API: balances, statements, gifts, donations, staff corrections."""
 
 from datetime import date, datetime, time
-from typing import Annotated, Literal
+from typing import Literal
 from uuid import UUID
 
-import pydantic
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -12,7 +11,14 @@ from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 from ninja.responses import Status
 
-from linli.common.api import ERRORS, Pagination, StrictInt, reject_bool, require_roles
+from linli.common.api import (
+    ERRORS,
+    BodyInt,
+    IsoDate,
+    Pagination,
+    body_int,
+    require_roles,
+)
 from linli.common.exceptions import NotFound
 from linli.common.pagination import PageMap
 from linli.ledger import selectors, services
@@ -118,8 +124,8 @@ class TransferOut(Schema):
 class StatementFilter(Schema):
     kind: TransferKind | None = None
     direction: Literal["in", "out"] | None = None
-    since: date | None = None
-    until: date | None = None
+    since: IsoDate | None = None
+    until: IsoDate | None = None
 
 
 class AccountFilter(Schema):
@@ -130,35 +136,34 @@ class AccountFilter(Schema):
 
 class GiftIn(Schema):
     recipient: UUID
-    minutes: StrictInt = Field(..., ge=1, le=services.MAX_AMOUNT)
+    minutes: BodyInt = Field(..., ge=1, le=services.MAX_AMOUNT)
     idempotency_key: str = Key
     memo: str = Field("", max_length=255)
 
 
 class DonationIn(Schema):
-    minutes: StrictInt = Field(..., ge=1, le=services.MAX_AMOUNT)
+    minutes: BodyInt = Field(..., ge=1, le=services.MAX_AMOUNT)
     idempotency_key: str = Key
     memo: str = Field("", max_length=255)
 
 
 class AdjustmentIn(Schema):
     direction: Literal["credit", "debit"]
-    amount: StrictInt = Field(..., ge=1, le=services.MAX_AMOUNT)
+    amount: BodyInt = Field(..., ge=1, le=services.MAX_AMOUNT)
     reason: str = Field(..., min_length=1, max_length=255)
     idempotency_key: str = Key
 
 
 class ReversalIn(Schema):
-    # Constraints inside Annotated so the OpenAPI schema carries minimum/maximum.
-    amount: Annotated[int, pydantic.Field(ge=1, le=services.MAX_AMOUNT),
-                     pydantic.BeforeValidator(reject_bool)] | None = None
+    # Bounds and validator in one Annotated, so the schema keeps minimum/maximum.
+    amount: body_int(1, services.MAX_AMOUNT) | None = None
     reason: str = Field(..., min_length=1, max_length=255)
     idempotency_key: str = Key
 
 
 class AllocationIn(Schema):
     recipient: UUID
-    minutes: StrictInt = Field(..., ge=1, le=services.MAX_AMOUNT)
+    minutes: BodyInt = Field(..., ge=1, le=services.MAX_AMOUNT)
     reason: str = Field("", max_length=255)
     idempotency_key: str = Key
 

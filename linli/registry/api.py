@@ -10,8 +10,9 @@ request, the registry decides whether its content fits the records.
 """
 
 import functools
+import re
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from django.http import Http404
@@ -20,9 +21,18 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 from ninja.responses import Status
+from pydantic import BeforeValidator, StrictBool, WithJsonSchema
 
 from linli.accounts.models import Role
-from linli.common.api import ERRORS, CleanStr, CodeStr, NameStr, Pagination, require_roles
+from linli.common.api import (
+    ERRORS,
+    CleanStr,
+    CodeStr,
+    IsoDate,
+    NameStr,
+    Pagination,
+    require_roles,
+)
 from linli.common.exceptions import Conflict, NotFound, ValidationError
 from linli.common.masking import mask_mobile
 from linli.common.pagination import PageMap
@@ -140,6 +150,25 @@ class RegistryResidentDetailOut(RegistryResidentOut):
 Text64 = Field("", max_length=64)
 
 
+def _date_text(value: Any) -> Any:
+    # pydantic's lax mode reads 0 as 1970-01-01 and 20260501 as a time stamp: only
+    # YYYY-MM-DD text is a date here. The range is the registry's rule (1900-01-01 to today),
+    # checked in the service and answered 409 with its own message.
+    if isinstance(value, date):
+        return value
+    if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        raise ValueError(_("must be a date in YYYY-MM-DD form"))
+    return value
+
+
+#: A birth date: `YYYY-MM-DD` text. Unlike the shared `IsoDate` (2000–2099) people alive
+#: today were born last century; the service refuses dates before 1900-01-01 or in the future.
+BirthDate = Annotated[date, BeforeValidator(_date_text), WithJsonSchema({
+    "type": "string", "format": "date",
+    "pattern": r"^[1-9][0-9]{3}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])$",
+    "description": "YYYY-MM-DD; from 1900-01-01 to today (a date outside answers 409)"})]
+
+
 class RegistryResidentFilter(Schema):
     q: str = Field("", max_length=64, description="Name, pinyin, initials, mobile tail or ID")
     tag: str = Field("", max_length=16)
@@ -158,17 +187,17 @@ class RegistryHouseholdFilter(Schema):
 class RegistryResidentFields(Schema):
     name: NameStr | None = Field(None, min_length=1, max_length=64)
     gender: Gender | Literal[""] | None = None
-    birth_date: date | None = None
+    birth_date: BirthDate | None = None
     id_number: str | None = Field(None, max_length=18)
     mobile: str | None = Field(None, max_length=11)
     ethnicity: str | None = Field(None, max_length=16)
     political_status: PoliticalStatus | Literal[""] | None = None
     residence_type: ResidenceType | None = None
     relation: Relation | Literal[""] | None = None
-    moved_out: bool | None = None
-    moved_out_on: date | None = None
-    deceased: bool | None = None
-    deceased_on: date | None = None
+    moved_out: StrictBool | None = None
+    moved_out_on: IsoDate | None = None
+    deceased: StrictBool | None = None
+    deceased_on: IsoDate | None = None
     tags: list[str] | None = Field(None, max_length=20)
     health_note: str | None = Field(None, max_length=2000)
     sensitive_basis: SensitiveBasis | None = None
@@ -224,7 +253,7 @@ class RegistryBindingOut(Schema):
 
 
 class RegistryDecisionIn(Schema):
-    confirm: bool
+    confirm: StrictBool
     note: str = Field("", max_length=255)
 
 
