@@ -33,6 +33,7 @@ class AuditAction(models.TextChoices):
     LEDGER_REVERSAL = "ledger_reversal", _("Ledger reversal")
     LEDGER_ALLOCATION = "ledger_allocation", _("Community fund allocation")
     ANONYMISE = "anonymise", _("Personal data removed")
+    REGISTRY_IMPORT = "registry_import", _("Registry import saved")
 
 
 class AuditResult(models.TextChoices):
