@@ -25,7 +25,6 @@ import hashlib
 import io
 import logging
 import re
-import uuid
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -1171,19 +1170,25 @@ class _Writer:
         self.attnames = attnames
         self.preps = [None if f.get_internal_type() in _AS_IS else f.get_db_prep_save
                       for f in fields]
+        # Dates and times repeat (one "now" per chunk, birth dates): prepared once each.
+        self.cached = [f.get_internal_type() in ("DateField", "DateTimeField") for f in fields]
         qn = connection.ops.quote_name
         self.sql = "INSERT INTO {} ({}) VALUES ({})".format(
             qn(model._meta.db_table), ", ".join(qn(f.column) for f in fields),
             ", ".join(["%s"] * len(fields)))
 
     def params(self, rows: list[dict]) -> list[tuple]:
-        attnames, preps = self.attnames, self.preps
-        out = []
-        for row in rows:
-            out.append(tuple(
-                value if prep is None or value is None else prep(value, connection)
-                for prep, value in zip(preps, [row[a] for a in attnames], strict=True)))
-        return out
+        columns = []
+        for attname, prep, cached in zip(self.attnames, self.preps, self.cached, strict=True):
+            values = [row[attname] for row in rows]
+            if prep is not None:
+                if cached:
+                    done = {v: (v if v is None else prep(v, connection)) for v in set(values)}
+                    values = [done[v] for v in values]
+                else:
+                    values = [v if v is None else prep(v, connection) for v in values]
+            columns.append(values)
+        return list(zip(*columns, strict=True))
 
     def insert(self, rows: list[dict]) -> None:
         if rows:
@@ -1193,6 +1198,28 @@ class _Writer:
 
 def _fields_of(model) -> list[str]:
     return [f.attname for f in model._meta.concrete_fields if not f.primary_key]
+
+
+class _NewRows:
+    """New rows of a model as {attname: value}, with what Model() and save() would fill in:
+    static defaults, callable defaults (uuid, created_at, door tokens) called per row, and
+    auto_now / auto_now_add fields set to `now`."""
+
+    def __init__(self, model, now: datetime):
+        fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+        self.static, self.called, self.now = {}, [], {}
+        for f in fields:
+            if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+                self.now[f.attname] = now
+            elif f.has_default() and callable(f.default):
+                self.called.append((f.attname, f.default))
+            else:
+                self.static[f.attname] = f.get_default()
+
+    def __call__(self, values: dict) -> dict:
+        row = {**self.static, **{a: make() for a, make in self.called}, **self.now}
+        row.update(values)
+        return row
 
 
 class _HistoryWriter(_Writer):
@@ -1295,11 +1322,11 @@ def _commit(job: ImportJob, user) -> dict:
     now = timezone.now()
     resident_fields = _fields_of(Resident)
     resident_writer = _Writer(Resident, resident_fields)
-    # Defaults of the columns the file does not fill (uuid and created_at are set per row).
-    resident_defaults = {f.attname: f.get_default() for f in Resident._meta.concrete_fields
-                         if not f.primary_key}
+    new_resident = _NewRows(Resident, now)
+    household_writer = _Writer(Household, _fields_of(Household))
     resident_history = _HistoryWriter(Resident)
     household_history = _HistoryWriter(Household)
+    new_household = _NewRows(Household, now)
     through = Resident.tags.through
     tag_writer = _Writer(through, ["resident_id", "tag_id"])
     qn = connection.ops.quote_name
@@ -1320,7 +1347,7 @@ def _commit(job: ImportJob, user) -> dict:
                 parsed = [p for p in parsed if not p.errors and p.row not in bad_rows]
             saved_rows.update(p.row for p in parsed)
             # Households first: new ones created, changed ones updated.
-            new_households: dict[str, Household] = {}
+            new_households: dict[str, dict] = {}
             changed: dict[int, tuple] = {}
             for p in parsed:
                 v = p.values
@@ -1331,25 +1358,24 @@ def _commit(job: ImportJob, user) -> dict:
                         unit and unit.pk, v["room"][:16])
                 entry = households.get(v["household_number"])
                 if entry is None and v["household_number"] not in new_households:
-                    new_households[v["household_number"]] = Household(
-                        community=community, grid=grid, number=v["household_number"],
-                        address=want[1], building=building, unit=unit, room=want[4])
+                    new_households[v["household_number"]] = new_household({
+                        "community_id": community.pk, "grid_id": grid.pk,
+                        "number": v["household_number"], "address": want[1],
+                        "building_id": want[2], "unit_id": want[3], "room": want[4]})
                 elif entry is not None and tuple(entry[1:6]) != want:
                     changed[entry[0]] = want
                     entry[1:6] = list(want)
             if new_households:
-                objs = Household.objects.bulk_create(list(new_households.values()))
-                if objs[0].pk is None:  # a backend that does not return the new ids
-                    ids = dict(Household.objects.filter(
-                        community=community, number__in=list(new_households)
-                    ).values_list("number", "id"))
-                    for h in objs:
-                        h.pk = ids[h.number]
-                household_history.write_instances(objs, history_type="+", user=user,
-                                                  reason=None)
-                for h in objs:
-                    households[h.number] = [h.pk, h.grid_id, h.address,
-                                            h.building_id, h.unit_id, h.room, None]
+                rows = list(new_households.values())
+                household_writer.insert(rows)
+                ids = dict(Household.objects.filter(
+                    community=community, number__in=list(new_households)
+                ).values_list("number", "id"))
+                for h in rows:
+                    h["id"] = ids[h["number"]]
+                    households[h["number"]] = [h["id"], h["grid_id"], h["address"],
+                                               h["building_id"], h["unit_id"], h["room"], None]
+                household_history.write(rows, history_type="+", user=user, reason=None)
             if changed:
                 objs = list(Household.objects.filter(pk__in=list(changed)))
                 for h in objs:
@@ -1392,8 +1418,7 @@ def _commit(job: ImportJob, user) -> dict:
                     update_fields.append(fields)
                     by_hash[p.hash] = [r.pk, fields["relation"], p]
                 else:
-                    row = {**resident_defaults, **fields, "uuid": uuid.uuid4(),
-                           "created_at": now}
+                    row = new_resident(fields)
                     creates.append(row)
                     new_rows.append((row, p))
                     by_hash[p.hash] = [None, fields["relation"], p]  # id once written
