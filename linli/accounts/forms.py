@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 class MobileLoginForm(AuthenticationForm):
     username = forms.CharField(
         label=_("Mobile number"),
-        max_length=11,
+        max_length=20,  # "139 0000 0001" and "139-0000-0001" are folded on lookup
         widget=forms.TextInput(attrs={
             "autofocus": True, "inputmode": "numeric", "autocomplete": "username",
             "placeholder": _("11-digit mobile number"),

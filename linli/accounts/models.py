@@ -12,7 +12,10 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-mobile_validator = RegexValidator(r"^1\d{10}$", _("Enter an 11-digit mobile number starting with 1."))
+from linli.common.text import fold_mobile
+
+# [0-9], not \d: \d takes full-width and other scripts' digits.
+mobile_validator = RegexValidator(r"^1[0-9]{10}$", _("Enter an 11-digit mobile number starting with 1."))
 
 
 class Role(models.TextChoices):
@@ -41,10 +44,15 @@ COMMUNITY_ROLES = frozenset(set(Role) - STREET_ROLES - GRID_ROLES)
 class UserManager(BaseUserManager):
     use_in_migrations = True
 
+    def get_by_natural_key(self, username):
+        # Logging in with "１３９ 0000 0001" finds the account stored as 13900000001, on the
+        # page and through the API alike (both authenticate through this lookup).
+        return self.get(mobile=fold_mobile(username))
+
     def create_user(self, mobile: str, password: str | None = None, **extra):
         if not mobile:
             raise ValueError("mobile is required")
-        user = self.model(mobile=mobile, **extra)
+        user = self.model(mobile=fold_mobile(mobile), **extra)
         user.set_password(password)
         user.save(using=self._db)
         return user

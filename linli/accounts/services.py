@@ -26,6 +26,7 @@ from linli.accounts.passwords import RoleAwareMinimumLengthValidator
 from linli.common.audit import audit_record
 from linli.common.exceptions import Conflict, ValidationError
 from linli.common.models import AuditAction
+from linli.common.text import fold_mobile
 
 
 def _validate_password(password: str, *, user: User, roles: frozenset[str]) -> None:
@@ -57,6 +58,7 @@ def user_create(
 ) -> User:
     """Create a user with its roles. `roles` is a list of (role, scope) where scope is a
     Street, Community or Grid matching the role's scope level."""
+    mobile = fold_mobile(mobile)
     _validate_mobile(mobile)
     if User.objects.filter(mobile=mobile).exists():
         raise Conflict(_("An account with this mobile number already exists."), field="mobile")

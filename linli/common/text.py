@@ -58,3 +58,13 @@ def fold_code(value: str) -> str:
     if not isinstance(value, str):
         return value
     return clean_text(unicodedata.normalize("NFKC", value))
+
+
+_MOBILE_SEPARATORS = re.compile(r"[\s-]+")
+
+
+def fold_mobile(value) -> str:
+    """A mobile as stored and compared: full-width digits folded (NFKC), and the spaces and
+    dashes people type inside a number dropped."""
+    text = fold_code(str(value or ""))
+    return _MOBILE_SEPARATORS.sub("", text) if text else ""
