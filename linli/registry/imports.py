@@ -1012,11 +1012,12 @@ def commit_progress(job: ImportJob) -> int:
     return int(value or 0)
 
 
-def _skipped_row(job: ImportJob, number: int, cells) -> ImportRow:
+def _skipped_row(job: ImportJob, number: int, cells) -> dict:
     label = next((_text(c) for c in cells if c not in (None, "")), "")
-    return ImportRow(job=job, row=number, label=label[:64], outcome=RowOutcome.SKIPPED,
-                     warnings=[{"column": "", "value": label[:100],
-                                "message": _("A totals row: skipped.")}])
+    return {"job_id": job.pk, "row": number, "label": label[:64], "name": "",
+            "outcome": RowOutcome.SKIPPED, "errors": [],
+            "warnings": [{"column": "", "value": label[:100],
+                          "message": _("A totals row: skipped.")}]}
 
 
 def import_check(job_id: int) -> ImportJob:
@@ -1041,8 +1042,7 @@ def import_check(job_id: int) -> ImportJob:
     counts = {RowOutcome.CREATE: 0, RowOutcome.UPDATE: 0, RowOutcome.ERROR: 0,
               RowOutcome.SKIPPED: 0}
     warned = processed = 0
-    row_fields = _fields_of(ImportRow)
-    row_writer = _Writer(ImportRow, row_fields)
+    row_writer = _Writer(ImportRow, _fields_of(ImportRow))
     try:
         for chunk in _chunks(sheet):
             results, parsed = [], []
@@ -1062,12 +1062,12 @@ def import_check(job_id: int) -> ImportJob:
                 if not p.errors:
                     checker.note_places(p)
                 warned += bool(p.warnings)
-                results.append(ImportRow(job=job, row=p.row, label=p.label, outcome=outcome,
-                                         name=p.values["name"][:64], errors=p.errors,
-                                         warnings=p.warnings))
+                results.append({"job_id": job.pk, "row": p.row, "label": p.label,
+                                "outcome": outcome, "name": p.values["name"][:64],
+                                "errors": p.errors, "warnings": p.warnings})
             for r in results:
-                counts[r.outcome] += 1
-            row_writer.insert([{a: getattr(r, a) for a in row_fields} for r in results])
+                counts[r["outcome"]] += 1
+            row_writer.insert(results)
             processed += len(chunk)
             ImportJob.objects.filter(pk=job.pk).update(
                 processed_rows=processed, total_rows=max(job.total_rows, processed))
