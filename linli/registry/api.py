@@ -28,7 +28,6 @@ from linli.common.api import (
     ERRORS,
     CleanStr,
     CodeStr,
-    IsoDate,
     NameStr,
     Pagination,
     require_roles,
@@ -168,6 +167,13 @@ BirthDate = Annotated[date, BeforeValidator(_date_text), WithJsonSchema({
     "pattern": r"^[1-9][0-9]{3}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])$",
     "description": "YYYY-MM-DD; from 1900-01-01 to today (a date outside answers 409)"})]
 
+#: A past event in a person's life (moved out, died): `YYYY-MM-DD` text, possibly decades ago;
+#: the service refuses a date in the future or before the birth date (409).
+PastDate = Annotated[date, BeforeValidator(_date_text), WithJsonSchema({
+    "type": "string", "format": "date",
+    "pattern": r"^[1-9][0-9]{3}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])$",
+    "description": "YYYY-MM-DD; not in the future nor before the birth date (else 409)"})]
+
 
 class RegistryResidentFilter(Schema):
     q: str = Field("", max_length=64, description="Name, pinyin, initials, mobile tail or ID")
@@ -195,9 +201,9 @@ class RegistryResidentFields(Schema):
     residence_type: ResidenceType | None = None
     relation: Relation | Literal[""] | None = None
     moved_out: StrictBool | None = None
-    moved_out_on: IsoDate | None = None
+    moved_out_on: PastDate | None = None
     deceased: StrictBool | None = None
-    deceased_on: IsoDate | None = None
+    deceased_on: PastDate | None = None
     tags: list[str] | None = Field(None, max_length=20)
     health_note: str | None = Field(None, max_length=2000)
     sensitive_basis: SensitiveBasis | None = None

@@ -9,7 +9,7 @@ import pytest
 
 from linli.registry.models import BindingStatus, ImportJob, Resident
 from tests.factories import registry_world
-from tests.strict_input import BAD_DATES, assert_refused, post
+from tests.strict_input import assert_refused, post
 
 pytestmark = pytest.mark.django_db
 
@@ -70,9 +70,15 @@ def test_a_birth_date_last_century_is_taken(client, world):
         1938, 6, 1)
 
 
+#: Moving out or dying may have happened decades ago: the form is strict, the range is the
+#: registry's (not in the future, not before the birth date).
+BAD_EVENT_DATES = [0, "0", 1.5, 20260501, "2026-13-01", "2026-02-30", "2026-05-01T09:00:00",
+                   "1995/06/01", ""]
+
+
 @pytest.mark.parametrize("field", ["moved_out_on", "deceased_on"])
-@pytest.mark.parametrize("value", BAD_DATES)
-def test_event_dates_are_iso_dates_from_2000_to_2099(client, world, field, value):
+@pytest.mark.parametrize("value", BAD_EVENT_DATES)
+def test_event_dates_are_yyyy_mm_dd_text(client, world, field, value):
     reg = registry_world(world)
     head = reg["a"]["resident"]
     flag = field.removesuffix("_on")
@@ -96,6 +102,31 @@ def test_resident_flags_are_json_booleans(client, world, field, value):
     assert_refused(response, field)
     head = Resident.objects.get(pk=head.pk)
     assert not head.moved_out and not head.deceased
+
+
+@pytest.mark.parametrize("field", ["moved_out_on", "deceased_on"])
+def test_event_dates_outside_the_persons_life_keep_the_registrys_message(client, world, field):
+    reg = registry_world(world)
+    head = reg["a"]["resident"]
+    flag = field.removesuffix("_on")
+    client.force_login(world.users["community_staff"])
+    for value in ("2100-01-01", "0001-01-01"):
+        response = post(client, "patch", f"/api/v1/registry/residents/{head.uuid}",
+                        {flag: True, field: value})
+        assert response.status_code == 409, response.content
+        assert response.json()["error"]["fields"][0]["field"] == field
+    head = Resident.objects.get(pk=head.pk)
+    assert not head.moved_out and not head.deceased
+
+
+def test_a_resident_who_moved_out_last_century_is_recorded(client, world):
+    reg = registry_world(world)
+    head = reg["a"]["resident"]
+    client.force_login(world.users["community_staff"])
+    response = post(client, "patch", f"/api/v1/registry/residents/{head.uuid}",
+                    {"moved_out": True, "moved_out_on": "1995-06-01"})
+    assert response.status_code == 200, response.content
+    assert Resident.objects.get(pk=head.pk).moved_out_on == datetime.date(1995, 6, 1)
 
 
 def test_a_resident_moves_out_with_true_and_an_iso_date(client, world):
@@ -139,7 +170,7 @@ def test_registry_dates_and_flags_are_declared_as_strictly_as_they_are_read(clie
     birth = fields["birth_date"]["anyOf"][0]
     assert birth["type"] == "string" and birth["pattern"].startswith("^[1-9]")
     for name in ("moved_out_on", "deceased_on"):
-        assert fields[name]["anyOf"][0]["pattern"].startswith("^20")
+        assert fields[name]["anyOf"][0]["pattern"].startswith("^[1-9]")
     for name in ("moved_out", "deceased"):
         assert fields[name]["anyOf"][0] == {"type": "boolean"}
     assert schemas["RegistryDecisionIn"]["properties"]["confirm"]["type"] == "boolean"
