@@ -325,6 +325,9 @@ def main() -> None:
     if os.environ.get("DATABASE_URL"):
         call_command("flush", interactive=False, verbosity=0)
     call_command("migrate", verbosity=0)
+    if Resident.objects.exists():  # SQLite is not emptied: an earlier run's people would match
+        sys.exit(f"{settings.DATABASES['default']['NAME']} already holds residents: run with "
+                 "an empty LINLI_DATA_DIR (or none: a temporary one is used).")
     from linli.registry.demo import load
 
     street = load()["street"]
