@@ -195,7 +195,7 @@ class RegistryResidentFields(Schema):
     gender: Gender | Literal[""] | None = None
     birth_date: BirthDate | None = None
     id_number: str | None = Field(None, max_length=18)
-    mobile: str | None = Field(None, max_length=11)
+    mobile: str | None = Field(None, max_length=20, description="Spaces, dashes and full-width digits are folded")
     ethnicity: str | None = Field(None, max_length=16)
     political_status: PoliticalStatus | Literal[""] | None = None
     residence_type: ResidenceType | None = None

@@ -47,7 +47,7 @@ class ResidentForm(forms.Form):
     gender = forms.ChoiceField(label=_("Gender"), choices=_blank(Gender.choices), required=False)
     birth_date = forms.DateField(label=_("Birth date"), required=False, widget=DateInput())
     mobile = forms.CharField(
-        label=_("Mobile number"), max_length=11, required=False,
+        label=_("Mobile number"), max_length=20, required=False,  # spaces and dashes are folded
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
     )
     relation = forms.ChoiceField(label=_("Relation to head"), choices=_blank(Relation.choices),
@@ -276,7 +276,7 @@ class ImportCommitForm(forms.Form):
 
 class DoorVerifyForm(forms.Form):
     name = forms.CharField(label=_("Your name"), max_length=64)
-    mobile = forms.CharField(label=_("Your mobile number"), max_length=11,
+    mobile = forms.CharField(label=_("Your mobile number"), max_length=20,
                              widget=forms.TextInput(attrs={"inputmode": "numeric",
                                                            "autocomplete": "tel"}))
 
@@ -285,7 +285,7 @@ class DoorRegisterForm(forms.Form):
     kind = forms.ChoiceField(label=_("I am"), choices=BindingKind.choices,
                              widget=forms.RadioSelect, initial=BindingKind.MEMBER)
     name = forms.CharField(label=_("Your name"), max_length=64)
-    mobile = forms.CharField(label=_("Your mobile number"), max_length=11,
+    mobile = forms.CharField(label=_("Your mobile number"), max_length=20,
                              widget=forms.TextInput(attrs={"inputmode": "numeric",
                                                            "autocomplete": "tel"}))
     relation = forms.ChoiceField(label=_("Relation to the head of household"),

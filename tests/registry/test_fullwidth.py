@@ -94,7 +94,7 @@ def test_full_width_id_through_the_api_is_stored_ascii_and_found(client, world, 
     client.force_login(world.users["grid_worker"])
     response = client.post("/api/v1/registry/residents", {
         "household": str(reg["household2"].uuid), "name": "马红梅",
-        "id_number": wide(number), "mobile": "１３９００００１１１１"},
+        "id_number": wide(number), "mobile": "１３９ ００００ １１１１"},
         content_type="application/json")
     assert response.status_code == 201, response.content
     assert response.json()["id_number_masked"] == mask_id_number(number)
@@ -114,7 +114,7 @@ def test_full_width_id_and_household_number_through_the_pages_are_stored_ascii(
     household = Household.objects.get(number="c-1")
     number = id_number_for(datetime.date(1944, 4, 4), 91)
     response = client.post(reverse("registry:resident_new", kwargs={"uuid": household.uuid}), {
-        "name": "孙大妈", "id_number": wide(number), "mobile": "１３３４４４４５５５５",
+        "name": "孙大妈", "id_number": wide(number), "mobile": "１３３-４４４４-５５５５",
         "residence_type": "registered", "relation": "head"})
     assert response.status_code == 302, response.content.decode()[:2000]
     resident = Resident.objects.get(name="孙大妈")
