@@ -273,6 +273,8 @@ class CalendarItem:
     is_class: bool
     status: str = ""
     status_label: str = ""
+    #: The item's page; filled by `calendar_link` (one URL reversal per page, not per item).
+    url: str = ""
 
 
 @dataclass
@@ -280,6 +282,8 @@ class CalendarDay:
     day: date
     items: list[CalendarItem] = field(default_factory=list)
     in_month: bool = True
+    #: The day's page; filled by `calendar_link`.
+    url: str = ""
 
     @property
     def is_empty(self) -> bool:
@@ -300,19 +304,27 @@ def calendar_items(*, community, start: date, end: date, include_drafts: bool = 
     days: dict[date, list[CalendarItem]] = defaultdict(list)
     activities = Activity.objects.filter(
         community=community, status__in=statuses,
-        starts_at__gte=_aware(start), starts_at__lt=_aware(end + timedelta(days=1)))
+        starts_at__gte=_aware(start), starts_at__lt=_aware(end + timedelta(days=1)),
+    ).only("uuid", "title", "kind", "starts_at", "ends_at", "place", "status")
+    # Labels translated once per call: `get_FOO_display()` hashes every (lazy) choice label
+    # on each call, which costs more than the rest of an item.
+    kinds = {k: str(v) for k, v in ActivityKind.choices}
+    status_labels = {k: str(v) for k, v in ActivityStatus.choices}
     for a in activities:
         days[timezone.localtime(a.starts_at).date()].append(CalendarItem(
-            title=a.title, kind=a.kind, kind_label=a.get_kind_display(), starts_at=a.starts_at,
-            ends_at=a.ends_at, place=a.place, url_name="activities:detail", uuid=a.uuid,
-            is_class=False, status=a.status, status_label=a.get_status_display()))
+            title=a.title, kind=a.kind, kind_label=kinds.get(a.kind, a.kind),
+            starts_at=a.starts_at, ends_at=a.ends_at, place=a.place,
+            url_name="activities:detail", uuid=a.uuid, is_class=False, status=a.status,
+            status_label=status_labels.get(a.status, a.status)))
     sessions = ClassSession.objects.filter(
         culture_class__community=community, culture_class__is_active=True, cancelled=False,
-        date__gte=start, date__lte=end).select_related("culture_class")
+        date__gte=start, date__lte=end).select_related("culture_class").only(
+        "date", "starts_at", "ends_at", "culture_class__uuid", "culture_class__name",
+        "culture_class__kind", "culture_class__place")
     for s in sessions:
         c = s.culture_class
         days[s.date].append(CalendarItem(
-            title=c.name, kind=c.kind, kind_label=c.get_kind_display(), starts_at=s.starts_at,
+            title=c.name, kind=c.kind, kind_label=kinds.get(c.kind, c.kind), starts_at=s.starts_at,
             ends_at=s.ends_at, place=c.place, url_name="activities:class_detail", uuid=c.uuid,
             is_class=True))
     for items in days.values():
@@ -329,6 +341,26 @@ def month_grid(*, community, year: int, month: int, include_drafts: bool = False
                            include_drafts=include_drafts)
     return [[CalendarDay(day=d, items=items.get(d, []), in_month=d.month == month)
              for d in week] for week in weeks]
+
+
+def calendar_link(*, weeks: list[list[CalendarDay]] | None = None,
+                  items: list[CalendarItem] | None = None, day_url: str = "") -> None:
+    """Fill in the `url` of calendar days and items. Each URL pattern is reversed once per
+    page and the day or UUID substituted, instead of a `{% url %}` per cell in the template.
+    `day_url`: the day page's URL for 2000-01-01 with the query string the page keeps."""
+    from django.urls import reverse
+
+    placeholder = "00000000-0000-0000-0000-000000000000"
+    bases = {name: reverse(name, kwargs={"uuid": placeholder})
+             for name in ("activities:detail", "activities:class_detail")}
+    every = list(items or [])
+    for week in weeks or []:
+        for d in week:
+            if day_url:
+                d.url = day_url.replace("2000-01-01", d.day.isoformat(), 1)
+            every.extend(d.items)
+    for item in every:
+        item.url = bases[item.url_name].replace(placeholder, str(item.uuid), 1)
 
 
 @dataclass

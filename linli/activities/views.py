@@ -293,6 +293,12 @@ def _month(value: str) -> tuple[int, int]:
     return today.year, today.month
 
 
+def _day_url(community) -> str:
+    """The day page's URL (for 2000-01-01, substituted per day) keeping the community."""
+    return (reverse("activities:calendar_day", kwargs={"day": "2000-01-01"})
+            + "?" + urlencode({"community": str(community.uuid)}))
+
+
 @signed_in
 def calendar(request):
     community, communities = _calendar_community(request)
@@ -303,6 +309,7 @@ def calendar(request):
         manages = selectors.managed_communities_for(request.user).filter(pk=community.pk).exists()
         weeks = selectors.month_grid(community=community, year=year, month=month,
                                      include_drafts=manages)
+        selectors.calendar_link(weeks=weeks, day_url=_day_url(community))
         prev = date(year, month, 1) - timedelta(days=1)
         nxt = date(year, month, 28) + timedelta(days=7)
         ctx.update({
@@ -330,6 +337,7 @@ def calendar_day(request, day):
         manages = selectors.managed_communities_for(request.user).filter(pk=community.pk).exists()
         items = selectors.calendar_items(community=community, start=the_day, end=the_day,
                                          include_drafts=manages).get(the_day, [])
+        selectors.calendar_link(items=items)
     return render(request, "activities/day.html", {
         "community": community, "communities": communities, "day": the_day, "items": items,
         "prev_day": the_day - timedelta(days=1), "next_day": the_day + timedelta(days=1),
