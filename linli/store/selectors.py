@@ -81,3 +81,30 @@ def redemptions_for_clerk(*, user: User, status: str = RedemptionStatus.RESERVED
         return qs.order_by("expires_at", "id")
     return qs.order_by("-closed_at", "-id")
 
+
+
+# --- lean reads for the pages: only the columns and joins each page shows ----------------
+
+#: The goods tile on the store page: name, photo, price and stock (no donor, no community).
+GOODS_TILE_FIELDS = ("id", "uuid", "name", "photo", "price", "stock")
+#: A line of "my exchanges" / "waiting for pickup": the goods' name, never the ledger rows,
+#: the household or the users (the detail page shows those).
+REDEMPTION_LINE_FIELDS = ("id", "uuid", "quantity", "points", "status", "pickup_code",
+                          "created_at", "expires_at", "goods__id", "goods__name")
+
+
+def goods_tiles_on_offer(*, community) -> QuerySet:
+    """`goods_on_offer` for the store page: the columns a tile shows, no join."""
+    return goods_on_offer(community=community).select_related(None).only(*GOODS_TILE_FIELDS)
+
+
+def redemption_lines_for_household(*, household) -> QuerySet:
+    """The household's exchanges, newest first, as lines: one join (the goods' name)."""
+    return (Redemption.objects.filter(household=household).select_related("goods")
+            .only(*REDEMPTION_LINE_FIELDS).order_by("-created_at", "-id"))
+
+
+def redemption_lines_waiting(*, household, limit: int = 5) -> list:
+    """The household's exchanges still waiting for pickup, newest first (at most `limit`)."""
+    return list(redemption_lines_for_household(household=household)
+                .filter(status=RedemptionStatus.RESERVED)[:limit])

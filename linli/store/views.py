@@ -44,12 +44,11 @@ def index(request):
     home = _household(request)
     ctx = {"household": home}
     if home is not None:
-        goods = selectors.goods_on_offer(community=home.community)
+        goods = selectors.goods_tiles_on_offer(community=home.community)
         ctx.update({
             "account": points_selectors.points_account(home),
             "page": Paginator(goods, PER_PAGE).get_page(request.GET.get("page")),
-            "waiting": selectors.redemption_list_for_household(household=home).filter(
-                status=RedemptionStatus.RESERVED)[:5],
+            "waiting": selectors.redemption_lines_waiting(household=home),
         })
     return render(request, "store/index.html", ctx)
 
@@ -137,7 +136,7 @@ def mine(request):
     home = _household(request)
     ctx = {"household": home}
     if home is not None:
-        qs = selectors.redemption_list_for_household(household=home)
+        qs = selectors.redemption_lines_for_household(household=home)
         ctx["page"] = Paginator(qs, PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "store/mine.html", ctx)
 

@@ -1,0 +1,99 @@
+"""The store's pages cost the same number of queries whatever a community or household holds.
+
+The store page, "my exchanges", the goods management list and a goods' edit page (with its
+restocks) each read a fixed number of statements: a query per shown row (a goods' donor, a
+redemption's goods, a deferred column read late) would make the count grow with the rows.
+Each page still shows what it showed, and more rows than a page holds are paginated.
+"""
+
+import uuid
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from linli.store import services
+from tests.factories import points_fund, points_member, store_goods
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def home(world):
+    household = points_member(community=world.community, user=world.users["resident"],
+                              grid=world.grid)
+    points_fund(household, 1000)
+    return household
+
+
+def _client(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def _queries(client, url) -> tuple[int, str]:
+    client.get(url)  # warm: sessions, caches, anything read once per process
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(queries.captured_queries), response.content.decode()
+
+
+def _goods(world, n, start=0):
+    return [store_goods(world.community, name=f"商品{start + i:02d}", price=1, stock=50,
+                        limit_per_household=None) for i in range(n)]
+
+
+def _redeem(world, home, goods):
+    return services.redemption_create(household=home, goods=goods, quantity=1,
+                                      idempotency_key=uuid.uuid4().hex,
+                                      actor=world.users["resident"])
+
+
+def test_store_page_and_my_exchanges_do_not_grow_with_goods_or_exchanges(world, home, settings):
+    settings.STORE_REDEMPTIONS_PER_DAY = 100  # thirty exchanges of one household in a day
+    resident = _client(world.users["resident"])
+    few = _goods(world, 2)
+    for goods in few:
+        _redeem(world, home, goods)
+    store_few, _ = _queries(resident, reverse("store:index"))
+    mine_few, _ = _queries(resident, reverse("store:mine"))
+
+    many = _goods(world, 28, start=2)
+    for goods in many:
+        _redeem(world, home, goods)
+    store_many, page = _queries(resident, reverse("store:index"))
+    mine_many, mine = _queries(resident, reverse("store:mine"))
+
+    assert store_many == store_few
+    assert mine_many == mine_few
+    # Same content as before: tiles with price and stock, the waiting exchanges (five at
+    # most) with their pickup codes, and a first page of twenty with a way on.
+    assert "商品00" in page and "商品19" in page and "商品20" not in page
+    assert "49" in page  # stock left after one exchange
+    assert page.count('class="pt-code"') == 5
+    assert "下一页" in page and "下一页" in mine
+    assert mine.count("store/redemptions/") == 20
+    assert "商品29" in mine  # newest first
+
+
+def test_goods_management_and_edit_pages_do_not_grow_with_goods_or_restocks(world):
+    clerk = _client(world.users["store_clerk"])
+    first = _goods(world, 2)[0]
+    manage_few, _ = _queries(clerk, reverse("store:manage"))
+    edit_url = reverse("store:goods_edit", kwargs={"uuid": first.uuid})
+    edit_few, _ = _queries(clerk, edit_url)
+
+    _goods(world, 28, start=2)
+    for _ in range(25):
+        services.goods_restock(goods=first, actor=world.users["store_clerk"], quantity=1,
+                               donor_name="爱心超市")
+    manage_many, listing = _queries(clerk, reverse("store:manage"))
+    edit_many, _ = _queries(clerk, edit_url)
+
+    assert manage_many == manage_few
+    assert edit_many == edit_few
+    assert "爱心超市" in listing and "下一页" in listing
