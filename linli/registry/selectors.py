@@ -52,6 +52,11 @@ def community_list_for_manager(*, user: User) -> QuerySet:
     return communities_for(user, MANAGER_ROLES).select_related("street").order_by("code")
 
 
+def registry_grid_ids(user: User) -> list[int]:
+    """The ids of the grids the user sees in the registry (one small query)."""
+    return list(grids_for(user, REGISTRY_ROLES).values_list("id", flat=True))
+
+
 def _scoped_households(user: User) -> QuerySet:
     return Household.objects.filter(grid__in=grids_for(user, REGISTRY_ROLES))
 
@@ -121,7 +126,9 @@ def resident_list_for_user(*, user: User, q: str = "", tag: str = "", address: s
                            include_inactive: bool = False) -> QuerySet:
     # Scope through the household join (not `household_id IN (subquery)`), so the planner can
     # walk households in (community_id, number) index order and stop after one page.
-    qs = Resident.objects.filter(household__grid__in=grids_for(user, REGISTRY_ROLES))
+    # The grid ids are read once (a short list), not compiled into every query as a nested
+    # subquery: building that subquery per query cost more than the query itself.
+    qs = Resident.objects.filter(household__grid_id__in=registry_grid_ids(user))
     if grid is not None:
         qs = qs.filter(household__grid=grid)
     if not include_inactive:

@@ -120,7 +120,9 @@ def index(request):
     """Resident search across the viewer's scope."""
     params = _search_params(request)
     grid = _grid_param(request)
-    qs = selectors.resident_list_for_user(user=request.user, grid=grid, **params)
+    # The rows show the household's address only: no grid or community joined per row.
+    qs = selectors.resident_list_for_user(user=request.user, grid=grid, **params).select_related(
+        None).select_related("household")
     # Exact counts only where cheap. The whole list is counted up to RESIDENT_COUNT_CAP (an
     # index walk); a search is not counted: its page is read with one row more, which says
     # whether a next page exists. Past either, the page says "more than N".
