@@ -147,13 +147,14 @@ def offers_for_volunteer(*, volunteer) -> QuerySet:
     return Order.objects.filter(
         Q(volunteer=volunteer) | Q(volunteer__isnull=True, team__memberships__volunteer=volunteer),
         status=OrderStatus.DISPATCHED,
-    ).distinct().select_related("project", "household", "beneficiary").order_by("slot_start")
+    ).distinct().select_related("project", "household", "beneficiary",
+                                "volunteer__resident").order_by("slot_start")
 
 
 def tasks_for_volunteer(*, volunteer) -> QuerySet:
     return Order.objects.filter(volunteer=volunteer, status__in=(
         OrderStatus.ACCEPTED, OrderStatus.IN_SERVICE)).select_related(
-        "project", "household", "beneficiary").order_by("slot_start")
+        "project", "household", "beneficiary", "volunteer__resident").order_by("slot_start")
 
 
 def service_records_for_volunteer(*, volunteer) -> QuerySet:

@@ -75,6 +75,27 @@ def _household_for(request):
     return (households[0] if len(households) == 1 else None), households
 
 
+#: Rows per page on the board and on "my orders".
+PAGE_SIZE = 20
+
+
+def _page(request, qs, size: int = PAGE_SIZE) -> dict:
+    """One page of `qs` sliced in SQL (one row more than shown tells whether a next page
+    exists, so no COUNT over the whole scope), with the query string for the page links."""
+    try:
+        number = max(1, min(int(request.GET.get("page") or 1), 10_000))
+    except (TypeError, ValueError):
+        number = 1
+    start = (number - 1) * size
+    rows = list(qs[start:start + size + 1])
+    query = request.GET.copy()
+    query.pop("page", None)
+    prefix = query.urlencode()
+    return {"rows": rows[:size], "number": number, "has_previous": number > 1,
+            "has_next": len(rows) > size, "previous": number - 1, "next": number + 1,
+            "query": f"{prefix}&" if prefix else ""}
+
+
 def _fail(request, exc: DomainError) -> None:
     messages.error(request, exc.message)
 
@@ -136,8 +157,9 @@ def mine(request):
     if request.user.is_staff_member:
         orders = orders.filter(requested_by=request.user) | orders.filter(
             household_id__in=[h.pk for h in _member_households(request.user)])
+    page = _page(request, orders)
     return render(request, "orders/mine.html", {
-        "orders": orders[:50], "volunteer": volunteer,
+        "orders": page["rows"], "page": page, "volunteer": volunteer,
         "households": _member_households(request.user)})
 
 
@@ -330,8 +352,9 @@ def board(request):
         orders = selectors.board_for_user(user=request.user)
         if status in OrderStatus.values:
             orders = orders.filter(status=status)
+    page = _page(request, orders)
     return render(request, "orders/board.html", {
-        "orders": orders[:100], "status": status,
+        "orders": page["rows"], "page": page, "status": status,
         "statuses": [(s, OrderStatus(s).label) for s in selectors.BOARD_STATES]})
 
 
