@@ -3,13 +3,17 @@ review queue for grid workers and staff, conventions for community staff, and th
 
 from __future__ import annotations
 
+import itertools
 from datetime import date, timedelta
+from html import escape
 
+from django import forms as django_forms
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from linli.accounts.models import Role
@@ -225,6 +229,41 @@ def claim_decide(request, uuid):
     return redirect("points:claim_detail", uuid=claim.uuid)
 
 
+class _PlainSelect(django_forms.Select):
+    """The same `<select>` Django renders, built in one pass from (value, label) pairs read
+    with `values_list`: a grid worker's scope is hundreds of households and thousands of
+    residents, and rendering each option through the widget templates (and instantiating
+    each model for its label) made the inspection page the slowest of the workbench."""
+
+    def __init__(self, *, attrs=None, pairs=(), empty_label=None):
+        super().__init__(attrs=attrs)
+        self.pairs, self.empty_label = pairs, empty_label
+
+    def use_required_attribute(self, initial) -> bool:
+        return not self.is_hidden and self.empty_label is not None
+
+    def render(self, name, value, attrs=None, renderer=None):
+        final = {"name": name, **self.build_attrs(self.attrs, attrs)}
+        flat = "".join(f" {k}" if v is True else f' {k}="{escape(str(v))}"'
+                       for k, v in final.items() if v is not None and v is not False)
+        wanted = set(self.format_value(value))
+        options = [] if self.empty_label is None else [("", self.empty_label)]
+        parts, chosen = [], False
+        for option_value, label in itertools.chain(options, self.pairs):
+            text = "" if option_value is None else str(option_value)
+            selected = not chosen and text in wanted
+            chosen = chosen or selected
+            parts.append(f'<option value="{escape(text)}"{" selected" if selected else ""}>'
+                         f"{escape(str(label))}</option>")
+        return mark_safe(f"<select{flat}>{''.join(parts)}</select>")  # noqa: S308
+
+
+def _plain_select(field, pairs) -> None:
+    """Render a ModelChoiceField from `pairs` (its queryset still validates the input)."""
+    field.widget = _PlainSelect(attrs=field.widget.attrs, pairs=pairs,
+                                empty_label=field.empty_label)
+
+
 @roles_required(*REVIEWERS)
 def inspection_new(request):
     from linli.points.models import ConventionItem, ConventionStatus
@@ -242,6 +281,8 @@ def inspection_new(request):
         initial["household"] = request.GET["household"]
     form = InspectionForm(request.POST or None, request.FILES or None, items=items,
                           residents=residents, households=households, initial=initial)
+    _plain_select(form.fields["household"], households.values_list("uuid", "address"))
+    _plain_select(form.fields["resident"], residents.values_list("uuid", "name"))
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
