@@ -55,14 +55,26 @@ def resident_for_user(user):
 
 def member_communities_for(user) -> QuerySet:
     """Communities whose activities the user may see and join."""
-    from linli.registry.models import Community
+    from linli.registry.models import Community, Resident
 
     if not getattr(user, "is_authenticated", False):
         return Community.objects.none()
     by_role = communities_for(user, ALL_ROLES).values("pk")
-    return Community.objects.filter(
-        Q(pk__in=by_role) | Q(households__residents__user=user)
-    ).distinct()
+    # Two indexed subqueries (not a join through every household and resident with DISTINCT,
+    # which reads the whole registry on each page).
+    by_household = Resident.objects.filter(user=user).values("household__community_id")
+    return Community.objects.filter(Q(pk__in=by_role) | Q(pk__in=by_household))
+
+
+def home_community_id_for(user) -> int | None:
+    """The community of the signed-in person's own (current) household, if any: one column,
+    not the resident record."""
+    from linli.registry.models import Resident
+
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return (Resident.objects.filter(user=user, moved_out=False, deceased=False)
+            .values_list("household__community_id", flat=True).first())
 
 
 def managed_communities_for(user) -> QuerySet:
@@ -275,6 +287,9 @@ class CalendarItem:
     status_label: str = ""
     #: The item's page; filled by `calendar_link` (one URL reversal per page, not per item).
     url: str = ""
+    #: Local start and end times ("09:30"), as the page shows them.
+    start_hm: str = ""
+    end_hm: str = ""
 
 
 @dataclass
@@ -304,29 +319,29 @@ def calendar_items(*, community, start: date, end: date, include_drafts: bool = 
     days: dict[date, list[CalendarItem]] = defaultdict(list)
     activities = Activity.objects.filter(
         community=community, status__in=statuses,
-        starts_at__gte=_aware(start), starts_at__lt=_aware(end + timedelta(days=1)),
-    ).only("uuid", "title", "kind", "starts_at", "ends_at", "place", "status")
+        starts_at__gte=_aware(start), starts_at__lt=_aware(end + timedelta(days=1)))
     # Labels translated once per call: `get_FOO_display()` hashes every (lazy) choice label
     # on each call, which costs more than the rest of an item.
     kinds = {k: str(v) for k, v in ActivityKind.choices}
     status_labels = {k: str(v) for k, v in ActivityStatus.choices}
-    for a in activities:
-        days[timezone.localtime(a.starts_at).date()].append(CalendarItem(
-            title=a.title, kind=a.kind, kind_label=kinds.get(a.kind, a.kind),
-            starts_at=a.starts_at, ends_at=a.ends_at, place=a.place,
-            url_name="activities:detail", uuid=a.uuid, is_class=False, status=a.status,
-            status_label=status_labels.get(a.status, a.status)))
+    for a in activities.values("uuid", "title", "kind", "starts_at", "ends_at", "place",
+                               "status"):
+        days[timezone.localtime(a["starts_at"]).date()].append(CalendarItem(
+            title=a["title"], kind=a["kind"], kind_label=kinds.get(a["kind"], a["kind"]),
+            starts_at=a["starts_at"], ends_at=a["ends_at"], place=a["place"],
+            url_name="activities:detail", uuid=a["uuid"], is_class=False, status=a["status"],
+            status_label=status_labels.get(a["status"], a["status"])))
     sessions = ClassSession.objects.filter(
         culture_class__community=community, culture_class__is_active=True, cancelled=False,
-        date__gte=start, date__lte=end).select_related("culture_class").only(
+        date__gte=start, date__lte=end).values(
         "date", "starts_at", "ends_at", "culture_class__uuid", "culture_class__name",
         "culture_class__kind", "culture_class__place")
     for s in sessions:
-        c = s.culture_class
-        days[s.date].append(CalendarItem(
-            title=c.name, kind=c.kind, kind_label=kinds.get(c.kind, c.kind), starts_at=s.starts_at,
-            ends_at=s.ends_at, place=c.place, url_name="activities:class_detail", uuid=c.uuid,
-            is_class=True))
+        kind = s["culture_class__kind"]
+        days[s["date"]].append(CalendarItem(
+            title=s["culture_class__name"], kind=kind, kind_label=kinds.get(kind, kind),
+            starts_at=s["starts_at"], ends_at=s["ends_at"], place=s["culture_class__place"],
+            url_name="activities:class_detail", uuid=s["culture_class__uuid"], is_class=True))
     for items in days.values():
         items.sort(key=lambda i: (i.starts_at, i.title))
     return days
@@ -361,6 +376,8 @@ def calendar_link(*, weeks: list[list[CalendarDay]] | None = None,
             every.extend(d.items)
     for item in every:
         item.url = bases[item.url_name].replace(placeholder, str(item.uuid), 1)
+        item.start_hm = f"{timezone.localtime(item.starts_at):%H:%M}"
+        item.end_hm = f"{timezone.localtime(item.ends_at):%H:%M}"
 
 
 @dataclass

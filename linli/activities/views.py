@@ -276,9 +276,9 @@ def _calendar_community(request):
     chosen = next((c for c in communities if c.uuid == wanted), None)
     if chosen is None and wanted:
         raise Http404
-    me = selectors.resident_for_user(request.user)
-    if chosen is None and me is not None:
-        chosen = next((c for c in communities if c.pk == me.household.community_id), None)
+    if chosen is None:
+        home = selectors.home_community_id_for(request.user)
+        chosen = next((c for c in communities if c.pk == home), None) if home else None
     return chosen or (communities[0] if communities else None), communities
 
 
@@ -299,6 +299,47 @@ def _day_url(community) -> str:
             + "?" + urlencode({"community": str(community.uuid)}))
 
 
+def _agenda(weeks, *, today: date, manages: bool) -> list[dict]:
+    """The month's days as the agenda lists them (days with something on; every day for
+    staff), with their heading and CSS classes worked out once here, not in template tags
+    per day."""
+    from django.utils.dateformat import format as date_format
+
+    days = []
+    for week in weeks:
+        for d in week:
+            if not d.in_month or not (d.items or manages):
+                continue
+            css = "act-agenda-day"
+            if d.day < today:
+                css += " act-agenda-past"
+            if d.day == today:
+                css += " act-agenda-today"
+            days.append({"day": d, "css": css, "is_today": d.day == today,
+                         "label": date_format(d.day, "n月j日 l")})
+    return days
+
+
+def _month_cells(weeks, *, today: date, manages: bool) -> list[list[dict]]:
+    """The month grid's cells: CSS classes, the first three items and how many more."""
+    rows = []
+    for week in weeks:
+        row = []
+        for d in week:
+            css = "act-day"
+            if not d.in_month:
+                css += " act-day-out"
+            empty_mark = d.in_month and manages and not d.items
+            if empty_mark:
+                css += " act-day-empty"
+            if d.day == today:
+                css += " act-day-today"
+            row.append({"day": d, "css": css, "pills": d.items[:3],
+                        "more": max(len(d.items) - 3, 0), "empty_mark": empty_mark})
+        rows.append(row)
+    return rows
+
+
 @signed_in
 def calendar(request):
     community, communities = _calendar_community(request)
@@ -310,17 +351,20 @@ def calendar(request):
         weeks = selectors.month_grid(community=community, year=year, month=month,
                                      include_drafts=manages)
         selectors.calendar_link(weeks=weeks, day_url=_day_url(community))
+        today = timezone.localdate()
         prev = date(year, month, 1) - timedelta(days=1)
         nxt = date(year, month, 28) + timedelta(days=7)
         ctx.update({
             "weeks": weeks, "manages": manages,
+            "agenda": _agenda(weeks, today=today, manages=manages),
+            "cells": _month_cells(weeks, today=today, manages=manages),
             "has_items": any(d.items for week in weeks for d in week if d.in_month),
             "warnings": selectors.calendar_warnings(weeks=weeks) if manages else [],
             "prev_month": f"{prev.year}-{prev.month:02d}",
             "next_month": f"{nxt.year}-{nxt.month:02d}",
             "ics_url": request.build_absolute_uri(
                 reverse("activities:ics", kwargs={"community_uuid": community.uuid})),
-            "today": timezone.localdate(),
+            "today": today,
         })
     return render(request, "activities/calendar.html", ctx)
 
