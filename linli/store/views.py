@@ -9,7 +9,7 @@ from functools import lru_cache
 import segno
 from django.contrib import messages
 from django.contrib.staticfiles import finders
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -35,6 +35,19 @@ SCANNER_JS = "vendor/jsqr/jsQR.js"
 
 
 
+def _page(qs, number):
+    """`Paginator(qs, PER_PAGE).get_page(number)`, without the `COUNT(*)` on a first page that
+    is not full (most households' exchanges, most communities' goods): it reads up to one row
+    more than a page and counts only when there is more than one page."""
+    paginator = Paginator(qs, PER_PAGE)
+    if number in (None, "", "1"):
+        rows = list(qs[:PER_PAGE + 1])
+        if len(rows) <= PER_PAGE:
+            paginator.count = len(rows)  # a cached property: the rows are all there is
+        return Page(rows[:PER_PAGE], 1, paginator)
+    return paginator.get_page(number)
+
+
 def _household(request):
     return points_selectors.household_for_user(request.user)
 
@@ -47,7 +60,7 @@ def index(request):
         goods = selectors.goods_tiles_on_offer(community=home.community)
         ctx.update({
             "account": points_selectors.points_account(home),
-            "page": Paginator(goods, PER_PAGE).get_page(request.GET.get("page")),
+            "page": _page(goods, request.GET.get("page")),
             "waiting": selectors.redemption_lines_waiting(household=home),
         })
     return render(request, "store/index.html", ctx)
@@ -137,7 +150,7 @@ def mine(request):
     ctx = {"household": home}
     if home is not None:
         qs = selectors.redemption_lines_for_household(household=home)
-        ctx["page"] = Paginator(qs, PER_PAGE).get_page(request.GET.get("page"))
+        ctx["page"] = _page(qs, request.GET.get("page"))
     return render(request, "store/mine.html", ctx)
 
 
@@ -245,7 +258,7 @@ def manage(request):
     q = request.GET.get("q", "").strip()[:64]
     qs = selectors.goods_list_for_clerk(user=request.user, q=q)
     return render(request, "store/manage.html", {
-        "page": Paginator(qs, PER_PAGE).get_page(request.GET.get("page")), "q": q})
+        "page": _page(qs, request.GET.get("page")), "q": q})
 
 
 @roles_required(*CLERKS)
