@@ -150,11 +150,12 @@ def resident_get_for_user(*, user: User, uuid) -> Resident | None:
 def household_ids_of_member(user: User) -> set[int]:
     if not user.is_authenticated:
         return set()
-    ids = set(Resident.objects.filter(user=user, anonymised_at__isnull=True)
-              .values_list("household_id", flat=True))
-    ids |= set(HouseholdBinding.objects.filter(user=user, status=BindingStatus.CONFIRMED)
-               .values_list("household_id", flat=True))
-    return ids
+    # One query (UNION ALL of the two short lists): several apps ask this on every page.
+    linked = Resident.objects.filter(user=user, anonymised_at__isnull=True).order_by(
+    ).values_list("household_id", flat=True)
+    bound = HouseholdBinding.objects.filter(user=user, status=BindingStatus.CONFIRMED).order_by(
+    ).values_list("household_id", flat=True)
+    return set(linked.union(bound, all=True))
 
 
 def household_list_of_member(*, user: User) -> QuerySet:
