@@ -98,6 +98,22 @@ def _flash_error(request, exc: DomainError) -> None:
 # --- residents: activities --------------------------------------------------------------
 
 
+def _label_page(page, url_name: str):
+    """Fill each activity of a list page with its type and status labels and its link, worked
+    out once per page: `get_FOO_display()` hashes every (lazy) choice label on each call and
+    `{% url %}` reverses per row."""
+    placeholder = "00000000-0000-0000-0000-000000000000"
+    base = reverse(url_name, kwargs={"uuid": placeholder})
+    kinds = {k: str(v) for k, v in ActivityKind.choices}
+    statuses = {k: str(v) for k, v in ActivityStatus.choices}
+    page.object_list = list(page.object_list)
+    for a in page.object_list:
+        a.kind_label = kinds.get(a.kind, a.kind)
+        a.status_label = statuses.get(a.status, a.status)
+        a.url = base.replace(placeholder, str(a.uuid), 1)
+    return page
+
+
 @signed_in
 def activity_list(request):
     kind = request.GET.get("kind", "")
@@ -111,11 +127,12 @@ def activity_list(request):
         qs = qs.filter(ends_at__lt=now).order_by("-starts_at", "-id")
     else:
         qs = qs.filter(ends_at__gte=now).exclude(status=ActivityStatus.CANCELLED)
-    page = Paginator(qs, PER_PAGE).get_page(request.GET.get("page"))
+    page = _label_page(Paginator(qs, PER_PAGE).get_page(request.GET.get("page")),
+                       "activities:detail")
     return render(request, "activities/list.html", {
         "page": page, "kind": kind, "kinds": ActivityKind.choices, "show_past": show_past,
         "my_signups": {s.activity_id: s for s in selectors.signup_list_for_user(
-            user=request.user, active_only=True).filter(activity__in=list(page.object_list))},
+            user=request.user, active_only=True).filter(activity__in=page.object_list)},
     })
 
 
@@ -493,7 +510,8 @@ def manage(request):
         status = ""
     query = request.GET.get("q", "").strip()[:64]
     qs = selectors.activity_manage_list(user=request.user, status=status, query=query)
-    page = Paginator(qs, PER_PAGE).get_page(request.GET.get("page"))
+    page = _label_page(Paginator(qs, PER_PAGE).get_page(request.GET.get("page")),
+                       "activities:manage_detail")
     return render(request, "activities/manage.html", {
         "page": page, "status": status, "statuses": ActivityStatus.choices, "query": query,
     })
