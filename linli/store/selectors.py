@@ -108,3 +108,16 @@ def redemption_lines_waiting(*, household, limit: int = 5) -> list:
     """The household's exchanges still waiting for pickup, newest first (at most `limit`)."""
     return list(redemption_lines_for_household(household=household)
                 .filter(status=RedemptionStatus.RESERVED)[:limit])
+
+
+def goods_get_for_household(*, user: User, uuid, household) -> Goods | None:
+    """`goods_get_for_user` for the goods page, which already holds the user's household
+    (`points.selectors.household_for_user`, always one of their member households): goods of
+    that household's community need no scope query; any other goods go through the full
+    scope (a role elsewhere, another household)."""
+    if household is not None and user.is_authenticated:
+        goods = Goods.objects.select_related("community", "donor").filter(
+            uuid=uuid, community_id=household.community_id).first()
+        if goods is not None:
+            return goods
+    return goods_get_for_user(user=user, uuid=uuid)

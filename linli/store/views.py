@@ -75,8 +75,10 @@ def _goods(request, uuid):
 
 @signed_in
 def goods_detail(request, uuid):
-    goods = _goods(request, uuid)
     home = _household(request)
+    goods = selectors.goods_get_for_household(user=request.user, uuid=uuid, household=home)
+    if goods is None:
+        raise Http404
     return render(request, "store/goods_detail.html", {
         "goods": goods, "household": home, "form": RedeemForm(),
         "account": points_selectors.points_account(home),

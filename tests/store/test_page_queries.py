@@ -127,3 +127,21 @@ def test_a_first_page_that_is_not_full_is_not_counted_and_later_pages_are(world,
     assert "第 1 页，共 2 页" in first
     assert "下一页" in first and "商品19" in first and "商品20" not in first
     assert "商品20" in second and "商品22" in second and "下一页" not in second
+
+
+def test_goods_page_of_the_own_community_skips_the_scope_and_others_stay_hidden(world, home):
+    """The goods page reads the household once and the goods of its community without the
+    scope query; goods of a community the user has nothing to do with are still a 404."""
+    resident = _client(world.users["resident"])
+    goods = store_goods(world.community, name="大米5斤", stock=7)
+    sqls, page = _queries(resident, reverse("store:goods_detail", kwargs={"uuid": goods.uuid}))
+    assert "大米5斤" in page and "爱心超市" in page and 'data-testid="stock">7<' in page
+    member_reads = [s for s in sqls if "registry_householdbinding" in s]
+    assert len(member_reads) <= 1, "\n".join(sqls)
+    elsewhere = store_goods(world.other_community, name="食用油")
+    response = resident.get(reverse("store:goods_detail", kwargs={"uuid": elsewhere.uuid}))
+    assert response.status_code == 404
+    # Staff of the other community see its goods (their role's scope), without a household.
+    staff = _client(world.other["community_staff"])
+    response = staff.get(reverse("store:goods_detail", kwargs={"uuid": elsewhere.uuid}))
+    assert response.status_code == 200 and "食用油" in response.content.decode()
