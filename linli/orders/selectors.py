@@ -95,23 +95,29 @@ def project_get_for_manager(*, user, uuid) -> ServiceProject | None:
 
 
 def _scope(user) -> Q:
+    """Each branch is a condition on one of the order's own indexed columns (the people,
+    teams and households behind them come from small subqueries), so the scope needs no join
+    and no DISTINCT and the database can answer each branch from its index."""
+    from linli.registry.models import Household
     from linli.registry.selectors import household_ids_of_member
+    from linli.volunteers.models import TeamMembership, Volunteer
 
     if not user.is_authenticated:
         return Q(pk__in=[])
     q = Q(household_id__in=household_ids_of_member(user)) | Q(requested_by=user)
-    q |= Q(volunteer__user=user)
+    q |= Q(volunteer_id__in=Volunteer.objects.filter(user=user).values("pk"))
     q |= Q(status=OrderStatus.DISPATCHED, volunteer__isnull=True,
-           team__memberships__volunteer__user=user)
+           team_id__in=TeamMembership.objects.filter(volunteer__user=user).values("team_id"))
     staff = communities_for(user, MANAGER_ROLES)
     q |= Q(community__in=staff)
     if user.has_role(Role.GRID_WORKER):
-        q |= Q(household__grid__in=grids_for(user, {Role.GRID_WORKER}))
+        q |= Q(household_id__in=Household.objects.filter(
+            grid__in=grids_for(user, {Role.GRID_WORKER})).values("pk"))
     return q
 
 
 def order_list_for_user(*, user, status: str = "", since: datetime | None = None) -> QuerySet:
-    qs = Order.objects.filter(pk__in=Order.objects.filter(_scope(user)).values("pk"))
+    qs = Order.objects.filter(_scope(user))
     if status:
         qs = qs.filter(status=status)
     if since is not None:
@@ -125,7 +131,8 @@ def order_get_for_user(*, user, uuid) -> Order | None:
 
 
 def order_get_for_manager(*, user, uuid) -> Order | None:
-    return board_for_user(user=user, states=None).filter(uuid=uuid).first()
+    return board_for_user(user=user, states=None).select_related("project__skill").filter(
+        uuid=uuid).first()
 
 
 def orders_of_household(*, user, household) -> QuerySet:
@@ -140,6 +147,27 @@ def board_for_user(*, user, states=BOARD_STATES) -> QuerySet:
     return qs.select_related("project", "household__grid", "beneficiary",
                              "volunteer__resident", "team", "community").order_by(
         "-escalations", "slot_start", "id")
+
+
+#: What an order card shows ("my orders", the volunteer's lists): only these columns are read.
+CARD_FIELDS = ("uuid", "status", "slot_start", "volunteer_id", "project__name",
+               "household__address", "volunteer__resident__name")
+#: What a row of the staff board shows.
+BOARD_ROW_FIELDS = (*CARD_FIELDS, "escalations", "checkin_far", "team__name",
+                    "beneficiary__name")
+
+
+def as_cards(qs: QuerySet) -> QuerySet:
+    """`qs` reading only what an order card shows (a list page, not the order page)."""
+    return qs.select_related(None).select_related(
+        "project", "household", "volunteer__resident").only(*CARD_FIELDS)
+
+
+def as_board_rows(qs: QuerySet) -> QuerySet:
+    """`qs` reading only what a row of the staff board shows."""
+    return qs.select_related(None).select_related(
+        "project", "household", "beneficiary", "volunteer__resident", "team").only(
+        *BOARD_ROW_FIELDS)
 
 
 def offers_for_volunteer(*, volunteer) -> QuerySet:
@@ -313,27 +341,44 @@ class _Signals:
     skill_required: bool = True
 
 
-def _reasons(c) -> list[str]:
+def _labels() -> dict:
+    """The reason chips' fixed texts, translated once per ranking rather than once per
+    candidate."""
+    return {
+        "no_skill_needed": _("the service needs no particular skill"),
+        "skill": _("has the skill"), "no_skill": _("no matching skill"),
+        "available": _("available in this slot"),
+        "outside": _("slot outside their usual hours"),
+        "no_hours": _("no usual hours recorded"),
+        "place": {3: _("same building"), 2: _("same grid"), 1: _("same community")},
+        "elsewhere": _("another community"),
+        "team": _("member of the responsible team"),
+        "load": _("%(n)s orders in the last 30 days"),
+        "rating": _("average rating %(r).1f"), "unrated": _("not rated yet"),
+        "fit": _("age and health fit (Art. 15)"),
+    }
+
+
+def _reasons(c, labels: dict | None = None) -> list[str]:
     """Each chip says only what the data shows."""
+    t = labels or _labels()
     reasons = []
     if not c.skill_required:
-        reasons.append(_("the service needs no particular skill"))
+        reasons.append(t["no_skill_needed"])
     else:
-        reasons.append(_("has the skill") if c.has_skill else _("no matching skill"))
+        reasons.append(t["skill"] if c.has_skill else t["no_skill"])
     if c.is_available:
-        reasons.append(_("available in this slot"))
+        reasons.append(t["available"])
     elif c.has_hours:
-        reasons.append(_("slot outside their usual hours"))
+        reasons.append(t["outside"])
     else:
-        reasons.append(_("no usual hours recorded"))
-    reasons.append({3: _("same building"), 2: _("same grid"), 1: _("same community")}.get(
-        c.place, _("another community")))
+        reasons.append(t["no_hours"])
+    reasons.append(t["place"].get(c.place, t["elsewhere"]))
     if c.in_team:
-        reasons.append(_("member of the responsible team"))
-    reasons.append(_("%(n)s orders in the last 30 days") % {"n": c.load})
-    reasons.append(_("average rating %(r).1f") % {"r": c.rating} if c.rating is not None
-                   else _("not rated yet"))
-    reasons.append(_("age and health fit (Art. 15)"))
+        reasons.append(t["team"])
+    reasons.append(t["load"] % {"n": c.load})
+    reasons.append(t["rating"] % {"r": c.rating} if c.rating is not None else t["unrated"])
+    reasons.append(t["fit"])
     return reasons
 
 
@@ -363,12 +408,13 @@ def candidates_for_order(*, order: Order, limit: int = 10, now: datetime | None 
         [row[0] for row in rows])
     result = []
     required = order.project.skill_id is not None
+    labels = _labels()
     for pk, has_skill, available, team, place, load, rating, hours, score in rows:
         signals = _Signals(bool(has_skill), bool(available), bool(team), int(place), int(load),
                            float(rating) if rating is not None else None,
                            has_hours=bool(hours), skill_required=required)
         result.append(Candidate(volunteer=volunteers[pk], score=round(float(score), 1),
-                                reasons=_reasons(signals), load=signals.load,
+                                reasons=_reasons(signals, labels), load=signals.load,
                                 rating=signals.rating))
     return result
 

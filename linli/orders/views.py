@@ -157,7 +157,7 @@ def mine(request):
     if request.user.is_staff_member:
         orders = orders.filter(requested_by=request.user) | orders.filter(
             household_id__in=[h.pk for h in _member_households(request.user)])
-    page = _page(request, orders)
+    page = _page(request, selectors.as_cards(orders))
     return render(request, "orders/mine.html", {
         "orders": page["rows"], "page": page, "volunteer": volunteer,
         "households": _member_households(request.user)})
@@ -330,8 +330,8 @@ def volunteer(request):
     if me is not None:
         today = timezone.localdate()
         ctx.update({
-            "offers": selectors.offers_for_volunteer(volunteer=me),
-            "tasks": selectors.tasks_for_volunteer(volunteer=me),
+            "offers": selectors.as_cards(selectors.offers_for_volunteer(volunteer=me)),
+            "tasks": selectors.as_cards(selectors.tasks_for_volunteer(volunteer=me)),
             "records": selectors.service_records_for_volunteer(volunteer=me)[:10],
             "meals": selectors.meal_deliveries_for_volunteer(volunteer=me, day=today),
         })
@@ -352,7 +352,7 @@ def board(request):
         orders = selectors.board_for_user(user=request.user)
         if status in OrderStatus.values:
             orders = orders.filter(status=status)
-    page = _page(request, orders)
+    page = _page(request, selectors.as_board_rows(orders))
     return render(request, "orders/board.html", {
         "orders": page["rows"], "page": page, "status": status,
         "statuses": [(s, OrderStatus(s).label) for s in selectors.BOARD_STATES]})
