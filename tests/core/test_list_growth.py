@@ -50,10 +50,14 @@ def grow_bindings(world, n):
 
 
 def grow_grids(world, n):
-    start = Grid.objects.filter(community=world.community).count() + 100
+    # Numbers the community does not use yet (the factories number grids from a sequence
+    # shared by the whole run, so any fixed range may already be taken).
+    taken = set(Grid.objects.filter(community=world.community).values_list("number", flat=True))
+    free = (f"{k:03d}" for k in itertools.count(100) if f"{k:03d}" not in taken)
+    numbers = list(itertools.islice(free, n))
     grids = Grid.objects.bulk_create([
-        Grid(community=world.community, number=f"{start + i:03d}", name=f"第{start + i}网格")
-        for i in range(n)])
+        Grid(community=world.community, number=number, name=f"第{number}网格")
+        for number in numbers])
     RoleAssignment.objects.bulk_create([
         RoleAssignment(user=u, role=Role.GRID_WORKER, street=world.street,
                        community=world.community, grid=g)
