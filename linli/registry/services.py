@@ -22,7 +22,7 @@ from linli.accounts.models import Role, User
 from linli.common.audit import audit_record
 from linli.common.exceptions import Conflict, TooManyRequests, ValidationError, require
 from linli.common.models import AuditAction, AuditEvent, AuditResult
-from linli.common.text import clean_name, fold_code
+from linli.common.text import clean_name, fold_code, fold_mobile
 from linli.registry import policies
 from linli.registry.idnumbers import id_number_parse
 from linli.registry.models import (
@@ -91,16 +91,6 @@ def _name_pinyin(name: str) -> tuple[str, str]:
 
 
 # --- Validation -------------------------------------------------------------------------
-
-def fold_mobile(value) -> str:
-    """A mobile as stored and compared: full-width digits folded (NFKC), and the spaces and
-    dashes people type inside a number dropped."""
-    text = fold_code(str(value or ""))
-    return _MOBILE_SEPARATORS.sub("", text) if text else ""
-
-
-_MOBILE_SEPARATORS = re.compile(r"[\s-]+")
-
 
 def _age_on(born: date, today: date) -> int:
     return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
