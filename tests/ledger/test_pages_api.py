@@ -1,5 +1,4 @@
 import json
-from datetime import date
 from io import BytesIO
 
 import pytest
@@ -9,20 +8,8 @@ from openpyxl import load_workbook
 from linli.common.models import AuditEvent
 from linli.ledger import services
 from linli.ledger.models import Account, AccountKind, Transfer, TransferKind
-from tests.factories import UserFactory, ledger_funded_account, ledger_resident
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def family(world):
-    """A signed-up resident of community A with 10 hours, and her mother in the same home."""
-    user = UserFactory(name="管素芹")
-    me = ledger_resident(community=world.community, user=user, name="管素芹")
-    account = ledger_funded_account(resident=me, minutes=600)
-    mother = ledger_resident(household=me.household, name="管老太",
-                             birth_date=date(1940, 3, 8))
-    return user, me, account, mother
 
 
 def _api(client, method, url, body=None):

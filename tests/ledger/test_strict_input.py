@@ -9,7 +9,6 @@ import pytest
 
 from linli.ledger import services
 from linli.ledger.models import Account, Transfer
-from tests.factories import UserFactory, ledger_funded_account, ledger_resident
 from tests.strict_input import BAD_INTS, assert_refused, post
 
 pytestmark = pytest.mark.django_db
@@ -18,17 +17,6 @@ pytestmark = pytest.mark.django_db
 BAD_QUERY_DATES = ["0", "1", "-1", "1.5", "20260501", "1970-01-01", "0001-01-01",
                    "2100-01-01", "2026-13-01", "2026-02-30", "2026-05-01T09:00:00", "tomorrow",
                    "true"]
-
-
-@pytest.fixture
-def family(world):
-    """A signed-up resident of community A with 10 hours, and her mother in the same home."""
-    user = UserFactory(name="管素芹")
-    me = ledger_resident(community=world.community, user=user, name="管素芹")
-    account = ledger_funded_account(resident=me, minutes=600)
-    mother = ledger_resident(household=me.household, name="管老太",
-                             birth_date=date(1940, 3, 8))
-    return user, me, account, mother
 
 
 def _balances() -> list[tuple[int, int]]:
