@@ -19,6 +19,29 @@ class TimeStampedModel(models.Model):
         abstract = True
 
 
+class TransitionEvent(models.Model):
+    """Base of every app's event row: one state transition of one record — who, when, which
+    action, from, to, why. Written only by `linli.common.transitions.StateMachine.move`, from
+    the row the guarded update actually changed; never changed afterwards. A concrete event
+    adds the foreign key to its record (named as the machine's `subject`)."""
+
+    at = models.DateTimeField(_("time"), default=timezone.now)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                              on_delete=models.SET_NULL, related_name="+",
+                              verbose_name=_("by"))
+    action = models.CharField(_("action"), max_length=24, blank=True)
+    from_status = models.CharField(_("from status"), max_length=24, blank=True)
+    to_status = models.CharField(_("to status"), max_length=24)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.action or '-'}: {self.from_status or '-'} → {self.to_status}"
+
+
 class AuditAction(models.TextChoices):
     LOGIN_SUCCESS = "login_success", _("Login succeeded")
     LOGIN_FAILURE = "login_failure", _("Login failed")

@@ -68,3 +68,15 @@ def fold_mobile(value) -> str:
     dashes people type inside a number dropped."""
     text = fold_code(str(value or ""))
     return _MOBILE_SEPARATORS.sub("", text) if text else ""
+
+
+def is_uuid(value) -> bool:
+    """Whether `value` reads as a UUID (the public id in every URL and QR code): a lookup by
+    anything else is a 404, never a database error."""
+    import uuid
+
+    try:
+        uuid.UUID(str(value))
+    except (TypeError, ValueError, AttributeError):
+        return False
+    return True
