@@ -34,6 +34,7 @@ from linli.common.api import (
     error_body,
 )
 from linli.common.exceptions import DomainError
+from linli.common.exceptions import ValidationError as DomainValidationError
 
 logger = logging.getLogger(__name__)
 
@@ -130,11 +131,22 @@ api = LinliAPI(
 )
 
 
+def domain_error_status(exc: DomainError) -> int:
+    """The one mapping of a domain error to an HTTP status. Input the schema rejects never
+    reaches a service (422 above), so a service's `ValidationError` is well-formed input that
+    breaks one of its rules (a slot in the past, too few hours, a full activity): 409, as every
+    other refusal of the current state. Everything else answers its own `status`
+    (403, 404, 409, 429)."""
+    if isinstance(exc, DomainValidationError):
+        return 409
+    return exc.status
+
+
 @api.exception_handler(DomainError)
 def _domain_error(request, exc: DomainError):
     fields = [{"field": exc.field, "message": exc.message}] if exc.field else []
     return api.create_response(request, error_body(exc.code, exc.message, fields),
-                               status=exc.status)
+                               status=domain_error_status(exc))
 
 
 def _loc_name(loc) -> str:
