@@ -357,3 +357,17 @@ def reservation_list_for_account(*, account: Account, status: str = "") -> Query
 
 def held_reservations(*, account: Account) -> QuerySet:
     return reservation_list_for_account(account=account, status=ReservationStatus.HELD)
+
+
+# --- reservations, for the services that hold hours against a reference ----------------------
+
+
+def reservation_is_held(*, reference: str) -> bool:
+    """Whether hours are still held (not yet settled or released) for `reference`."""
+    return Reservation.objects.filter(reference=reference,
+                                      status=ReservationStatus.HELD).exists()
+
+
+def reservation_latest(*, reference: str) -> Reservation | None:
+    """The most recent reservation made for `reference` (a re-accepted order holds again)."""
+    return Reservation.objects.filter(reference=reference).order_by("-id").first()
