@@ -120,7 +120,8 @@ def _load_volunteers(street, communities, rng: random.Random, now) -> int:
             RoleAssignment(user=v.user, role=Role.VOLUNTEER, street=street, community=community)
             for v in volunteers])
         VolunteerEvent.objects.bulk_create([
-            VolunteerEvent(volunteer=v, from_status="pending", to_status="active", at=v.created_at)
+            VolunteerEvent(volunteer=v, action="approve", from_status="pending",
+                           to_status="active", at=v.created_at)
             for v in volunteers])
         slots, links, members = [], [], []
         through = Volunteer.skills.through

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from linli.common.models import TimeStampedModel
+from linli.common.models import TimeStampedModel, TransitionEvent
 
 
 def new_token() -> str:
@@ -110,22 +110,10 @@ class Volunteer(TimeStampedModel):
         return self.consent_at is not None
 
 
-class VolunteerEvent(models.Model):
+class VolunteerEvent(TransitionEvent):
     """One status transition of a volunteer: who, when, from, to, why."""
 
     volunteer = models.ForeignKey(Volunteer, on_delete=models.CASCADE, related_name="events")
-    from_status = models.CharField(max_length=12, blank=True)
-    to_status = models.CharField(max_length=12)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                              on_delete=models.SET_NULL, related_name="+")
-    note = models.CharField(_("note"), max_length=255, blank=True)
-    at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        ordering = ["at", "id"]
-
-    def __str__(self) -> str:
-        return f"{self.from_status}→{self.to_status}"
 
     @property
     def from_label(self) -> str:

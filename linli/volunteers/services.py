@@ -1,7 +1,8 @@
 """Writes for volunteers, teams, commendations, certificates and party members (双报到).
 
-Every status change is a guarded conditional update from the expected state, so two staff
-members deciding at once cannot both succeed; each transition writes a `VolunteerEvent`.
+Every status change is `VOLUNTEER_MACHINE.move` (the table in `states.py`): one guarded
+update from the status the service decided on, so two staff members deciding at once cannot
+both succeed; each transition writes a `VolunteerEvent`.
 Messages go out through `notify` (inbox now, outside channels after commit).
 """
 
@@ -44,6 +45,7 @@ from linli.volunteers.models import (
     VolunteerSequence,
     VolunteerStatus,
 )
+from linli.volunteers.states import VOLUNTEER_MACHINE
 
 CONSENT_VERSION = "2025-1"
 MIN_REGISTRATION_AGE = 18
@@ -104,30 +106,6 @@ def _replace_slots(volunteer: Volunteer, slots: list[Slot]) -> None:
         AvailabilitySlot(volunteer=volunteer, weekday=s.weekday, start=s.start, end=s.end)
         for s in slots
     )
-
-
-def _event(volunteer: Volunteer, from_status: str, to_status: str, actor, note: str = "") -> None:
-    VolunteerEvent.objects.create(volunteer=volunteer, from_status=from_status,
-                                  to_status=to_status, actor=actor, note=note[:255])
-
-
-def _transition(volunteer: Volunteer, *, allowed: Iterable[str], to: str, actor, note: str = "",
-                **fields) -> Volunteer:
-    """Move `volunteer` to `to` only if it is still in one of `allowed` (guarded update)."""
-    current = volunteer.status
-    if current not in allowed:
-        raise Conflict(_("This cannot be done while the volunteer is “%(status)s”.")
-                       % {"status": volunteer.get_status_display()})
-    updated = Volunteer.objects.filter(pk=volunteer.pk, status=current).update(
-        status=to, updated_at=timezone.now(), **fields
-    )
-    if updated != 1:
-        raise Conflict(_("Someone else changed this volunteer just now. Reload and try again."))
-    for key, value in fields.items():
-        setattr(volunteer, key, value)
-    volunteer.status = to
-    _event(volunteer, current, to, actor, note)
-    return volunteer
 
 
 def _community_staff(community):
@@ -194,11 +172,11 @@ def volunteer_register(
                 volunteer = Volunteer.objects.create(resident=resident, user=user, **fields)
         except IntegrityError as exc:
             raise Conflict(_("You have already registered as a volunteer.")) from exc
-        _event(volunteer, "", VolunteerStatus.PENDING, user)
+        # A new row has no status to leave: its first event is written here, not by a move.
+        VolunteerEvent.objects.create(volunteer=volunteer, actor=user, action="register",
+                                      from_status="", to_status=VolunteerStatus.PENDING)
     else:
-        _transition(volunteer, allowed={VolunteerStatus.REJECTED, VolunteerStatus.WITHDRAWN},
-                    to=VolunteerStatus.PENDING, actor=user,
-                    status_reason="", **fields)
+        VOLUNTEER_MACHINE.move(volunteer, "register", actor=user, status_reason="", **fields)
     volunteer.skills.set(list(skills))
     _replace_slots(volunteer, slots)
     url = reverse("volunteers:staff_detail", kwargs={"uuid": volunteer.uuid})
@@ -293,9 +271,8 @@ def volunteer_approve(*, volunteer: Volunteer, actor, note: str = "") -> Volunte
         raise Conflict(_("Only registrations awaiting approval can be approved."))
     street = volunteer.community.street
     number = volunteer.number or _next_number(street)
-    _transition(volunteer, allowed={VolunteerStatus.PENDING}, to=VolunteerStatus.ACTIVE,
-                actor=actor, note=note, number=number, approved_at=timezone.now(),
-                approved_by=actor, status_reason="")
+    VOLUNTEER_MACHINE.move(volunteer, "approve", actor=actor, note=note, number=number,
+                           approved_at=timezone.now(), approved_by=actor, status_reason="")
     role_grant(user=volunteer.user, role=Role.VOLUNTEER, scope=volunteer.community,
                granted_by=actor)
     notify(user=volunteer.user, title=_("Your volunteer registration is approved"),
@@ -310,8 +287,8 @@ def volunteer_reject(*, volunteer: Volunteer, actor, reason: str) -> Volunteer:
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError(_("Give a reason."), field="reason")
-    _transition(volunteer, allowed={VolunteerStatus.PENDING}, to=VolunteerStatus.REJECTED,
-                actor=actor, note=reason, status_reason=reason[:255])
+    VOLUNTEER_MACHINE.move(volunteer, "reject", actor=actor, note=reason,
+                           status_reason=reason[:255])
     notify(user=volunteer.user, title=_("Your volunteer registration was not approved"),
            body=reason, url=reverse("volunteers:me"))
     return volunteer
@@ -323,8 +300,8 @@ def volunteer_suspend(*, volunteer: Volunteer, actor, reason: str) -> Volunteer:
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError(_("Give a reason."), field="reason")
-    _transition(volunteer, allowed={VolunteerStatus.ACTIVE}, to=VolunteerStatus.SUSPENDED,
-                actor=actor, note=reason, status_reason=reason[:255])
+    VOLUNTEER_MACHINE.move(volunteer, "suspend", actor=actor, note=reason,
+                           status_reason=reason[:255])
     notify(user=volunteer.user, title=_("Your volunteer service is suspended"), body=reason,
            url=reverse("volunteers:me"))
     return volunteer
@@ -333,15 +310,13 @@ def volunteer_suspend(*, volunteer: Volunteer, actor, reason: str) -> Volunteer:
 @transaction.atomic
 def volunteer_reinstate(*, volunteer: Volunteer, actor, note: str = "") -> Volunteer:
     require(policies.can_decide_volunteer(actor, volunteer), _decide_refused())
-    _transition(volunteer, allowed={VolunteerStatus.SUSPENDED}, to=VolunteerStatus.ACTIVE,
-                actor=actor, note=note, status_reason="")
+    VOLUNTEER_MACHINE.move(volunteer, "reinstate", actor=actor, note=note, status_reason="")
     notify(user=volunteer.user, title=_("Your volunteer service is resumed"), body=note,
            url=reverse("volunteers:me"))
     return volunteer
 
 
-WITHDRAWABLE = frozenset({VolunteerStatus.PENDING, VolunteerStatus.ACTIVE,
-                          VolunteerStatus.SUSPENDED})
+WITHDRAWABLE = VOLUNTEER_MACHINE.by_action["withdraw"].sources
 
 
 def withdrawal_problem(*, volunteer: Volunteer) -> str:
@@ -375,8 +350,8 @@ def volunteer_withdraw(*, volunteer: Volunteer, actor, reason: str = "") -> Volu
     problem = withdrawal_problem(volunteer=volunteer)
     if problem:
         raise Conflict(problem, code="open_orders")
-    _transition(volunteer, allowed=WITHDRAWABLE, to=VolunteerStatus.WITHDRAWN, actor=actor,
-                note=reason, status_reason=reason[:255])
+    VOLUNTEER_MACHINE.move(volunteer, "withdraw", actor=actor, note=reason,
+                           status_reason=reason[:255])
     TeamMembership.objects.filter(volunteer=volunteer).delete()
     for staff in _community_staff(volunteer.community):
         notify(user=staff, title=_("A volunteer has withdrawn"),

@@ -55,7 +55,7 @@ def test_a_grid_of_another_community_is_refused_with_the_field_named(client, wor
     client.force_login(volunteer.user)
     response = _api(client, "patch", "/api/v1/volunteers/me",
                     {"service_grid": str(world.other_grid.uuid)})
-    assert response.status_code == 400
+    assert response.status_code == 409  # well-formed, but breaks the service's rule
     assert response.json()["error"]["fields"][0]["field"] == "service_grid"
 
 
@@ -84,7 +84,7 @@ def test_the_api_changes_only_what_is_sent(client, world):
     overlap = _api(client, "patch", "/api/v1/volunteers/me", {"availability": [
         {"weekday": 1, "start": "08:00", "end": "12:00"},
         {"weekday": 1, "start": "11:00", "end": "13:00"}]})
-    assert overlap.status_code == 400
+    assert overlap.status_code == 409
     assert overlap.json()["error"]["fields"][0]["field"] == "availability"
 
 
