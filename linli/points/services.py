@@ -43,6 +43,7 @@ from linli.points.models import (
 )
 from linli.points.photos import photo_name
 from linli.points.policies import MANAGER_ROLES, REVIEWER_ROLES  # noqa: F401 - re-exported
+from linli.points.reference import default_rule_ensure
 
 
 class RateLimited(DomainError):
@@ -466,7 +467,9 @@ def award_for_source(*, household, rule_code: str, source_reference: str, quanti
     """Award points by rule for one source record (a completed service, an attendance).
 
     Called by other services after their own checks (a settled order, an attendance): the
-    actor is recorded, the permission was decided by the calling service.
+    actor is recorded, the permission was decided by the calling service. A community without
+    the rule yet gets it from `reference.DEFAULT_AWARD_RULES`; a rule its staff switched off
+    awards nothing (NotFound).
 
     Idempotent on (rule, source_reference): calling again returns the first award. The
     points are `quantity × points_per_unit`, cut to what remains of the rule's cap for the
@@ -478,9 +481,8 @@ def award_for_source(*, household, rule_code: str, source_reference: str, quanti
     if not source_reference or len(source_reference) > 50:
         raise DomainValidationError(_("A source reference of 1 to 50 characters is required."),
                                     field="source_reference")
-    rule = AwardRule.objects.filter(community_id=household.community_id, code=rule_code,
-                                    active=True).first()
-    if rule is None:
+    rule = default_rule_ensure(community_id=household.community_id, code=rule_code)
+    if rule is None or not rule.active:
         raise NotFound(_("There is no active award rule “%(code)s” in this community.")
                        % {"code": rule_code})
     previous = _award_replay(rule, household=household, source_reference=source_reference,

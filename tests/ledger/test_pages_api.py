@@ -205,7 +205,7 @@ def test_api_balance_statement_gift_and_conflict(client, family):
         ("gift", -45, 555), ("earn", 600, 600)]
     refused = _api(client, "post", "/api/v1/timebank/donations",
                    {"minutes": 10_000, "idempotency_key": "big"})
-    assert refused.status_code == 400
+    assert refused.status_code == 409
     assert refused.json()["error"] == {
         "code": "insufficient_funds", "message": "时长不足：可用9小时15分钟，申请166小时40分钟。",
         "fields": [{"field": "minutes",

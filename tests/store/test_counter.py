@@ -179,7 +179,7 @@ def test_api_hand_over_needs_the_code(client, world, two):
     url = f"/api/v1/store/redemptions/{mine.uuid}/hand-over"
     assert client.post(url, {}, content_type="application/json").status_code == 422
     wrong = client.post(url, {"code": "ZZZZ2222"}, content_type="application/json")
-    assert wrong.status_code == 400 and wrong.json()["error"]["fields"][0]["field"] == "code"
+    assert wrong.status_code == 409 and wrong.json()["error"]["fields"][0]["field"] == "code"
     right = client.post(url, {"code": mine.pickup_code.lower()},
                         content_type="application/json")
     assert right.status_code == 200 and right.json()["status"] == "handed_over"
