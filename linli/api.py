@@ -24,8 +24,8 @@ from ninja.errors import AuthenticationError, HttpError, Throttled
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.utils import normalize_path, replace_path_param_notation
 
+from linli.accounts.api_auth import AUTH
 from linli.common.api import (
-    AUTH,
     AnonThrottle,
     BodyRefused,
     RateThrottle,
@@ -255,11 +255,11 @@ def _register_routers() -> None:
     from linli.accounts.api import auth_router
     from linli.accounts.api import router as accounts_router
     from linli.activities.api import router as activities_router
-    from linli.common.api_routes import router as common_router
     from linli.ledger.api import router as ledger_router
     from linli.notifications.api import router as notifications_router
     from linli.orders.api import router as orders_router
     from linli.points.api import router as points_router
+    from linli.portal.api import router as portal_router
     from linli.registry.api import router as registry_router
     from linli.registry.import_api import router as registry_import_router
     from linli.store.api import router as store_router
@@ -268,7 +268,7 @@ def _register_routers() -> None:
     api.add_router("/v1/auth/", auth_router)
     api.add_router("/v1/", accounts_router)
     api.add_router("/v1/", activities_router)
-    api.add_router("/v1/", common_router)
+    api.add_router("/v1/", portal_router)
     api.add_router("/v1/", notifications_router)
     api.add_router("/v1/", volunteers_router)
     api.add_router("/v1/", ledger_router)

@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "linli.notifications",
     "linli.volunteers",
     "linli.orders",
+    "linli.portal",
 ]
 
 MIDDLEWARE = [
@@ -80,6 +81,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "linli.common.middleware.PrivateNoStoreMiddleware",
     "linli.accounts.middleware.StaffIdleTimeoutMiddleware",
+    "linli.accounts.middleware.ScopeCacheMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",

@@ -9,3 +9,8 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         from linli.accounts import receivers  # noqa: F401  (audit of logins)
+        from linli.accounts.models import Role
+        from linli.common.audit import audit_labels_register
+
+        # The audit log names a granted role by its label, not its code.
+        audit_labels_register(dict(Role.choices))

@@ -6,9 +6,8 @@ import random
 
 from faker import Faker
 
-from linli.accounts.models import Role, User
+from linli.accounts.models import Role, User, scope_model
 from linli.accounts.services import role_grant, user_create
-from linli.registry.models import Grid
 
 DEMO_PASSWORD = "Linli@2026demo"
 
@@ -27,6 +26,7 @@ def load(*, street, communities, stdout=None, **options) -> dict:
     fake.seed_instance(2026)
     random.seed(2026)
     zixuan, guanhu, jinxiu = communities
+    Grid = scope_model("grid")
     first_grid = Grid.objects.filter(community=zixuan).order_by("number").first()
     logins = [
         ("13900000001", "王街道", Role.STREET_ADMIN, street),

@@ -2,6 +2,8 @@ import time
 
 from django.conf import settings
 
+from linli.accounts.selectors import scopes_cached
+
 #: Session key holding when the staff idle expiry was last pushed forward (Unix seconds).
 IDLE_REFRESHED_KEY = "linli_idle_refreshed"
 
@@ -33,3 +35,16 @@ class StaffIdleTimeoutMiddleware:
                 session[IDLE_REFRESHED_KEY] = now
                 session.set_expiry(settings.STAFF_IDLE_TIMEOUT_SECONDS)
         return self.get_response(request)
+
+
+class ScopeCacheMiddleware:
+    """A page's selectors ask for the user's communities and grids several times (policy
+    checks, lists, filters); within one request the ids are read once
+    (linli.accounts.selectors.scopes_cached)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        with scopes_cached():
+            return self.get_response(request)

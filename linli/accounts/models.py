@@ -117,6 +117,11 @@ class User(AbstractBaseUser, PermissionsMixin):
             return assignment.street_id
         return None
 
+    def roles_changed(self) -> None:
+        """Forget the roles read for this object, so the next check reads them again."""
+        for name in ("role_assignments", "role_set", "home_street_id"):
+            self.__dict__.pop(name, None)
+
 
 class RoleAssignment(models.Model):
     """One role held by a user within one scope (a street, a community or a grid)."""
@@ -190,3 +195,10 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.prefix}… ({self.user})"
+
+
+def scope_model(field: str):
+    """The registry model a role's scope field ("street", "community", "grid") points at.
+    Accounts sits below the registry and imports none of it: the models are reached through
+    RoleAssignment's own foreign keys, which name them by label."""
+    return RoleAssignment._meta.get_field(field).related_model

@@ -21,8 +21,10 @@ from linli.accounts.models import (
     RoleAssignment,
     User,
     mobile_validator,
+    scope_model,
 )
 from linli.accounts.passwords import RoleAwareMinimumLengthValidator
+from linli.accounts.selectors import scopes_forget
 from linli.common.audit import audit_record
 from linli.common.exceptions import Conflict, ValidationError
 from linli.common.models import AuditAction
@@ -73,8 +75,7 @@ def user_create(
 
 
 def _scope_fields(role: str, scope) -> dict:
-    from linli.registry.models import Community, Grid, Street
-
+    Street, Community, Grid = (scope_model(f) for f in ("street", "community", "grid"))
     if role in STREET_ROLES:
         if not isinstance(scope, Street):
             raise ValidationError(_("This role needs a street as its scope."), field="scope")
@@ -103,12 +104,18 @@ def role_grant(*, user: User, role: str, scope, granted_by: User | None = None) 
             )
     except IntegrityError:
         return RoleAssignment.objects.get(user=user, role=role, **fields)
-    user.__dict__.pop("role_assignments", None)
-    user.__dict__.pop("role_set", None)
+    roles_changed(user)
     if granted_by is not None:
         audit_record(action=AuditAction.ROLE_CHANGED, actor=granted_by, obj=user,
                      field=role, reason="grant")
     return assignment
+
+
+def roles_changed(user: User) -> None:
+    """Every service that grants or takes away a role calls this: the user's roles and the
+    scopes worked out from them in this request are read again on the next check."""
+    user.roles_changed()
+    scopes_forget()
 
 
 def user_set_elder_mode(*, user: User, enabled: bool) -> User:

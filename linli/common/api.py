@@ -1,4 +1,4 @@
-"""Shared API pieces: the one error body, authentication, role checks, pagination, and the
+"""Shared API pieces: the one error body, throttling, role checks, pagination, and the
 strict input types every request body uses.
 
 Input rules (one place, used by every app's API):
@@ -39,7 +39,6 @@ from django.utils.translation import gettext
 from ninja import Field, Schema
 from ninja.pagination import LimitOffsetPagination
 from ninja.parser import Parser
-from ninja.security import HttpBearer, SessionAuth
 from ninja.throttling import BaseThrottle
 from pydantic import (
     AfterValidator,
@@ -49,7 +48,6 @@ from pydantic import (
     WithJsonSchema,
 )
 
-from linli.accounts import services as account_services
 from linli.common.audit import client_ip
 from linli.common.exceptions import PermissionDenied
 from linli.common.text import clean_name, clean_text, fold_code
@@ -107,48 +105,6 @@ IsoDate = Annotated[date, BeforeValidator(_iso_date_only), WithJsonSchema({
     "type": "string", "format": "date",
     "pattern": r"^20[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])$",
     "description": "YYYY-MM-DD, years 2000–2099"})]
-
-
-def _sent_bearer(request: HttpRequest) -> bool:
-    return request.headers.get("Authorization", "").lower().startswith("bearer ")
-
-
-class BearerToken(HttpBearer):
-    """`Authorization: Bearer <token>` for mobile and mini-program clients."""
-
-    def authenticate(self, request: HttpRequest, token: str):
-        user = account_services.api_token_authenticate(token)
-        if user is not None:
-            request.user = user
-        else:
-            request.linli_invalid_token = True
-        return user
-
-
-class Session(SessionAuth):
-    """The browser's session cookie; unsafe methods need the CSRF token as on every page."""
-
-    def __call__(self, request: HttpRequest):
-        # A client that sent a bearer token authenticates with it alone: a wrong or expired
-        # token answers 401 invalid_token, instead of falling through to the cookie check and
-        # failing its CSRF test with a 403 that tells a mobile app nothing useful.
-        if _sent_bearer(request):
-            return None
-        # Without a signed-in session there is nothing for the CSRF check to protect: the
-        # request is simply unauthenticated (401), not a forged one (403).
-        user = getattr(request, "user", None)
-        if user is None or not user.is_authenticated or not user.is_active:
-            return None
-        return super().__call__(request)
-
-    def authenticate(self, request: HttpRequest, key: str | None):
-        user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated and user.is_active:
-            return user
-        return None
-
-
-AUTH = [BearerToken(), Session()]
 
 
 class RateThrottle(BaseThrottle):

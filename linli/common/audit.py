@@ -105,6 +105,16 @@ REASON_LABELS = {
 }
 
 
+#: Codes an app writes in the field column (accounts: its role codes, for "role granted"),
+#: with their names. The app that owns the codes adds them from its AppConfig.ready, because
+#: common imports no app.
+CODE_LABELS: dict[str, Any] = {}
+
+
+def audit_labels_register(labels: dict[str, Any]) -> None:
+    CODE_LABELS.update(labels)
+
+
 def _model(object_type: str):
     try:
         return apps.get_model(object_type)
@@ -115,8 +125,6 @@ def _model(object_type: str):
 def audit_object_label(object_type: str, field: str = "") -> str:
     """"居民 · 身份证号" for ("registry.resident", "id_number"): the record's type by its
     translated model name, and the field by its name; a role code by the role's name."""
-    from linli.accounts.models import Role
-
     model = _model(object_type) if object_type else None
     parts = []
     if object_type:
@@ -124,8 +132,8 @@ def audit_object_label(object_type: str, field: str = "") -> str:
     if field:
         if field in FIELD_LABELS:
             parts.append(str(FIELD_LABELS[field]))
-        elif field in Role.values:
-            parts.append(str(Role(field).label))
+        elif field in CODE_LABELS:
+            parts.append(str(CODE_LABELS[field]))
         else:
             try:
                 parts.append(str(capfirst(model._meta.get_field(field).verbose_name)))

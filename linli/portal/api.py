@@ -1,3 +1,4 @@
+"""The API operations of the portal: the audit log of the caller's street."""
 
 from datetime import datetime, time
 
@@ -6,9 +7,9 @@ from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 
 from linli.accounts.models import Role
-from linli.common import selectors
 from linli.common.api import ERRORS, IsoDate, Pagination, require_roles
 from linli.common.models import AuditAction, AuditResult
+from linli.portal import selectors
 
 router = Router(tags=["audit"])
 

@@ -1,10 +1,10 @@
 from django.conf import settings
 from django.urls import path
 
-from linli.common import views
+from linli.portal import views
 
-app_name = "common"
-
+# No app_name here: linli/urls.py includes these under the `common:` namespace they had
+# before the portal app existed ("common:audit" in the navigation and the access rules).
 urlpatterns = [
     path("audit/", views.audit_log, name="audit"),
 ]

@@ -1,3 +1,6 @@
+"""The pages that join the apps: the resident home, the staff workbench, the audit log, the
+bench's empty page and the health check. Their templates stay under `common/`."""
+
 from __future__ import annotations
 
 from datetime import datetime, time
@@ -14,9 +17,9 @@ from django.views.decorators.cache import never_cache
 from linli.accounts import selectors as account_selectors
 from linli.accounts.models import STAFF_ROLES, Role
 from linli.accounts.permissions import public, roles_required, signed_in
-from linli.common import selectors
 from linli.common.audit import audit_describe
 from linli.common.models import AuditAction, AuditResult
+from linli.portal import selectors
 
 
 @public
@@ -89,39 +92,3 @@ def healthz(request):
     except Exception:  # any database failure means unhealthy, whatever its type
         return JsonResponse({"status": "error", "database": "unavailable"}, status=503)
     return JsonResponse({"status": "ok", "database": "ok"})
-
-
-def csrf_failure(request, reason=""):
-    return render(request, "403_csrf.html", status=403)
-
-
-def error_403(request, exception=None):
-    return render(request, "403.html", status=403)
-
-
-def _is_api(request) -> bool:
-    return request.path.startswith("/api/")
-
-
-def error_404(request, exception=None):
-    # Whatever reaches the project's 404 under /api/ (a path the API's own catch-all cannot
-    # match, e.g. with a control character in it) still answers the API's JSON error body.
-    if _is_api(request):
-        from linli.common.api import error_body
-
-        return JsonResponse(error_body("not_found", _("Not found.")), status=404)
-    return render(request, "404.html", status=404)
-
-
-def error_500(request):
-    # No context processors: the database or session may be what failed.
-    from django.http import HttpResponseServerError
-
-    if _is_api(request):
-        from linli.common.api import error_body
-
-        return JsonResponse(error_body("server_error", _("Something went wrong on our side.")),
-                            status=500)
-    from django.template import loader
-
-    return HttpResponseServerError(loader.get_template("500.html").render())
