@@ -18,4 +18,7 @@ class CommonConfig(AppConfig):
     verbose_name = _("Common")
 
     def ready(self) -> None:
+        from linli.common.reference import load_after_migrate
+
         post_migrate.connect(_create_cache_table, sender=self, dispatch_uid="linli_cache_table")
+        post_migrate.connect(load_after_migrate, sender=self, dispatch_uid="linli_reference_data")

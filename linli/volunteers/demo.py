@@ -32,7 +32,7 @@ from linli.volunteers.models import (
     VolunteerSequence,
     VolunteerStatus,
 )
-from linli.volunteers.services import DEFAULT_TEAMS, skills_ensure_defaults
+from linli.volunteers.services import DEFAULT_TEAMS
 
 #: Volunteers per community code (紫轩 149, street total 262).
 VOLUNTEERS = {"001": 149, "002": 63, "003": 50}
@@ -76,7 +76,7 @@ def _demo_volunteer(street, now) -> None:
 
 
 def _load_volunteers(street, communities, rng: random.Random, now) -> int:
-    skills = skills_ensure_defaults()
+    skills = list(Skill.objects.all())
     teams = []
     for name, team_type in DEFAULT_TEAMS:
         team, _ = Team.objects.get_or_create(street=street, name=name,
@@ -194,8 +194,6 @@ def load(*, street, communities, stdout=None, **options) -> dict:
     fake = Faker("zh_CN")
     fake.seed_instance(5)
     now = timezone.now()
-    if not Skill.objects.exists():
-        skills_ensure_defaults()
     created = _load_volunteers(street, communities, rng, now)
     _load_party(communities, rng, fake)
     if stdout is not None:

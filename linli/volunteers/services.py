@@ -24,7 +24,7 @@ from linli.accounts.models import Role
 from linli.accounts.services import role_grant
 from linli.common.exceptions import Conflict, ValidationError, require
 from linli.notifications.services import notify
-from linli.volunteers import policies
+from linli.volunteers import policies, reference
 from linli.volunteers.models import (
     AvailabilitySlot,
     Certificate,
@@ -50,13 +50,6 @@ from linli.volunteers.states import VOLUNTEER_MACHINE
 CONSENT_VERSION = "2025-1"
 MIN_REGISTRATION_AGE = 18
 
-DEFAULT_SKILLS = [
-    ("haircut", "理发"), ("repair", "家电维修"), ("cleaning", "保洁"), ("companion", "陪伴聊天"),
-    ("shopping", "代购代办"), ("meal", "送餐"), ("medical", "医疗护理"), ("legal", "法律咨询"),
-    ("counselling", "心理疏导"), ("tutoring", "辅导功课"), ("culture", "文艺表演"),
-    ("computer", "手机电脑教学"), ("driving", "驾驶接送"), ("policy", "政策宣传"),
-]
-
 DEFAULT_TEAMS = [
     ("政策宣传志愿服务队", TeamType.POLICY),
     ("文艺体育志愿服务队", TeamType.CULTURE_SPORTS),
@@ -73,8 +66,8 @@ DEFAULT_TEAMS = [
 
 
 def skills_ensure_defaults() -> list[Skill]:
-    for order, (code, name) in enumerate(DEFAULT_SKILLS):
-        Skill.objects.get_or_create(code=code, defaults={"name": name, "order": order})
+    """Every skill, in order, after making sure the default ones (`reference.py`) exist."""
+    reference.load()
     return list(Skill.objects.all())
 
 

@@ -39,7 +39,6 @@ from linli.volunteers.models import (
     PartyOrganisation,
     PartyProject,
     ReportStatus,
-    Skill,
     Volunteer,
     VolunteerStatus,
 )
@@ -79,8 +78,6 @@ def register(request):
     if volunteer is not None and volunteer.status not in (VolunteerStatus.REJECTED,
                                                           VolunteerStatus.WITHDRAWN):
         return redirect("volunteers:me")
-    if not Skill.objects.exists():
-        services.skills_ensure_defaults()
     grids = (Grid.objects.filter(community=resident.household.community) if resident
              else Grid.objects.none())
     form = RegistrationForm(request.POST or None, grids=grids)

@@ -44,9 +44,6 @@ def _log_in(page, base, mobile):
 
 
 def test_elder_volunteer_changes_details_and_withdraws(page, live_server, world):
-    from linli.volunteers.services import skills_ensure_defaults
-
-    skills_ensure_defaults()
     volunteer = volunteer_make(community=world.community, name="孙阿姨",
                                birth_date=dt.date(1958, 2, 3))
     User.objects.filter(pk=volunteer.user_id).update(elder_mode=True)

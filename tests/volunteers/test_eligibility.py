@@ -12,11 +12,6 @@ from tests.factories import CommunityFactory, volunteer_make
 
 
 def _haircut():
-    """Default skills come from a data migration; a flush by an earlier transactional test
-    removes them, so make sure they exist."""
-    from linli.volunteers.services import skills_ensure_defaults
-
-    skills_ensure_defaults()
     return Skill.objects.get(code="haircut")
 
 

@@ -16,7 +16,6 @@ pytestmark = pytest.mark.django_db
 
 
 def _skills():
-    services.skills_ensure_defaults()
     return Skill.objects.filter(code__in=["haircut", "repair"]).order_by("order")
 
 
