@@ -14,12 +14,12 @@ from pydantic import StrictBool
 
 from linli.common.api import (
     ERRORS,
-    BodyInt,
     CleanStr,
     IsoDate,
     NameStr,
     Pagination,
     WallTime,
+    body_int,
     require_roles,
 )
 from linli.common.exceptions import ValidationError
@@ -40,7 +40,7 @@ STAFF = tuple(selectors.VOLUNTEER_STAFF_ROLES)
 
 
 class SlotIn(Schema):
-    weekday: BodyInt = Field(..., ge=0, le=6, description="0 = Monday … 6 = Sunday")
+    weekday: body_int(0, 6) = Field(..., description="0 = Monday … 6 = Sunday")
     start: WallTime
     end: WallTime
 
@@ -219,7 +219,7 @@ class PartyProjectOut(Schema):
 class PartyProjectIn(Schema):
     community: UUID | None = None
     title: NameStr = Field(..., min_length=1, max_length=120)
-    planned_claims: BodyInt = Field(..., ge=1, le=10000)
+    planned_claims: body_int(1, 10000)
     description: str = Field("", max_length=2000)
 
 

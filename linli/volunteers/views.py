@@ -15,6 +15,8 @@ from linli.accounts.models import Role
 from linli.accounts.permissions import public, roles_required, signed_in
 from linli.accounts.selectors import communities_for
 from linli.common.exceptions import DomainError
+from linli.common.pages import form_add_domain_error, object_or_404, post_action
+from linli.common.text import is_uuid
 from linli.registry.models import Grid
 from linli.volunteers import policies, selectors, services
 from linli.volunteers.certificates import certificate_pdf
@@ -92,7 +94,7 @@ def register(request):
                 emergency_contact=data["emergency_contact"],
                 emergency_phone=data["emergency_phone"])
         except DomainError as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            form_add_domain_error(form, exc)
         else:
             messages.success(request, _("Thank you! Your registration was sent to the "
                                         "community for approval."))
@@ -165,17 +167,13 @@ def withdraw(request):
     if volunteer is None:
         return redirect("volunteers:register")
     form = WithdrawForm(request.POST or None)
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                services.volunteer_withdraw(volunteer=volunteer, actor=request.user,
-                                            reason=form.cleaned_data["reason"])
-            except DomainError as exc:
-                messages.error(request, exc.message)
-                return redirect("volunteers:withdraw")
-            messages.success(request, _("You have withdrawn as a volunteer. Thank you for your "
-                                        "service! You can register again at any time."))
-            return redirect("volunteers:me")
+    if request.method == "POST" and form.is_valid():
+        return post_action(
+            request, lambda: services.volunteer_withdraw(
+                volunteer=volunteer, actor=request.user, reason=form.cleaned_data["reason"]),
+            success=_("You have withdrawn as a volunteer. Thank you for your service! You can "
+                      "register again at any time."),
+            next="volunteers:me", failure_next="volunteers:withdraw")
     return render(request, "volunteers/withdraw.html", {
         "form": form, "volunteer": volunteer,
         "problem": services.withdrawal_problem(volunteer=volunteer),
@@ -190,13 +188,12 @@ def certificate_request(request):
     if volunteer is None:
         messages.error(request, _("Register as a volunteer first."))
         return redirect("volunteers:register")
-    try:
-        certificate = services.certificate_issue(volunteer=volunteer, actor=request.user)
-    except DomainError as exc:
-        messages.error(request, exc.message)
-        return redirect("volunteers:me")
-    messages.success(request, _("Your certificate is ready. It is free of charge."))
-    return redirect(f"{reverse('volunteers:my_certificate')}?serial={certificate.serial}")
+    return post_action(
+        request, lambda: services.certificate_issue(volunteer=volunteer, actor=request.user),
+        success=_("Your certificate is ready. It is free of charge."),
+        next=lambda certificate: (f"{reverse('volunteers:my_certificate')}"
+                                  f"?serial={certificate.serial}"),
+        failure_next="volunteers:me")
 
 
 def _pdf_response(request, certificate):
@@ -259,14 +256,11 @@ def team_leave(request, uuid):
     if membership is None:  # left already (a double tap) or never a member
         messages.info(request, _("You are not in this team."))
         return redirect("volunteers:my_teams")
-    try:
-        services.team_member_remove(team=membership.team, volunteer=volunteer,
-                                    actor=request.user)
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("You left “%(team)s”.") % {"team": membership.team.name})
-    return redirect("volunteers:my_teams")
+    return post_action(
+        request, lambda: services.team_member_remove(team=membership.team, volunteer=volunteer,
+                                                     actor=request.user),
+        success=_("You left “%(team)s”.") % {"team": membership.team.name},
+        next="volunteers:my_teams")
 
 
 def _party_communities(user):
@@ -314,21 +308,18 @@ def party(request):
 @signed_in
 @post_only("volunteers:party")
 def party_claim(request, uuid):
-    project = PartyProject.objects.filter(
-        uuid=uuid, community_id__in=_party_communities(request.user)).first()
-    if project is None:
-        raise Http404
+    project = object_or_404(
+        PartyProject.objects.filter(community_id__in=_party_communities(request.user)),
+        uuid=uuid)
     report = selectors.party_report_for_user(user=request.user)
     if report is None or report.community_id != project.community_id:
         messages.error(request, _("Report to this community as a party member first."))
         return redirect("volunteers:party")
-    try:
-        services.project_claim_create(project=project, member=report, actor=request.user)
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("You claimed “%(title)s”.") % {"title": project.title})
-    return redirect("volunteers:party")
+    return post_action(
+        request, lambda: services.project_claim_create(project=project, member=report,
+                                                       actor=request.user),
+        success=_("You claimed “%(title)s”.") % {"title": project.title},
+        next="volunteers:party")
 
 
 # --- staff (workbench) ------------------------------------------------------------------
@@ -387,47 +378,42 @@ def staff_decide(request, uuid):
         "reinstate": lambda: services.volunteer_reinstate(volunteer=volunteer,
                                                           actor=request.user, note=reason),
     }
+    detail = reverse("volunteers:staff_detail", kwargs={"uuid": volunteer.uuid})
     if action not in actions:
         messages.error(request, _("Choose what to do."))
-    else:
-        try:
-            actions[action]()
-        except DomainError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(request, _("Saved: %(status)s.")
-                             % {"status": volunteer.get_status_display()})
-    return redirect("volunteers:staff_detail", uuid=volunteer.uuid)
+        return redirect(detail)
+    return post_action(
+        request, actions[action],
+        success=lambda decided: _("Saved: %(status)s.") % {
+            "status": decided.get_status_display()},
+        next=detail)
 
 
 @roles_required(*STAFF)
 @post_only("volunteers:staff_detail", with_uuid=True)
 def commend(request, uuid):
     volunteer = _staff_volunteer(request, uuid)
+    detail = reverse("volunteers:staff_detail", kwargs={"uuid": volunteer.uuid})
     form = CommendationForm(request.POST)
-    if form.is_valid():
-        try:
-            services.commendation_create(volunteer=volunteer, actor=request.user,
-                                         **form.cleaned_data)
-        except DomainError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(request, _("The commendation was recorded."))
-    else:
+    if not form.is_valid():
         messages.error(request, _("Please check the commendation details."))
-    return redirect("volunteers:staff_detail", uuid=volunteer.uuid)
+        return redirect(detail)
+    return post_action(
+        request, lambda: services.commendation_create(volunteer=volunteer, actor=request.user,
+                                                      **form.cleaned_data),
+        success=_("The commendation was recorded."), next=detail)
 
 
 @roles_required(*STAFF)
 @post_only("volunteers:staff_detail", with_uuid=True)
 def staff_certificate(request, uuid):
     volunteer = _staff_volunteer(request, uuid)
-    try:
-        certificate = services.certificate_issue(volunteer=volunteer, actor=request.user)
-    except DomainError as exc:
-        messages.error(request, exc.message)
-        return redirect("volunteers:staff_detail", uuid=volunteer.uuid)
-    return redirect("volunteers:staff_certificate_pdf", token=certificate.token)
+    return post_action(
+        request, lambda: services.certificate_issue(volunteer=volunteer, actor=request.user),
+        success=None,
+        next=lambda certificate: reverse("volunteers:staff_certificate_pdf",
+                                         kwargs={"token": certificate.token}),
+        failure_next=reverse("volunteers:staff_detail", kwargs={"uuid": volunteer.uuid}))
 
 
 @roles_required(*STAFF)
@@ -436,14 +422,11 @@ def certificate_revoke(request, token: str):
     certificate = selectors.certificate_get_for_staff(user=request.user, token=token)
     if certificate is None:
         raise Http404
-    try:
-        services.certificate_revoke(certificate=certificate, actor=request.user,
-                                    reason=request.POST.get("reason", ""))
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("The certificate was revoked."))
-    return redirect("volunteers:staff_detail", uuid=certificate.volunteer.uuid)
+    return post_action(
+        request, lambda: services.certificate_revoke(certificate=certificate, actor=request.user,
+                                                     reason=request.POST.get("reason", "")),
+        success=_("The certificate was revoked."),
+        next=reverse("volunteers:staff_detail", kwargs={"uuid": certificate.volunteer.uuid}))
 
 
 @roles_required(*STAFF)
@@ -456,7 +439,7 @@ def teams(request):
         try:
             team = services.team_create(street=street, actor=request.user, **data)
         except DomainError as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            form_add_domain_error(form, exc)
         else:
             messages.success(request, _("The team was created."))
             return redirect("volunteers:team", uuid=team.uuid)
@@ -474,16 +457,14 @@ def team(request, uuid):
         if request.POST.get("remove"):
             remove = request.POST["remove"]
             volunteer = (selectors.volunteer_get_for_user(user=request.user, uuid=remove)
-                         if _is_uuid(remove) else None)
-            if volunteer is not None:
-                try:
-                    services.team_member_remove(team=team, volunteer=volunteer,
-                                                actor=request.user)
-                except DomainError as exc:
-                    messages.error(request, exc.message)
-                else:
-                    messages.success(request, _("The member was removed."))
-            return redirect("volunteers:team", uuid=team.uuid)
+                         if is_uuid(remove) else None)
+            here = reverse("volunteers:team", kwargs={"uuid": team.uuid})
+            if volunteer is None:
+                return redirect(here)
+            return post_action(
+                request, lambda: services.team_member_remove(team=team, volunteer=volunteer,
+                                                             actor=request.user),
+                success=_("The member was removed."), next=here)
         if form.is_valid():
             volunteer = selectors.volunteer_list_for_user(user=request.user).filter(
                 number=form.cleaned_data["number"].strip()).first()
@@ -508,18 +489,8 @@ def _one_community(request, communities):
     """The community a staff form acts on: the chosen one if the user has several."""
     chosen = request.POST.get("community")
     if chosen:
-        return communities.filter(uuid=chosen).first() if _is_uuid(chosen) else None
+        return communities.filter(uuid=chosen).first() if is_uuid(chosen) else None
     return communities.first()
-
-
-def _is_uuid(value: str) -> bool:
-    import uuid as _uuid
-
-    try:
-        _uuid.UUID(str(value))
-    except ValueError:
-        return False
-    return True
 
 
 @roles_required(*STAFF)
@@ -564,15 +535,11 @@ def report_decide(request, uuid):
     report = selectors.party_report_get_for_user(user=request.user, uuid=uuid)
     if report is None:
         raise Http404
-    try:
-        services.party_member_report_decide(report=report, actor=request.user,
-                                            confirm=request.POST.get("action") == "confirm",
-                                            note=request.POST.get("note", ""))
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("Saved."))
-    return redirect("volunteers:party_staff")
+    return post_action(
+        request, lambda: services.party_member_report_decide(
+            report=report, actor=request.user, confirm=request.POST.get("action") == "confirm",
+            note=request.POST.get("note", "")),
+        success=_("Saved."), next="volunteers:party_staff")
 
 
 @roles_required(*STAFF)
@@ -581,22 +548,19 @@ def project(request, uuid):
     if project is None:
         raise Http404
     if request.method == "POST":
-        try:
+        def act():
             if request.POST.get("action") == "close":
-                services.party_project_close(project=project, actor=request.user)
-            else:
-                org = PartyOrganisation.objects.filter(
-                    community=project.community, uuid=request.POST.get("organisation")
-                    if _is_uuid(request.POST.get("organisation", "")) else None).first()
-                if org is None:
-                    raise DomainError(_("Choose a party organisation."))
-                services.project_claim_create(project=project, organisation=org,
-                                              actor=request.user)
-        except DomainError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(request, _("Saved."))
-        return redirect("volunteers:project", uuid=project.uuid)
+                return services.party_project_close(project=project, actor=request.user)
+            chosen = request.POST.get("organisation", "")
+            org = PartyOrganisation.objects.filter(
+                community=project.community, uuid=chosen if is_uuid(chosen) else None).first()
+            if org is None:
+                raise DomainError(_("Choose a party organisation."))
+            return services.project_claim_create(project=project, organisation=org,
+                                                 actor=request.user)
+
+        return post_action(request, act, success=_("Saved."),
+                           next=reverse("volunteers:project", kwargs={"uuid": project.uuid}))
     return render(request, "volunteers/project.html", {
         "project": project,
         "claims": project.claims.select_related("member", "organisation"),
