@@ -5,11 +5,10 @@ ID numbers and mobiles are always masked in responses; the one way to a full val
 
 Input that is well formed but breaks a registry rule (a wrong check digit, a birth date
 that disagrees with the ID number, a duplicate household number) answers 409 with the error
-code `invalid` or `conflict` and the offending field: the schema promises the shape of a
+code `invalid` or `conflict` and the offending field (`linli.api` maps every service error): the schema promises the shape of a
 request, the registry decides whether its content fits the records.
 """
 
-import functools
 import re
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
@@ -32,7 +31,8 @@ from linli.common.api import (
     Pagination,
     require_roles,
 )
-from linli.common.exceptions import Conflict, NotFound, ValidationError
+from linli.common.dates import age_on
+from linli.common.exceptions import NotFound, ValidationError
 from linli.common.masking import mask_mobile
 from linli.common.pagination import PageMap
 from linli.registry import selectors, services
@@ -50,23 +50,6 @@ from linli.registry.models import (
 from linli.registry.selectors import MANAGER_ROLES, REGISTRY_ROLES
 
 router = Router(tags=["registry"])
-
-
-class RuleBroken(Conflict):
-    code = "invalid"
-
-
-def registry_rules(view):
-    """Registry rule violations of well-formed input answer 409 (see the module docstring)."""
-
-    @functools.wraps(view)
-    def wrapper(*args, **kwargs):
-        try:
-            return view(*args, **kwargs)
-        except ValidationError as exc:
-            raise RuleBroken(exc.message, field=exc.field) from exc
-
-    return wrapper
 
 
 class RegistryWorkerOut(Schema):
@@ -289,12 +272,6 @@ def _household_detail(h: Household) -> dict:
     return {**_household_out(h), "members": members}
 
 
-def _age(born: date | None, today: date) -> int | None:
-    if born is None:
-        return None
-    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
-
-
 def _resident_out(r: Resident, detail: bool = False, *, today: date | None = None) -> dict:
     """One resident, masked. Lists pass `today` (read once per page) and prefetch `tags`,
     `household` and `guardian` for the page."""
@@ -302,7 +279,7 @@ def _resident_out(r: Resident, detail: bool = False, *, today: date | None = Non
     data = {
         "uuid": r.uuid, "household": r.household.uuid, "household_number": r.household.number,
         "address": r.household.address, "name": r.name, "gender": r.gender,
-        "birth_date": r.birth_date, "age": _age(r.birth_date, today),
+        "birth_date": r.birth_date, "age": age_on(r.birth_date, today),
         "id_number_masked": r.id_number_masked,
         "mobile_masked": r.mobile_masked, "ethnicity": r.ethnicity,
         "political_status": r.political_status, "residence_type": r.residence_type,
@@ -399,7 +376,6 @@ def household_list(request, filters: Query[RegistryHouseholdFilter]):
 
 
 @router.post("/registry/households", response={201: RegistryHouseholdDetailOut, **ERRORS})
-@registry_rules
 def household_create(request, payload: RegistryHouseholdIn):
     """Add a household to a grid in scope."""
     require_roles(request, *REGISTRY_ROLES)
@@ -425,7 +401,6 @@ def household_get(request, uuid: UUID):
 
 
 @router.patch("/registry/households/{uuid}", response={200: RegistryHouseholdDetailOut, **ERRORS})
-@registry_rules
 def household_update(request, uuid: UUID, payload: RegistryHouseholdPatch):
     """Correct a household's number, address, grid, unit or room."""
     household = _household_or_404(request, uuid)
@@ -471,7 +446,6 @@ def resident_list(request, filters: Query[RegistryResidentFilter]):
 
 
 @router.post("/registry/residents", response={201: RegistryResidentDetailOut, **ERRORS})
-@registry_rules
 def resident_create(request, payload: RegistryResidentIn):
     """Add a resident; the ID number is checked (check digit, birth date, gender)."""
     household = _household_or_404(request, payload.household)
@@ -487,7 +461,6 @@ def resident_get(request, uuid: UUID):
 
 
 @router.patch("/registry/residents/{uuid}", response={200: RegistryResidentDetailOut, **ERRORS})
-@registry_rules
 def resident_update(request, uuid: UUID, payload: RegistryResidentFields):
     """Correct a resident; omit `id_number` to keep the stored number."""
     resident = _resident_or_404(request, uuid)
@@ -497,7 +470,6 @@ def resident_update(request, uuid: UUID, payload: RegistryResidentFields):
 
 
 @router.post("/registry/residents/{uuid}/reveal", response={200: RegistryRevealOut, **ERRORS})
-@registry_rules
 def resident_reveal(request, uuid: UUID, payload: RegistryRevealIn):
     """Show one full ID number or mobile; the reason is written to the audit log."""
     resident = _resident_or_404(request, uuid)

@@ -1,5 +1,6 @@
 """Forms parse and type the input; the services decide what is valid (one set of rules for
-pages, API and imports). `apply_domain_error` puts a service error on the right field."""
+pages, API and imports, in `linli.registry.rules`). `linli.common.pages.form_add_domain_error`
+puts a service error on the right field."""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from linli.common.exceptions import DomainError
 from linli.registry.models import (
     BindingKind,
     Gender,
@@ -17,13 +17,6 @@ from linli.registry.models import (
     Resident,
     SensitiveBasis,
 )
-
-
-def apply_domain_error(form: forms.Form, exc: DomainError) -> None:
-    field = exc.field if exc.field in form.fields else None
-    if exc.field == "id_number" and "id_number" not in form.fields:
-        field = None
-    form.add_error(field, exc.message)
 
 
 def _blank(choices) -> list:

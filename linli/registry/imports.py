@@ -36,9 +36,11 @@ from django.core.files.storage import default_storage
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from huey.contrib.djhuey import db_task
 from openpyxl import Workbook
 from simple_history.utils import bulk_update_with_history
 
+from linli.common.dates import age_on
 from linli.common.exceptions import Conflict, DomainError, ValidationError, require
 from linli.common.masking import mask_id_number
 from linli.common.xlsx import safe_row
@@ -447,7 +449,7 @@ class Checker:
             else:
                 self.seen_hashes[parsed.hash] = label or str(row_number)
         guardian_text = get("guardian_id", "")
-        if birth and _age(birth, self.today) < CHILD_AGE:
+        if birth and age_on(birth, self.today) < CHILD_AGE:
             if not guardian_text:
                 err("guardian_id", _("A child under 14 can be recorded only with a guardian: "
                                      "write the guardian's ID number."))
@@ -614,9 +616,6 @@ class Checker:
                 household__community=self.community).values_list("id_number_hash", flat=True))
         return [(row, h) for row, h in missing if h not in known]
 
-
-def _age(born: date, today: date) -> int:
-    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
 # --- Limits -------------------------------------------------------------------------------
 
 _DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="[A-Z]+\d+(?::[A-Z]+(\d+))?"')
@@ -718,8 +717,6 @@ def _chunks(sheet, size: int | None = None) -> Iterator[list[tuple[int, list]]]:
 def import_job_create(*, community: Community, actor, upload) -> ImportJob:
     """Store the upload and queue the reading. Not atomic on purpose: the job row must exist
     (committed) before the background worker looks for it."""
-    from linli.registry.tasks import import_read_task
-
     require(policies.can_import(actor, community.pk),
             _("Only staff of this community may import its residents."))
     name = (upload.name or "").lower()
@@ -925,8 +922,6 @@ def import_mapping_set(*, job: ImportJob, actor, columns: dict, values: dict,
     """Confirm which column is which, what the written values mean, the batch's basis for
     health and disability details and the save mode; remember them for the community and
     queue the check."""
-    from linli.registry.tasks import import_check_task
-
     _can_manage(actor, job)
     if job.status not in (ImportStatus.MAPPING, ImportStatus.CHECKED):
         raise Conflict(_("This import is not waiting for its mapping."))
@@ -1121,8 +1116,6 @@ def _delete_upload(job: ImportJob) -> None:
 def import_commit_request(*, job: ImportJob, actor, confirm_places: bool = False) -> None:
     """Queue the save. Mode "all": refused while any row has an error. When the save creates
     estates, buildings or households, staff must confirm it (`confirm_places`)."""
-    from linli.registry.tasks import import_commit_task
-
     require(policies.can_commit_import(actor, job),
             _("Only staff of the import's community may save it."))
     if job.status != ImportStatus.CHECKED:
@@ -1498,7 +1491,7 @@ def _link_guardians(links: list[tuple[str, str]], community: Community) -> None:
             child, guardian = found.get(child_hash), found.get(guardian_hash)
             if guardian is None or child is None or child == guardian:
                 raise ImportFailed(_("A guardian could not be linked."))
-            if guardian[1] and _age(guardian[1], today) < ADULT_AGE:
+            if guardian[1] and age_on(guardian[1], today) < ADULT_AGE:
                 raise ImportFailed(_("The guardian must be an adult."))
             updates.append(Resident(pk=child[0], guardian_id=guardian[0]))
         Resident.objects.bulk_update(updates, ["guardian"])
@@ -1596,3 +1589,22 @@ def import_mapping_reopen(*, job: ImportJob, actor) -> ImportJob:
     ImportRow.objects.filter(job=job).delete()
     job.refresh_from_db()
     return job
+
+
+# --- Background steps ---------------------------------------------------------------------
+# Queued by the steps above (upload → read, mapping → check, commit request → commit);
+# `linli.registry.tasks` names them for the consumer.
+
+@db_task()
+def import_read_task(job_id: int):
+    import_read(job_id)
+
+
+@db_task()
+def import_check_task(job_id: int):
+    import_check(job_id)
+
+
+@db_task()
+def import_commit_task(job_id: int, user_id: int | None = None):
+    import_commit(job_id, user_id)

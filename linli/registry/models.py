@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from linli.common.dates import age_on
 from linli.common.models import TimeStampedModel
 
 six_digits = RegexValidator(r"^\d{6}$", _("Enter a 6-digit GB/T 2260 code."))
@@ -362,11 +363,7 @@ class Resident(TimeStampedModel):
 
     @property
     def age(self) -> int | None:
-        if self.birth_date is None:
-            return None
-        today = timezone.localdate()
-        born = self.birth_date
-        return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+        return age_on(self.birth_date, timezone.localdate())
 
     @property
     def mobile_masked(self) -> str:

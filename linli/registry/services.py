@@ -20,6 +20,7 @@ from pypinyin import Style, lazy_pinyin
 
 from linli.accounts.models import Role, User
 from linli.common.audit import audit_record
+from linli.common.dates import age_on
 from linli.common.exceptions import Conflict, TooManyRequests, ValidationError, require
 from linli.common.models import AuditAction, AuditEvent, AuditResult
 from linli.common.text import clean_name, fold_code, fold_mobile
@@ -91,10 +92,6 @@ def _name_pinyin(name: str) -> tuple[str, str]:
 
 
 # --- Validation -------------------------------------------------------------------------
-
-def _age_on(born: date, today: date) -> int:
-    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
-
 
 def resident_clean(
     *, data: dict[str, Any], household: Household, instance: Resident | None = None
@@ -236,7 +233,7 @@ def resident_clean(
     clean["sensitive_basis_note"] = basis_note
 
     guardian = merged.get("guardian")
-    if birth and _age_on(birth, today) < CHILD_AGE:
+    if birth and age_on(birth, today) < CHILD_AGE:
         if guardian is None:
             raise ValidationError(
                 _("A child under 14 can be recorded only with a guardian."), field="guardian"
@@ -246,7 +243,7 @@ def resident_clean(
         if guardian.household.community_id != household.community_id:
             raise ValidationError(_("The guardian must be registered in this community."),
                                   field="guardian")
-        if guardian.birth_date and _age_on(guardian.birth_date, today) < ADULT_AGE:
+        if guardian.birth_date and age_on(guardian.birth_date, today) < ADULT_AGE:
             raise ValidationError(_("The guardian must be an adult."), field="guardian")
     clean["guardian"] = guardian
     return clean, warnings

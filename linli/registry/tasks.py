@@ -1,24 +1,11 @@
-"""Background work of the registry (huey). Tests run huey in immediate mode."""
+"""Background work of the registry (huey). Tests run huey in immediate mode.
 
-from huey.contrib.djhuey import db_task
+The import's steps are queued by the workflow that defines them (`linli.registry.imports`),
+next to the step each task runs; they are named here so that the consumer, which looks for
+each app's `tasks` module, registers them. This module depends on the workflow, never the
+reverse.
+"""
 
+from linli.registry.imports import import_check_task, import_commit_task, import_read_task
 
-@db_task()
-def import_read_task(job_id: int):
-    from linli.registry.imports import import_read
-
-    import_read(job_id)
-
-
-@db_task()
-def import_check_task(job_id: int):
-    from linli.registry.imports import import_check
-
-    import_check(job_id)
-
-
-@db_task()
-def import_commit_task(job_id: int, user_id: int | None = None):
-    from linli.registry.imports import import_commit
-
-    import_commit(job_id, user_id)
+__all__ = ["import_check_task", "import_commit_task", "import_read_task"]

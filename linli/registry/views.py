@@ -25,6 +25,7 @@ from linli.accounts.permissions import deny, public, roles_required, signed_in
 from linli.common.audit import audit_record, client_ip
 from linli.common.exceptions import DomainError
 from linli.common.models import AuditAction
+from linli.common.pages import form_add_domain_error, post_action
 from linli.common.pagination import CappedPaginator
 from linli.registry import exports, plates, policies, selectors, services
 from linli.registry.forms import (
@@ -35,7 +36,6 @@ from linli.registry.forms import (
     HouseholdForm,
     ResidentForm,
     RevealForm,
-    apply_domain_error,
     resident_initial,
 )
 from linli.registry.models import (
@@ -195,7 +195,7 @@ def household_new(request):
                 building=d["building"], unit_name=d["unit"], room=d["room"],
             )
         except DomainError as exc:
-            apply_domain_error(form, exc)
+            form_add_domain_error(form, exc)
         else:
             messages.success(request, _("Household saved. Now add its members."))
             return redirect("registry:household_detail", uuid=household.uuid)
@@ -219,7 +219,7 @@ def household_edit(request, uuid):
                 room=d["room"],
             )
         except DomainError as exc:
-            apply_domain_error(form, exc)
+            form_add_domain_error(form, exc)
         else:
             messages.success(request, _("Household saved."))
             return redirect("registry:household_detail", uuid=household.uuid)
@@ -245,13 +245,11 @@ def household_detail(request, uuid):
 @post_or_back(_to_household)
 def door_rotate(request, uuid):
     household = _household_or_404(request, uuid)
-    try:
-        services.household_rotate_door_token(household=household, actor=request.user)
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("The old door plate no longer works. Print the new one."))
-    return redirect("registry:household_detail", uuid=household.uuid)
+    return post_action(
+        request, lambda: services.household_rotate_door_token(household=household,
+                                                              actor=request.user),
+        success=_("The old door plate no longer works. Print the new one."),
+        next=_to_household(request, household.uuid))
 
 
 def _resident_form(request, household, data=None, instance=None, initial=None):
@@ -269,7 +267,7 @@ def resident_new(request, uuid):
             resident = services.resident_create(household=household, actor=request.user,
                                                 **form.service_fields())
         except DomainError as exc:
-            apply_domain_error(form, exc)
+            form_add_domain_error(form, exc)
         else:
             for warning in resident.warnings:
                 messages.warning(request, warning)
@@ -292,7 +290,7 @@ def resident_edit(request, uuid):
             resident = services.resident_update(resident=resident, actor=request.user,
                                                 **form.service_fields())
         except DomainError as exc:
-            apply_domain_error(form, exc)
+            form_add_domain_error(form, exc)
         else:
             for warning in resident.warnings:
                 messages.warning(request, warning)
@@ -350,7 +348,7 @@ def resident_detail(request, uuid):
                     resident=resident, actor=request.user, field=form.cleaned_data["field"],
                     reason=form.cleaned_data["reason"], request=request)
             except DomainError as exc:
-                apply_domain_error(form, exc)
+                form_add_domain_error(form, exc)
             else:
                 revealed = (form.cleaned_data["field"], value)
     history = resident.history.select_related("history_user").order_by("-history_date")[:10]
@@ -365,13 +363,11 @@ def resident_detail(request, uuid):
 @post_or_back(_to_resident)
 def resident_anonymise(request, uuid):
     resident = _resident_or_404(request, uuid)
-    try:
-        services.resident_anonymise(resident=resident, actor=request.user, request=request)
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("Personal data removed; the record keeps a pseudonym."))
-    return redirect("registry:resident_detail", uuid=resident.uuid)
+    return post_action(
+        request, lambda: services.resident_anonymise(resident=resident, actor=request.user,
+                                                     request=request),
+        success=_("Personal data removed; the record keeps a pseudonym."),
+        next=_to_resident(request, resident.uuid))
 
 
 # --- Places -----------------------------------------------------------------------------
@@ -405,7 +401,7 @@ def places(request):
                     messages.success(request, _("Building saved."))
                     return redirect("registry:places")
         except DomainError as exc:
-            apply_domain_error(estate_form if which == "estate" else building_form, exc)
+            form_add_domain_error(estate_form if which == "estate" else building_form, exc)
     buildings = selectors.building_list_for_user(user=user)
     return render(request, "registry/places.html", {
         "grids": [(g, selectors.grid_workers(g)) for g in grids],
@@ -506,15 +502,11 @@ def binding_decide(request, uuid):
     binding = selectors.binding_get_for_user(user=request.user, uuid=uuid)
     if binding is None:
         raise Http404
-    try:
-        services.binding_decide(binding=binding, actor=request.user,
-                                confirm=request.POST.get("confirm") == "1",
-                                note=request.POST.get("note", ""))
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("Decision saved."))
-    return redirect("registry:bindings")
+    return post_action(
+        request, lambda: services.binding_decide(binding=binding, actor=request.user,
+                                                 confirm=request.POST.get("confirm") == "1",
+                                                 note=request.POST.get("note", "")),
+        success=_("Decision saved."), next=reverse("registry:bindings"))
 
 
 # --- Residents' own data ----------------------------------------------------------------
@@ -697,7 +689,7 @@ def door_register(request, token):
                 auth_login(request, done.user,
                            backend="django.contrib.auth.backends.ModelBackend")
         except DomainError as exc:
-            apply_domain_error(form, exc)
+            form_add_domain_error(form, exc)
         else:
             return redirect(reverse("registry:door_register",
                                     kwargs={"token": household.door_token}) + "?sent=1")

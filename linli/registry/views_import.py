@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from linli.accounts.permissions import roles_required
 from linli.common.exceptions import DomainError
+from linli.common.pages import flash_domain_error, form_add_domain_error, post_action
 from linli.registry import imports, selectors
 from linli.registry.forms import (
     ImportColumnsForm,
@@ -43,7 +44,7 @@ def import_start(request):
             job = imports.import_job_create(community=form.cleaned_data["community"],
                                             actor=request.user, upload=form.cleaned_data["file"])
         except DomainError as exc:
-            form.add_error("file" if exc.field == "file" else None, exc.message)
+            form_add_domain_error(form, exc)
         else:
             return redirect("registry:import_detail", uuid=job.uuid)
     jobs = selectors.import_job_list_for_user(user=request.user)[:10]
@@ -107,13 +108,12 @@ def import_progress(request, uuid):
 def import_columns(request, uuid):
     job = _job_or_404(request, uuid)
     form = ImportColumnsForm(request.POST, job=job)
-    if form.is_valid():
-        try:
-            imports.import_columns_set(job=job, actor=request.user, columns=form.mapping())
-        except DomainError as exc:
-            messages.error(request, exc.message)
-            return redirect(_detail_url(job) + "?step=columns")
-    return redirect(_detail_url(job))
+    if not form.is_valid():
+        return redirect(_detail_url(job))
+    return post_action(
+        request, lambda: imports.import_columns_set(job=job, actor=request.user,
+                                                    columns=form.mapping()),
+        success=None, next=_detail_url(job), failure_next=_detail_url(job) + "?step=columns")
 
 
 @roles_required(*MANAGER_ROLES)
@@ -125,14 +125,12 @@ def import_mapping(request, uuid):
         messages.error(request, " ".join(str(e) for errors in form.errors.values()
                                          for e in errors))
         return redirect(_detail_url(job))
-    try:
-        imports.import_mapping_set(
+    return post_action(
+        request, lambda: imports.import_mapping_set(
             job=job, actor=request.user, columns=dict(enumerate(job.mapping)),
             values=form.values(), sensitive_basis=form.cleaned_data["sensitive_basis"] or "",
-            mode=form.cleaned_data["mode"])
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    return redirect(_detail_url(job))
+            mode=form.cleaned_data["mode"]),
+        success=None, next=_detail_url(job))
 
 
 @roles_required(*MANAGER_ROLES)
@@ -140,11 +138,8 @@ def import_mapping(request, uuid):
 def import_remap(request, uuid):
     """From the preview back to the column step (the choices stay as they were)."""
     job = _job_or_404(request, uuid)
-    try:
-        imports.import_mapping_reopen(job=job, actor=request.user)
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    return redirect(_detail_url(job) + "?step=columns")
+    return post_action(request, lambda: imports.import_mapping_reopen(job=job, actor=request.user),
+                       success=None, next=_detail_url(job) + "?step=columns")
 
 
 @roles_required(*MANAGER_ROLES)
@@ -153,13 +148,11 @@ def import_commit(request, uuid):
     job = _job_or_404(request, uuid)
     form = ImportCommitForm(request.POST)
     form.is_valid()
-    try:
-        imports.import_commit_request(job=job, actor=request.user,
-                                      confirm_places=form.cleaned_data.get("confirm_places",
-                                                                           False))
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    return redirect(_detail_url(job))
+    return post_action(
+        request, lambda: imports.import_commit_request(
+            job=job, actor=request.user,
+            confirm_places=form.cleaned_data.get("confirm_places", False)),
+        success=None, next=_detail_url(job))
 
 
 @roles_required(*MANAGER_ROLES)
@@ -169,7 +162,7 @@ def import_errors(request, uuid):
     try:
         content = imports.import_error_workbook(job=job, actor=request.user)
     except DomainError as exc:
-        messages.error(request, exc.message)
+        flash_domain_error(request, exc)
         return redirect(_detail_url(job))
     response = HttpResponse(content, content_type=XLSX)
     response["Content-Disposition"] = f'attachment; filename="import-errors-{job.uuid}.xlsx"'

@@ -149,7 +149,7 @@ def test_commit_asks_to_confirm_places_then_saves_the_good_rows(staff, world):
     job = checked(staff, world)
     commit = f"{URL}/{job['uuid']}/commit"
     refused = staff.post(commit, {"confirm_places": False}, content_type="application/json")
-    assert refused.status_code == 400
+    assert refused.status_code == 409
     assert refused.json()["error"]["fields"][0]["field"] == "confirm_places"
     assert not Resident.objects.filter(name="张三").exists()
 
@@ -228,7 +228,7 @@ def _field(response) -> str:
 
 def test_upload_without_a_file_names_the_file(staff, world):
     response = staff.post(URL, {"community": str(world.community.uuid)})
-    assert response.status_code == 400 and _field(response) == "file"
+    assert response.status_code == 409 and _field(response) == "file"
     assert response.json()["error"]["message"] == "请选择要上传的花名册文件（.xlsx 或 .xls）。"
     assert not ImportJob.objects.filter(community=world.community, file_name__endswith=".xlsx",
                                         created_by=world.users["community_staff"]).exists()
@@ -239,7 +239,7 @@ def test_upload_of_a_file_that_is_not_excel_names_the_file(staff, world):
                           ("名单.xlsx", b"this is not a workbook at all")):
         response = staff.post(URL, {"community": str(world.community.uuid),
                                     "file": SimpleUploadedFile(name, content)})
-        assert response.status_code == 400, (name, response.content)
+        assert response.status_code == 409, (name, response.content)
         assert _field(response) == "file"
     assert not ImportJob.objects.filter(created_by=world.users["community_staff"]).exists()
 
@@ -247,10 +247,10 @@ def test_upload_of_a_file_that_is_not_excel_names_the_file(staff, world):
 def test_upload_without_or_with_a_foreign_community_names_the_community(staff, world):
     file = workbook(roster(world.grid.number))
     response = staff.post(URL, {"file": file})
-    assert response.status_code == 400 and _field(response) == "community"
+    assert response.status_code == 409 and _field(response) == "community"
     response = staff.post(URL, {"community": str(world.other_community.uuid),
                                 "file": workbook(roster(world.grid.number))})
-    assert response.status_code == 400 and _field(response) == "community"
+    assert response.status_code == 409 and _field(response) == "community"
     assert response.json()["error"]["message"] == "您管理的社区中没有这个编号的社区。"
     response = staff.post(URL, {"community": "not-a-uuid", "file": workbook([["x"]])})
     assert response.status_code == 422 and _field(response) == "community"
@@ -260,7 +260,7 @@ def test_upload_without_or_with_a_foreign_community_names_the_community(staff, w
 def test_upload_sent_as_json_is_refused_with_the_field(staff, world):
     response = staff.post(URL, {"community": str(world.community.uuid)},
                           content_type="application/json")
-    assert response.status_code == 400 and _field(response) == "community"
+    assert response.status_code == 409 and _field(response) == "community"
 
 
 def test_mapping_to_an_unknown_field_names_the_column(staff, world):
@@ -279,7 +279,7 @@ def test_two_columns_to_one_field_are_refused(staff, world):
     columns[3] = "name"  # 性别 read as the name, besides 姓名
     response = staff.put(f"{URL}/{job['uuid']}/mapping", {"columns": columns},
                          content_type="application/json")
-    assert response.status_code == 400 and _field(response) == "columns"
+    assert response.status_code == 409 and _field(response) == "columns"
     message = response.json()["error"]["message"]
     assert "姓名" in message and "性别" in message
     assert ImportJob.objects.get(uuid=job["uuid"]).status == "mapping"
@@ -289,11 +289,11 @@ def test_mapping_with_the_wrong_number_of_columns_or_a_bad_value_is_refused(staf
     job = upload(staff, world).json()
     response = staff.put(f"{URL}/{job['uuid']}/mapping", {"columns": ["name"]},
                          content_type="application/json")
-    assert response.status_code == 400 and _field(response) == "columns"
+    assert response.status_code == 409 and _field(response) == "columns"
     response = put_mapping(staff, job, values={"residence_type": {"户籍人口": "martian"}})
-    assert response.status_code == 400 and _field(response) == "values"
+    assert response.status_code == 409 and _field(response) == "values"
     response = put_mapping(staff, job, values={"tags": {"低保户": "没有这个标签"}})
-    assert response.status_code == 400 and _field(response) == "values"
+    assert response.status_code == 409 and _field(response) == "values"
     response = put_mapping(staff, job, mode="some")
     assert response.status_code == 422 and _field(response) == "mode"
     response = put_mapping(staff, job, sensitive_basis="because")
