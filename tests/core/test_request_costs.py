@@ -207,3 +207,105 @@ def test_postgresql_connections_persist_and_are_checked(tmp_path):
     assert served["max_age"] >= 60 and served["health"] is True
     if on_postgresql:
         assert served["opened"] == 1
+
+
+# --- Scopes: the communities and grids behind a user's roles, read once per request --------
+
+COMMUNITY_IDS = 'FROM "registry_community" WHERE "registry_community"."street_id" IN'
+GRID_IDS = 'FROM "registry_grid" WHERE "registry_grid"."community_id" IN'
+
+
+def _scope_reads(sqls: list[str]) -> tuple[list[str], list[str]]:
+    ids_only = [s for s in sqls if s.startswith('SELECT "registry_')]
+    return ([s for s in ids_only if COMMUNITY_IDS in s],
+            [s for s in ids_only if GRID_IDS in s])
+
+
+@pytest.mark.parametrize("page", STAFF_PAGES)
+def test_a_street_admins_scope_is_read_once_per_request(client, world, page):
+    """Policies, lists and filters each ask for the communities and grids of the street; the
+    page reads them once, whichever roles each selector asks about."""
+    client.force_login(world.users["street_admin"])
+    client.get(page)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(page).status_code == 200
+    communities, grids = _scope_reads([q["sql"] for q in queries.captured_queries])
+    assert len(communities) <= 1, communities
+    assert len(grids) <= 1, grids
+
+
+def test_the_workbench_counts_the_scope_with_two_scope_reads(client, world):
+    client.force_login(world.users["street_admin"])
+    client.get("/workbench/")
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get("/workbench/").content.decode()
+    communities, grids = _scope_reads([q["sql"] for q in queries.captured_queries])
+    assert (len(communities), len(grids)) == (1, 1)
+    assert world.community.name in page and world.other_community.name in page
+
+
+def test_scopes_are_read_once_inside_a_request_and_again_in_the_next(world,
+                                                                     django_assert_num_queries):
+    from linli.accounts.models import Role
+    from linli.accounts.selectors import (
+        communities_for,
+        community_ids_for,
+        grid_ids_for,
+        grids_for,
+        scopes_cached,
+    )
+    from tests.factories import CommunityFactory, GridFactory
+
+    admin = world.users["street_admin"]
+    admin.role_assignments  # noqa: B018  (the roles are read once per request anyway)
+    both = {world.community.pk, world.other_community.pk}
+    with scopes_cached():
+        with django_assert_num_queries(2):  # the street's communities, then their grids
+            for roles in ({Role.STREET_ADMIN}, {Role.STREET_ADMIN, Role.COMMUNITY_STAFF}):
+                assert community_ids_for(admin, roles) == both
+                assert grid_ids_for(admin, roles) == {world.grid.pk, world.other_grid.pk}
+        with django_assert_num_queries(1):  # the list itself; the ids are known
+            assert set(communities_for(admin).values_list("pk", flat=True)) == both
+        grids_for(admin)
+        grids_for(admin)
+    # A community opened after that request is in the next one's scope.
+    newer = CommunityFactory(street=world.street)
+    newer_grid = GridFactory(community=newer)
+    with scopes_cached():
+        assert newer.pk in community_ids_for(admin)
+        assert newer_grid.pk in grid_ids_for(admin)
+
+
+def test_a_role_granted_during_a_request_widens_the_scope_at_once(world):
+    """The request that grants a role (a registration approved, a binding confirmed) checks
+    the new scope in the same request, with nothing stale left from before the grant."""
+    from linli.accounts.models import Role
+    from linli.accounts.selectors import communities_for, grids_for, scopes_cached
+    from linli.accounts.services import role_grant
+
+    staff = world.users["community_staff"]
+    with scopes_cached():
+        assert set(communities_for(staff)) == {world.community}
+        assert set(grids_for(staff)) == {world.grid}
+        assert not staff.has_role(Role.STREET_ADMIN)
+        role_grant(user=staff, role=Role.COMMUNITY_STAFF, scope=world.other_community,
+                   granted_by=world.users["street_admin"])
+        assert set(communities_for(staff)) == {world.community, world.other_community}
+        assert set(grids_for(staff)) == {world.grid, world.other_grid}
+        role_grant(user=staff, role=Role.STREET_ADMIN, scope=world.street)
+        assert staff.has_role(Role.STREET_ADMIN)
+        assert staff.home_street_id == world.street.pk
+        assert set(communities_for(staff, {Role.STREET_ADMIN})) == {
+            world.community, world.other_community}
+
+
+def test_anonymous_and_roleless_users_have_no_scope(world, django_assert_num_queries):
+    from django.contrib.auth.models import AnonymousUser
+
+    from linli.accounts.selectors import communities_for, grids_for, scopes_cached
+    from tests.factories import UserFactory
+
+    nobody = UserFactory()
+    with scopes_cached():
+        for user in (AnonymousUser(), nobody):
+            assert list(communities_for(user)) == [] and list(grids_for(user)) == []
