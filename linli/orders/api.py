@@ -554,9 +554,9 @@ def order_complete(request, uuid: UUID, payload: CompleteIn):
              response={200: OrderDetailOut, 413: Error, **ERRORS})
 def order_photo(request, uuid: UUID, photo: File[UploadedFile] = None):
     """The serving volunteer's photo of the service (multipart field `photo`; JPEG, PNG, WebP
-    or GIF, at most 5 MB), while in service or completed and not yet confirmed. 400: not a
-    picture; 403: not the assigned volunteer; 404: no such order; 409: the order's state does
-    not take a photo; 413: the file is too large."""
+    or GIF, at most 5 MB), while in service or completed and not yet confirmed. 403: not the
+    assigned volunteer; 404: no such order; 409: not a picture, or the order's state does not
+    take a photo; 413: the file is too large."""
     order = _acting_on(request, uuid, VOLUNTEERS)
     return services.order_photo_attach(order=order, actor=request.auth, photo=photo)
 

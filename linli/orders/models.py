@@ -9,11 +9,10 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from linli.common.models import TimeStampedModel
+from linli.common.models import TimeStampedModel, TransitionEvent
 
 
 class Funding(models.TextChoices):
@@ -222,26 +221,16 @@ class Order(TimeStampedModel):
         return self.status in FINAL_STATES
 
 
-class OrderEvent(models.Model):
-    """One transition of one order: who, when, from, to, why. Never changed."""
+class OrderEvent(TransitionEvent):
+    """One transition of one order: who, when, from, to, why (linli.orders.states). Never
+    changed."""
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
-    at = models.DateTimeField(_("time"), default=timezone.now)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                              on_delete=models.SET_NULL, related_name="+",
-                              verbose_name=_("by"))
-    action = models.CharField(_("action"), max_length=16)
-    from_status = models.CharField(pgettext_lazy("status", "from"), max_length=16, blank=True)
-    to_status = models.CharField(_("to"), max_length=16)
-    note = models.CharField(_("note"), max_length=500, blank=True)
 
-    class Meta:
+    class Meta(TransitionEvent.Meta):
         ordering = ["order_id", "at", "id"]
         verbose_name = _("order event")
         verbose_name_plural = _("order events")
-
-    def __str__(self) -> str:
-        return f"{self.action}: {self.from_status} → {self.to_status}"
 
     @property
     def to_label(self) -> str:

@@ -5,14 +5,15 @@ Pages use them to show or hide buttons; every state-changing service in
 and periodic tasks cannot drift apart. A predicate answers "may this person make this kind of
 move on this object"; whether the order's *state* allows the move is the service's separate
 check (an illegal move is a Conflict, not a permission problem). `available(order, action)`
-gives that state check for pages that want to hide a button the state rules out.
+gives that state check, read from the table in `linli.orders.states`, for pages that want to
+hide a button the state rules out.
 """
 
 from __future__ import annotations
 
 from linli.accounts.models import Role
 from linli.accounts.selectors import communities_for, grids_for
-from linli.orders.models import CANCELLABLE_STATES, CONFIRMED_STATES, OrderStatus
+from linli.orders.states import ORDER_MACHINE
 
 MANAGER_ROLES = frozenset({Role.COMMUNITY_STAFF, Role.STREET_ADMIN})
 
@@ -189,24 +190,8 @@ def can_record_meal_outcome(user, meal_order) -> bool:
 
 # --- state: which moves the order's status allows ---------------------------------------------
 
-#: action -> the states it may start from.
-ALLOWED_FROM = {
-    "refuse": (OrderStatus.SUBMITTED,),
-    "dispatch": (OrderStatus.SUBMITTED,),
-    "reassign": (OrderStatus.DISPATCHED, OrderStatus.ACCEPTED),
-    "accept": (OrderStatus.DISPATCHED,),
-    "decline": (OrderStatus.DISPATCHED,),
-    "check_in": (OrderStatus.ACCEPTED,),
-    "complete": (OrderStatus.IN_SERVICE,),
-    "photo": (OrderStatus.IN_SERVICE, OrderStatus.COMPLETED),
-    "rate": (OrderStatus.COMPLETED,),
-    "dispute": (OrderStatus.COMPLETED,),
-    "resolve": (OrderStatus.DISPUTED,),
-    "settle": CONFIRMED_STATES,
-    "cancel": CANCELLABLE_STATES,
-    "confirm_early": (OrderStatus.ACCEPTED, OrderStatus.IN_SERVICE),
-}
-
 
 def available(order, action: str) -> bool:
-    return order.status in ALLOWED_FROM.get(action, ())
+    """Whether the order's status allows `action` (linli.orders.states), before who acts."""
+    transition = ORDER_MACHINE.by_action.get(action)
+    return transition is not None and order.status in transition.sources

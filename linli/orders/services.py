@@ -25,7 +25,6 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from linli.accounts.models import Role
 from linli.common.exceptions import Conflict, DomainError, NotFound, ValidationError, require
@@ -46,6 +45,7 @@ from linli.orders.models import (
     ProjectKind,
     ServiceProject,
 )
+from linli.orders.states import ORDER_MACHINE, refusal
 
 logger = logging.getLogger(__name__)
 
@@ -310,39 +310,8 @@ def _current(order: Order) -> Order:
     return fresh
 
 
-def _refuse_move(order: Order, action: str) -> Conflict:
-    return Conflict(
-        _("This order is “%(status)s”; it cannot be %(action)s now.") % {
-            "status": order.get_status_display(), "action": ACTION_LABELS.get(action, action)},
-        code="illegal_transition")
-
-
-# Lazy: the module is imported once, but each message is read in the user's language.
-ACTION_LABELS = {
-    "refuse": gettext_lazy("refused"), "dispatch": gettext_lazy("dispatched"), "reassign": gettext_lazy("reassigned"),
-    "accept": gettext_lazy("accepted"), "decline": gettext_lazy("declined"), "time_out": gettext_lazy("timed out"),
-    "check_in": gettext_lazy("checked in"), "complete": gettext_lazy("completed"), "rate": gettext_lazy("rated"),
-    "auto_confirm": gettext_lazy("confirmed"), "dispute": gettext_lazy("disputed"), "resolve": gettext_lazy("resolved"),
-    "settle": gettext_lazy("settled"), "cancel": pgettext_lazy("order action", "cancelled"), "escalate": gettext_lazy("escalated"),
-    "confirm_early": gettext_lazy("confirmed for an early visit"),
-    "photo": gettext_lazy("given a photo"),
-}
-
-
-def _move(order: Order, *, action: str, allowed_from, to: str, actor=None, note: str = "",
-          extra_filter: Q | None = None, **fields) -> Order:
-    """Guarded transition: exactly one concurrent caller changes the row; others get Conflict."""
-    if order.status not in allowed_from:
-        raise _refuse_move(order, action)
-    now = timezone.now()
-    rows = Order.objects.filter(pk=order.pk, status=order.status)
-    if extra_filter is not None:
-        rows = rows.filter(extra_filter)
-    if rows.update(status=to, updated_at=now, **fields) != 1:
-        raise _refuse_move(_current(order), action)
-    OrderEvent.objects.create(order=order, at=now, actor=actor, action=action,
-                              from_status=order.status, to_status=to, note=note[:500])
-    return _current(order)
+#: The refusal of a move the order's status does not allow (the machine's `refuse`).
+_refuse_move = refusal
 
 
 # --- submit ------------------------------------------------------------------------------------
@@ -496,8 +465,7 @@ def order_refuse(*, order: Order, actor, reason: str) -> Order:
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError(_("Please give the reason for refusing."), field="reason")
-    order = _move(order, action="refuse", allowed_from=(OrderStatus.SUBMITTED,),
-                  to=OrderStatus.REFUSED, actor=actor, note=reason, reason=reason[:255])
+    order = ORDER_MACHINE.move(order, "refuse", actor=actor, note=reason, reason=reason[:255])
     for user in _requesters(order):
         _notify(user, _("Your order could not be accepted"), reason, _order_url(order))
     return order
@@ -541,11 +509,10 @@ def order_dispatch(*, order: Order, actor, volunteer=None, team=None, note: str 
             _("Only community staff of this community may dispatch this order."))
     _check_target(order, volunteer=volunteer, team=team)
     now = timezone.now()
-    order = _move(order, action="dispatch", allowed_from=(OrderStatus.SUBMITTED,),
-                  to=OrderStatus.DISPATCHED, actor=actor,
-                  note=note or (volunteer.resident.name if volunteer else team.name),
-                  volunteer=volunteer, team=team, dispatched_by=actor, dispatched_at=now,
-                  accept_by=now + timedelta(minutes=accept_minutes()))
+    order = ORDER_MACHINE.move(order, "dispatch", actor=actor,
+                               note=note or (volunteer.resident.name if volunteer else team.name),
+                               volunteer=volunteer, team=team, dispatched_by=actor, dispatched_at=now,
+                               accept_by=now + timedelta(minutes=accept_minutes()))
     _offer_notifications(order)
     return order
 
@@ -571,12 +538,10 @@ def order_reassign(*, order: Order, actor, volunteer=None, team=None, note: str 
     previous = order.volunteer
     was_accepted = order.status == OrderStatus.ACCEPTED
     now = timezone.now()
-    order = _move(order, action="reassign",
-                  allowed_from=(OrderStatus.DISPATCHED, OrderStatus.ACCEPTED),
-                  to=OrderStatus.DISPATCHED, actor=actor,
-                  note=note or (volunteer.resident.name if volunteer else team.name),
-                  volunteer=volunteer, team=team, dispatched_by=actor, dispatched_at=now,
-                  accepted_at=None, accept_by=now + timedelta(minutes=accept_minutes()))
+    order = ORDER_MACHINE.move(order, "reassign", actor=actor,
+                               note=note or (volunteer.resident.name if volunteer else team.name),
+                               volunteer=volunteer, team=team, dispatched_by=actor, dispatched_at=now,
+                               accepted_at=None, accept_by=now + timedelta(minutes=accept_minutes()))
     if was_accepted:
         _release_hold(order, actor)
     if previous is not None and previous != volunteer:
@@ -609,10 +574,9 @@ def order_accept(*, order: Order, actor) -> Order:
         raise ValidationError(problem)
     if volunteer.resident_id == order.beneficiary_id:
         raise ValidationError(_("A volunteer cannot serve themself."))
-    order = _move(order, action="accept", allowed_from=(OrderStatus.DISPATCHED,),
-                  to=OrderStatus.ACCEPTED, actor=actor, extra_filter=guard,
-                  note=volunteer.resident.name, volunteer=volunteer,
-                  accepted_at=timezone.now(), acceptances=F("acceptances") + 1)
+    order = ORDER_MACHINE.move(order, "accept", actor=actor, extra_filter=guard,
+                               note=volunteer.resident.name, volunteer=volunteer,
+                               accepted_at=timezone.now(), acceptances=F("acceptances") + 1)
     if order.funding == Funding.REQUESTER:
         account = ledger.resident_account_ensure(resident=order.beneficiary)
         ledger.reservation_create(
@@ -639,10 +603,9 @@ def order_decline(*, order: Order, actor, reason: str = "") -> Order:
                        code="illegal_transition")
     require(policies.can_decline(actor, order),
             _("Only the volunteer this order is offered to may decline it."))
-    order = _move(order, action="decline", allowed_from=(OrderStatus.DISPATCHED,),
-                  to=OrderStatus.SUBMITTED, actor=actor, note=(reason or "")[:500],
-                  extra_filter=Q(volunteer=order.volunteer), volunteer=None, team=None,
-                  accept_by=None)
+    order = ORDER_MACHINE.move(order, "decline", actor=actor, note=(reason or "")[:500],
+                               extra_filter=Q(volunteer=order.volunteer), volunteer=None, team=None,
+                               accept_by=None)
     for user in _staff_of(order.community_id):
         _notify(user, _("An order was declined"), order.project.name, _order_url(order))
     return order
@@ -656,10 +619,9 @@ def order_time_out(*, order: Order, now: datetime | None = None) -> Order:
     if order.status != OrderStatus.DISPATCHED or order.accept_by is None or (
             order.accept_by > now):
         raise _refuse_move(order, "time_out")
-    order = _move(order, action="time_out", allowed_from=(OrderStatus.DISPATCHED,),
-                  to=OrderStatus.SUBMITTED, note=_("Not accepted in time"),
-                  extra_filter=Q(accept_by__lte=now), volunteer=None, team=None,
-                  accept_by=None, escalations=F("escalations") + 1)
+    order = ORDER_MACHINE.move(order, "time_out", note=_("Not accepted in time"),
+                               extra_filter=Q(accept_by__lte=now), volunteer=None, team=None,
+                               accept_by=None, escalations=F("escalations") + 1)
     for user in _staff_of(order.community_id):
         _notify(user, _("Order not accepted in time"), order.project.name, _order_url(order))
     return order
@@ -748,8 +710,7 @@ def order_check_in(*, order: Order, actor, latitude=None, longitude=None,
             if distance > checkin_max_distance_m():
                 fields["checkin_far"] = True
                 note = _("Checked in %(m)s m from the address") % {"m": int(round(distance))}
-    order = _move(order, action="check_in", allowed_from=(OrderStatus.ACCEPTED,),
-                  to=OrderStatus.IN_SERVICE, actor=actor, note=note, **fields)
+    order = ORDER_MACHINE.move(order, "check_in", actor=actor, note=note, **fields)
     if order.checkin_far:
         for user in _staff_of(order.community_id):
             _notify(user, _("A check-in far from the address"), note, _order_url(order))
@@ -764,15 +725,9 @@ def order_confirm_early(*, order: Order, actor, note: str = "") -> Order:
     require(policies.can_confirm_early(actor, order),
             _("Only community staff of this community may confirm an early visit."))
     _expect(order, "confirm_early")
-    now = timezone.now()
-    rows = Order.objects.filter(pk=order.pk, status=order.status).update(
-        early_confirmed_by=actor, early_confirmed_at=now, updated_at=now)
-    if rows != 1:
-        raise _refuse_move(_current(order), "confirm_early")
-    OrderEvent.objects.create(order=order, at=now, actor=actor, action="confirm_early",
-                              from_status=order.status, to_status=order.status,
-                              note=(note or str(_("Early visit confirmed by staff")))[:500])
-    return _current(order)
+    return ORDER_MACHINE.move(order, "confirm_early", to=order.status, actor=actor,
+                              note=note or str(_("Early visit confirmed by staff")),
+                              early_confirmed_by=actor, early_confirmed_at=timezone.now())
 
 
 def completion_bounds(order: Order, now: datetime | None = None) -> tuple[int, int]:
@@ -784,11 +739,15 @@ def completion_bounds(order: Order, now: datetime | None = None) -> tuple[int, i
     return min_service_minutes(), min(elapsed, max_service_minutes())
 
 
-def _attach_photo(order: Order, photo) -> Order:
+def _store_photo(order: Order, photo) -> None:
+    """The file into storage under a fresh name; the row is written by the caller."""
     from linli.points.photos import photo_name
 
-    name = photo_name(photo)
-    order.photo.save(name, photo, save=False)
+    order.photo.save(photo_name(photo), photo, save=False)
+
+
+def _attach_photo(order: Order, photo) -> Order:
+    _store_photo(order, photo)
     order.save(update_fields=["photo", "updated_at"])
     return order
 
@@ -830,10 +789,9 @@ def order_complete(*, order: Order, actor, minutes: int | None = None, note: str
         from linli.points.photos import photo_validate
 
         photo_validate(photo)
-    order = _move(order, action="complete", allowed_from=(OrderStatus.IN_SERVICE,),
-                  to=OrderStatus.COMPLETED, actor=actor, note=(note or "")[:500],
-                  checked_out_at=now, actual_minutes=minutes,
-                  completion_note=(note or "")[:500])
+    order = ORDER_MACHINE.move(order, "complete", actor=actor, note=(note or "")[:500],
+                               checked_out_at=now, actual_minutes=minutes,
+                               completion_note=(note or "")[:500])
     if photo is not None:
         order = _attach_photo(order, photo)
     for user in _requesters(order):
@@ -864,11 +822,9 @@ def order_photo_attach(*, order: Order, actor, photo) -> Order:
         raise ValidationError(_("Please choose a photo (JPEG, PNG or WebP)."), field="photo")
     if photo.size is not None and photo.size > MAX_BYTES:
         raise PhotoTooLarge(_("The photo is too large (at most 5 MB)."), field="photo")
-    order = _attach_photo(order, photo)
-    OrderEvent.objects.create(order=order, actor=actor, action="photo",
-                              from_status=order.status, to_status=order.status,
-                              note=str(_("Photo added")))
-    return order
+    _store_photo(order, photo)
+    return ORDER_MACHINE.move(order, "photo", to=order.status, actor=actor,
+                              note=str(_("Photo added")), photo=order.photo.name)
 
 
 # --- confirmation, dispute, settlement ------------------------------------------------------
@@ -894,10 +850,9 @@ def order_rate(*, order: Order, actor, stars: int, comment: str = "") -> Order:
             _("Only the household, its grid worker or community staff may rate this service."))
     if isinstance(stars, bool) or not isinstance(stars, int) or not 1 <= stars <= 5:
         raise ValidationError(_("Give 1 to 5 stars."), field="stars")
-    order = _move(order, action="rate", allowed_from=(OrderStatus.COMPLETED,),
-                  to=OrderStatus.RATED, actor=actor, note=f"{stars}★ {comment}".strip(),
-                  rating=stars, rating_comment=(comment or "")[:500], rated_by=actor,
-                  confirmed_at=timezone.now())
+    order = ORDER_MACHINE.move(order, "rate", actor=actor, note=f"{stars}★ {comment}".strip(),
+                               rating=stars, rating_comment=(comment or "")[:500], rated_by=actor,
+                               confirmed_at=timezone.now())
     return _settle_quietly(order, actor)
 
 
@@ -909,10 +864,8 @@ def order_auto_confirm(*, order: Order, now: datetime | None = None) -> Order:
     cutoff = now - timedelta(days=auto_confirm_days())
     if order.status != OrderStatus.COMPLETED or order.checked_out_at > cutoff:
         raise _refuse_move(order, "auto_confirm")
-    order = _move(order, action="auto_confirm", allowed_from=(OrderStatus.COMPLETED,),
-                  to=OrderStatus.AUTO_CONFIRMED,
-                  note=_("No rating within %(days)s days") % {"days": auto_confirm_days()},
-                  extra_filter=Q(checked_out_at__lte=cutoff), confirmed_at=now)
+    order = ORDER_MACHINE.move(order, "auto_confirm", note=_("No rating within %(days)s days") % {"days": auto_confirm_days()},
+                               extra_filter=Q(checked_out_at__lte=cutoff), confirmed_at=now)
     return _settle_quietly(order)
 
 
@@ -926,8 +879,7 @@ def order_dispute(*, order: Order, actor, reason: str) -> Order:
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError(_("Please say what went wrong."), field="reason")
-    order = _move(order, action="dispute", allowed_from=(OrderStatus.COMPLETED,),
-                  to=OrderStatus.DISPUTED, actor=actor, note=reason, reason=reason[:255])
+    order = ORDER_MACHINE.move(order, "dispute", actor=actor, note=reason, reason=reason[:255])
     for user in _staff_of(order.community_id):
         _notify(user, _("An order is disputed"), reason, _order_url(order))
     return order
@@ -946,8 +898,7 @@ def order_resolve(*, order: Order, actor, pay: bool, note: str,
     if order.status != OrderStatus.DISPUTED:
         raise _refuse_move(order, "resolve")
     if not pay:
-        order = _move(order, action="resolve", allowed_from=(OrderStatus.DISPUTED,),
-                      to=OrderStatus.CANCELLED, actor=actor, note=note, resolution=note[:255])
+        order = ORDER_MACHINE.move(order, "resolve", to=OrderStatus.CANCELLED, actor=actor, note=note, resolution=note[:255])
         _release_hold(order, actor)
         return order
     minutes = order.actual_minutes if minutes is None else minutes
@@ -956,9 +907,8 @@ def order_resolve(*, order: Order, actor, pay: bool, note: str,
         raise ValidationError(
             _("The minutes paid must be between 1 and the %(max)s recorded.") % {
                 "max": order.actual_minutes}, field="minutes")
-    order = _move(order, action="resolve", allowed_from=(OrderStatus.DISPUTED,),
-                  to=OrderStatus.RESOLVED, actor=actor, note=note, resolution=note[:255],
-                  actual_minutes=minutes, confirmed_at=timezone.now())
+    order = ORDER_MACHINE.move(order, "resolve", to=OrderStatus.RESOLVED, actor=actor, note=note, resolution=note[:255],
+                               actual_minutes=minutes, confirmed_at=timezone.now())
     return _settle_quietly(order, actor)
 
 
@@ -1048,10 +998,9 @@ def _settle(order: Order, actor) -> Order:
                               actor=actor)
     try:
         with transaction.atomic():
-            order = _move(order, action="settle", allowed_from=CONFIRMED_STATES,
-                          to=OrderStatus.SETTLED, actor=actor,
-                          note=_("%(minutes)s minutes banked") % {"minutes": minutes},
-                          settled_minutes=minutes, settled_at=timezone.now())
+            order = ORDER_MACHINE.move(order, "settle", actor=actor,
+                                       note=_("%(minutes)s minutes banked") % {"minutes": minutes},
+                                       settled_minutes=minutes, settled_at=timezone.now())
     except Conflict:
         current = _current(order)
         if current.status == OrderStatus.SETTLED:  # a concurrent retry got there first
@@ -1076,9 +1025,8 @@ def order_cancel(*, order: Order, actor, reason: str = "") -> Order:
             _("Only the household, whoever placed the order, its grid worker or community "
               "staff may cancel it."))
     volunteer = order.volunteer
-    order = _move(order, action="cancel", allowed_from=policies.ALLOWED_FROM["cancel"],
-                  to=OrderStatus.CANCELLED, actor=actor, note=(reason or "")[:500],
-                  reason=(reason or "")[:255])
+    order = ORDER_MACHINE.move(order, "cancel", actor=actor, note=(reason or "")[:500],
+                               reason=(reason or "")[:255])
     _release_hold(order, actor)
     if volunteer is not None:
         _notify(volunteer.user, _("An order was cancelled"), order.project.name,
@@ -1103,17 +1051,16 @@ def orders_escalate(*, now: datetime | None = None) -> dict:
     stale = now - timedelta(minutes=dispatch_escalate_minutes())
     for order in Order.objects.filter(status=OrderStatus.SUBMITTED, escalations=0,
                                       created_at__lte=stale).select_related("project"):
-        with transaction.atomic():
-            if Order.objects.filter(pk=order.pk, status=OrderStatus.SUBMITTED,
-                                    escalations=0).update(escalations=1) == 1:
-                OrderEvent.objects.create(order=order, at=now, action="escalate",
-                                          from_status=OrderStatus.SUBMITTED,
-                                          to_status=OrderStatus.SUBMITTED,
-                                          note=_("Waiting for dispatch too long"))
-                for user in _staff_of(order.community_id):
-                    _notify(user, _("Order waiting for dispatch"), order.project.name,
-                            _order_url(order))
-                done["flagged"] += 1
+        try:
+            with transaction.atomic():
+                ORDER_MACHINE.move(order, "escalate", extra_filter=Q(escalations=0),
+                                   note=_("Waiting for dispatch too long"), escalations=1)
+        except Conflict:  # dispatched or flagged meanwhile
+            continue
+        for user in _staff_of(order.community_id):
+            _notify(user, _("Order waiting for dispatch"), order.project.name,
+                    _order_url(order))
+        done["flagged"] += 1
     cutoff = now - timedelta(days=auto_confirm_days())
     for order in Order.objects.filter(status=OrderStatus.COMPLETED, checked_out_at__lte=cutoff):
         try:

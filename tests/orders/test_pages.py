@@ -97,10 +97,11 @@ def test_the_photo_api_refuses_clearly(client, world, settings):
     r = _photo_post(client, order, points_png())
     assert r.status_code == 403 and r.json()["error"]["code"] == "forbidden"
     client.force_login(world.users["volunteer"])
+    # A service's refusal of well-formed input answers 409 across the API.
     r = _photo_post(client, order, SimpleUploadedFile("x.png", b"not a picture"))
-    assert r.status_code == 400 and r.json()["error"]["fields"][0]["field"] == "photo"
+    assert r.status_code == 409 and r.json()["error"]["fields"][0]["field"] == "photo"
     r = _photo_post(client, order, None)
-    assert r.status_code == 400
+    assert r.status_code == 409
     big = SimpleUploadedFile("big.png", b"\0" * (5 * 1024 * 1024 + 1), content_type="image/png")
     r = _photo_post(client, order, big)
     assert r.status_code == 413 and r.json()["error"]["code"] == "too_large"
