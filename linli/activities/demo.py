@@ -9,7 +9,8 @@ from datetime import date, datetime, time, timedelta
 from django.utils import timezone
 
 from linli.activities import services
-from linli.activities.models import Activity, ActivityStatus, CultureClass
+from linli.activities.models import Activity, CultureClass
+from linli.activities.states import ACTIVITY_MACHINE
 
 CLASSES = [
     # name, teacher, weekdays, start, end, place
@@ -76,9 +77,8 @@ def _activities(community, today: date, offset: int) -> int:
         if ends < timezone.now():
             # Held before this system: closed with the organiser's head count from the
             # paper register, so person-times served are on record.
-            services._transition(activity, to=ActivityStatus.ENDED,
-                                 allowed=[ActivityStatus.DRAFT], actor=None,
-                                 note="纸质签到台账补录", attendance_closed_at=ends)
+            ACTIVITY_MACHINE.move(activity, "record_held", actor=None, note="纸质签到台账补录",
+                                  attendance_closed_at=ends)
             services.activity_beneficiaries_set(
                 activity=activity, actor=None, count=cap * 3 // 4,
                 reason="纸质签到台账补录（含上门服务对象）")

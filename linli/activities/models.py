@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from linli.common.models import TimeStampedModel
+from linli.common.models import TimeStampedModel, TransitionEvent
 
 ELDER_AGE = 60
 ADULT_AGE = 18
@@ -144,24 +144,19 @@ class Activity(TimeStampedModel):
         return self.status in (ActivityStatus.ENDED, ActivityStatus.SUMMARISED)
 
 
-class ActivityEvent(models.Model):
-    """One row per state transition: who, when, from, to, note."""
+class ActivityEvent(TransitionEvent):
+    """One row per state transition (written by `ACTIVITY_MACHINE.move`), and the activity's
+    creation and later head counts of people served, which change no state."""
 
     activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="events")
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                              on_delete=models.SET_NULL, related_name="+")
-    at = models.DateTimeField(default=timezone.now)
-    from_status = models.CharField(max_length=16, choices=ActivityStatus.choices, blank=True)
-    to_status = models.CharField(max_length=16, choices=ActivityStatus.choices)
-    note = models.CharField(max_length=255, blank=True)
+    # The statuses keep their choices, so pages show the translated label.
+    from_status = models.CharField(_("from status"), max_length=24,
+                                   choices=ActivityStatus.choices, blank=True)
+    to_status = models.CharField(_("to status"), max_length=24, choices=ActivityStatus.choices)
 
-    class Meta:
-        ordering = ["at", "id"]
+    class Meta(TransitionEvent.Meta):
         verbose_name = _("activity event")
         verbose_name_plural = _("activity events")
-
-    def __str__(self) -> str:
-        return f"{self.from_status or '-'} → {self.to_status}"
 
 
 class ActivityPhoto(TimeStampedModel):

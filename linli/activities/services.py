@@ -42,6 +42,7 @@ from linli.activities.models import (
     SignupRole,
     SignupStatus,
 )
+from linli.activities.states import ACTIVITY_MACHINE
 from linli.common.exceptions import Conflict, NotFound, ValidationError, require
 from linli.common.text import clean_name, clean_text
 
@@ -176,7 +177,8 @@ def activity_create(*, community, actor, cover=None, **fields) -> Activity:
     if cover is not None:
         activity.cover = cover
     activity.save()
-    ActivityEvent.objects.create(activity=activity, actor=actor, to_status=ActivityStatus.DRAFT)
+    ActivityEvent.objects.create(activity=activity, actor=actor, action="create",
+                                 to_status=ActivityStatus.DRAFT)
     return activity
 
 
@@ -220,40 +222,20 @@ def activity_update(*, activity: Activity, actor, cover=None, **fields) -> Activ
     return activity
 
 
-def _transition(activity: Activity, *, to: str, allowed: Iterable[str], actor, note: str = "",
-                **updates) -> Activity:
-    allowed = list(allowed)
-    current = Activity.objects.filter(pk=activity.pk).values_list("status", flat=True).first()
-    rows = Activity.objects.filter(pk=activity.pk, status__in=allowed).update(
-        status=to, updated_at=timezone.now(), **updates)
-    if rows != 1:
-        labels = dict(ActivityStatus.choices)
-        raise Conflict(
-            _("This activity is “%(current)s”; it cannot become “%(to)s”.")
-            % {"current": labels.get(current, current), "to": labels[to]},
-            code="illegal_transition")
-    ActivityEvent.objects.create(activity=activity, actor=actor, from_status=current,
-                                 to_status=to, note=note[:255])
-    activity.refresh_from_db()
-    return activity
-
-
 @transaction.atomic
 def activity_publish(*, activity: Activity, actor) -> Activity:
     require(policies.can_publish_activity(actor, activity),
             _("Only the community's staff may publish this activity."))
     if activity.ends_at <= timezone.now():
         raise Conflict(_("This activity is already over; it cannot be published."))
-    return _transition(activity, to=ActivityStatus.PUBLISHED, allowed=[ActivityStatus.DRAFT],
-                       actor=actor)
+    return ACTIVITY_MACHINE.move(activity, "publish", actor=actor)
 
 
 @transaction.atomic
 def activity_start(*, activity: Activity, actor) -> Activity:
     require(policies.can_start_activity(actor, activity),
             _("Only the community's staff may start this activity."))
-    return _transition(activity, to=ActivityStatus.ONGOING, allowed=[ActivityStatus.PUBLISHED],
-                       actor=actor)
+    return ACTIVITY_MACHINE.move(activity, "start", actor=actor)
 
 
 @transaction.atomic
@@ -264,10 +246,8 @@ def activity_cancel(*, activity: Activity, actor, reason: str) -> Activity:
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError(_("Please give the reason for cancelling."), field="reason")
-    activity = _transition(
-        activity, to=ActivityStatus.CANCELLED,
-        allowed=[ActivityStatus.DRAFT, ActivityStatus.PUBLISHED, ActivityStatus.ONGOING],
-        actor=actor, note=reason, cancel_reason=reason[:255])
+    activity = ACTIVITY_MACHINE.move(activity, "cancel", actor=actor, note=reason,
+                                     cancel_reason=reason[:255])
     when = timezone.localtime(activity.starts_at).strftime("%Y-%m-%d %H:%M")
     url = _activity_url(activity)
     told: set[int] = set()
@@ -309,9 +289,8 @@ def _close_attendance(*, activity: Activity, actor, note: str = "") -> Activity:
     if activity.status == ActivityStatus.PUBLISHED and activity.starts_at > timezone.now():
         raise Conflict(_("The activity has not started yet."))
     now = timezone.now()
-    activity = _transition(activity, to=ActivityStatus.ENDED,
-                           allowed=[ActivityStatus.ONGOING, ActivityStatus.PUBLISHED],
-                           actor=actor, note=note, attendance_closed_at=now)
+    activity = ACTIVITY_MACHINE.move(activity, "end", actor=actor, note=note,
+                                     attendance_closed_at=now)
     no_shows = Signup.objects.filter(activity=activity, status=SignupStatus.CONFIRMED,
                                      attendance__isnull=True).update(status=SignupStatus.NO_SHOW)
     attendances = Attendance.objects.filter(activity=activity)
@@ -415,8 +394,7 @@ def activity_summarise(*, activity: Activity, actor, summary: str,
         raise ValidationError(_("At most nine photos per activity."), field="photos")
     for upload, _caption in photos:
         image_validate(upload, field="photos")
-    activity = _transition(activity, to=ActivityStatus.SUMMARISED, allowed=[ActivityStatus.ENDED],
-                           actor=actor, summary=summary)
+    activity = ACTIVITY_MACHINE.move(activity, "summarise", actor=actor, summary=summary)
     for upload, caption in photos:
         ActivityPhoto.objects.create(activity=activity, image=upload, caption=(caption or "")[:100])
     return activity
@@ -460,10 +438,12 @@ def activity_beneficiaries_set(*, activity: Activity, actor, count: int, reason:
     ).update(beneficiaries=count, beneficiaries_reason=reason[:255], updated_at=timezone.now())
     if rows != 1:
         raise Conflict(_("People served are counted after the activity has ended."))
-    ActivityEvent.objects.create(activity=activity, actor=actor, from_status=activity.status,
-                                 to_status=activity.status,
-                                 note=f"beneficiaries={count}: {reason}"[:255])
+    # Read after the UPDATE, whose row lock (or SQLite's write transaction) keeps the status
+    # from changing meanwhile: the event names the status the row really has.
     activity.refresh_from_db()
+    ActivityEvent.objects.create(activity=activity, actor=actor, action="count_served",
+                                 from_status=activity.status, to_status=activity.status,
+                                 note=f"beneficiaries={count}: {reason}"[:255])
     return activity
 
 

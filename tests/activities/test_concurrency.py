@@ -98,3 +98,34 @@ def test_the_same_person_twice_at_once_gets_one_signup(world):
     assert len(errors) == 3 and all(e.code == "duplicate" for e in errors)
     activity.refresh_from_db()
     assert activity.seats_taken == 1
+
+
+def test_start_and_cancel_at_once_one_wins_and_the_events_chain(world):
+    """Two organisers act on the same published activity at the same moment, one starting it,
+    one cancelling it. Exactly one succeeds; the other is refused, and each event's "from"
+    is the state the previous event left (no event claims the activity left "published"
+    twice)."""
+    from linli.activities.models import ActivityEvent, ActivityStatus
+    from linli.activities.services import activity_cancel, activity_start
+    from linli.common.exceptions import Conflict
+
+    staff = world.users["community_staff"]
+    activity = activity_make(world.community, actor=staff)
+    first_page = Activity.objects.get(pk=activity.pk)
+    second_page = Activity.objects.get(pk=activity.pk)
+
+    results, errors = _run_together([
+        lambda: activity_start(activity=first_page, actor=staff),
+        lambda: activity_cancel(activity=second_page, actor=staff, reason="场地临时占用"),
+    ])
+
+    assert len([r for r in results if r is not None]) == 1
+    assert len(errors) == 1 and isinstance(errors[0], Conflict)
+    assert errors[0].code == "illegal_transition"
+    events = list(ActivityEvent.objects.filter(activity=activity).values_list(
+        "from_status", "to_status"))
+    assert [e[0] for e in events[1:]] == [e[1] for e in events[:-1]]
+    assert len(events) == 3
+    activity.refresh_from_db()
+    assert activity.status == events[-1][1]
+    assert activity.status in (ActivityStatus.ONGOING, ActivityStatus.CANCELLED)

@@ -60,6 +60,59 @@ def test_each_transition_writes_an_event_and_illegal_ones_are_refused(world):
     assert ActivityEvent.objects.filter(activity=activity).last().actor == staff
 
 
+def test_events_name_the_action_taken(world):
+    staff = world.users["community_staff"]
+    activity = activity_make(world.community, actor=staff, starts_in=datetime.timedelta(0))
+    services.activity_start(activity=activity, actor=staff)
+    services.activity_end(activity=activity, actor=staff)
+    services.activity_summarise(activity=activity, actor=staff, summary="圆满结束")
+    assert list(ActivityEvent.objects.filter(activity=activity).values_list(
+        "action", "from_status", "to_status")) == [
+        ("create", "", "draft"), ("publish", "draft", "published"),
+        ("start", "published", "ongoing"), ("end", "ongoing", "ended"),
+        ("summarise", "ended", "summarised")]
+
+
+def test_a_decision_taken_on_a_stale_page_changes_nothing(world):
+    """Two organisers have the published activity open; one starts it, then the other, still
+    seeing "published", cancels. The cancel is refused and nothing is written: no cancelled
+    activity, no event claiming it left "published", no notices. Reloaded, the cancel works and
+    its event records the state the activity really left."""
+    staff = world.users["community_staff"]
+    activity = activity_make(world.community, actor=staff)
+    user, _resident = _resident_user(world)
+    services.signup_create(activity=activity, actor=user)
+    seen_by_second = type(activity).objects.get(pk=activity.pk)
+    services.activity_start(activity=activity, actor=staff)
+    events = ActivityEvent.objects.filter(activity=activity).count()
+
+    with pytest.raises(Conflict) as err:
+        services.activity_cancel(activity=seen_by_second, actor=staff, reason="下雨")
+
+    assert err.value.code == "illegal_transition"
+    activity.refresh_from_db()
+    assert activity.status == ActivityStatus.ONGOING and activity.cancel_reason == ""
+    assert ActivityEvent.objects.filter(activity=activity).count() == events
+    assert not Notice.objects.filter(user=user).exists()
+    assert seen_by_second.status == ActivityStatus.ONGOING
+
+    services.activity_cancel(activity=seen_by_second, actor=staff, reason="下雨")
+    last = ActivityEvent.objects.filter(activity=activity).last()
+    assert (last.action, last.from_status, last.to_status) == ("cancel", "ongoing", "cancelled")
+
+
+def test_a_stale_page_asking_for_an_impossible_move_names_the_current_state(world):
+    staff = world.users["community_staff"]
+    activity = activity_make(world.community, publish=False, actor=staff)
+    stale = type(activity).objects.get(pk=activity.pk)
+    services.activity_publish(activity=activity, actor=staff)
+    with pytest.raises(Conflict) as err:
+        services.activity_publish(activity=stale, actor=staff)
+    assert err.value.code == "illegal_transition"
+    assert str(ActivityStatus.PUBLISHED.label) in err.value.message
+    assert ActivityEvent.objects.filter(activity=activity, action="publish").count() == 1
+
+
 def test_invalid_times_are_refused(world):
     now = timezone.now()
     with pytest.raises(ValidationError) as err:
