@@ -1,6 +1,6 @@
 """Ledger and time-bank API: balances, statements, gifts, donations, staff corrections."""
 
-from datetime import date, datetime, time
+from datetime import datetime, time
 from typing import Literal
 from uuid import UUID
 
@@ -19,6 +19,7 @@ from linli.common.api import (
     body_int,
     require_roles,
 )
+from linli.common.dates import age_on
 from linli.common.exceptions import NotFound
 from linli.common.pagination import PageMap
 from linli.ledger import selectors, services
@@ -225,12 +226,6 @@ class StatementPage:
         ]
 
 
-def _age(born: date | None, today: date) -> int | None:
-    if born is None:
-        return None
-    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
-
-
 def _me(request):
     resident = selectors.resident_for_user(request.auth)
     if resident is None:
@@ -321,7 +316,7 @@ def priority_list(request, community_uuid: UUID):
     today = timezone.localdate()
     return PageMap(
         selectors.priority_residents_for(community=community, today=today),
-        lambda r: {"uuid": r.uuid, "name": r.name, "age": _age(r.birth_date, today),
+        lambda r: {"uuid": r.uuid, "name": r.name, "age": age_on(r.birth_date, today),
                    "living_alone": r.living_alone, "empty_nest": r.empty_nest},
     )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from uuid import UUID
 
 from django.db import connection
 from django.db.models import (
@@ -86,6 +87,58 @@ def priority_residents_for(*, community, today: date | None = None) -> QuerySet:
         .order_by("-living_alone", "-empty_nest", "birth_date", "id")
         .select_related("household")
     )
+
+
+# --- the household a person uses points for (points bank and store alike) ----------------
+
+
+def household_for_user(user, uuid=None):
+    """The household the signed-in person acts for: their own (as a registered member) first,
+    else one they are a confirmed proxy for; `uuid` picks among them."""
+    from linli.registry.models import Household
+    from linli.registry.selectors import household_list_of_member, resident_of_user
+
+    if not user.is_authenticated:
+        return None
+    households = household_list_of_member(user=user).select_related("community__street")
+    if uuid is not None:
+        try:
+            return households.filter(uuid=UUID(str(uuid))).first()
+        except ValueError:
+            pass  # a malformed choice (an old link, a typo): the default household
+    resident = resident_of_user(user=user)
+    if resident is not None:
+        own = Household.objects.select_related("community__street", "grid").filter(
+            pk=resident.household_id).first()
+        if own is not None:
+            return own
+    return households.order_by("id").first()
+
+
+def households_of_member(user) -> QuerySet:
+    from linli.registry.selectors import household_list_of_member
+
+    return household_list_of_member(user=user).order_by("id")
+
+
+def points_account(household) -> Account | None:
+    """The household's points account, or None before its first credit."""
+    if household is None:
+        return None
+    return Account.objects.filter(household=household, unit=Unit.POINTS).first()
+
+
+def points_communities_for(user) -> QuerySet:
+    """Communities whose points life (rankings, goods) the user may see: any in which they
+    hold a role, plus their households'."""
+    from linli.registry.models import Community
+    from linli.registry.selectors import household_ids_of_member
+
+    household_communities = Community.objects.filter(
+        households__pk__in=household_ids_of_member(user)).values("pk")
+    return Community.objects.filter(
+        Q(pk__in=communities_for(user, frozenset(Role.values)).values("pk"))
+        | Q(pk__in=household_communities)).order_by("street_id", "code")
 
 
 def ledger_communities_for(user) -> QuerySet:

@@ -88,6 +88,22 @@ def household_account_ensure(*, household) -> Account:
     return account
 
 
+def household_account_lock(*, household) -> Account:
+    """The household's points account (opened on first use), its row locked for the rest of
+    the transaction: the services that count a household's claims, awards or exchanges
+    against a limit call this first, so two requests of one household cannot both pass the
+    count. PostgreSQL locks the row; SQLite's IMMEDIATE transaction already serialises
+    writers, so there the lock is the transaction itself."""
+    rows = Account.objects.filter(household=household, unit=Unit.POINTS)
+    if connection.vendor != "sqlite":
+        rows = rows.select_for_update()
+    account = rows.first()
+    if account is None:
+        household_account_ensure(household=household)
+        account = rows.get()
+    return account
+
+
 def system_account_ensure(*, street, kind: str, unit: str) -> Account:
     """A street's issuer, store or adjustment account in one unit."""
     if kind not in STREET_KINDS:

@@ -18,6 +18,7 @@ from linli.accounts.permissions import roles_required, signed_in
 from linli.common.audit import audit_record
 from linli.common.exceptions import DomainError
 from linli.common.models import AuditAction
+from linli.common.pages import form_add_domain_error
 from linli.ledger import policies, selectors, services
 from linli.ledger.forms import (
     AdjustmentForm,
@@ -451,7 +452,7 @@ def reverse(request, uuid):
                 transfer=transfer, amount=data["amount"] or None, reason=data["reason"],
                 idempotency_key=data["idempotency_key"], actor=request.user, request=request)
         except DomainError as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            form_add_domain_error(form, exc)
         else:
             messages.success(request, _("The transfer was reversed and the correction recorded "
                                         "in the audit log."))

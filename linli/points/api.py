@@ -22,10 +22,11 @@ from linli.common.api import (
     require_roles,
 )
 from linli.common.exceptions import NotFound
+from linli.common.periods import Period
 from linli.ledger import selectors as ledger_selectors
 from linli.ledger.api import StatementEntryOut, StatementPage
 from linli.points import selectors, services
-from linli.points.models import Category, Claim, ClaimStatus, Period
+from linli.points.models import Category, Claim, ClaimStatus
 
 #: An optional bounded whole number. The bounds sit inside the union (before the bool check)
 #: so that the OpenAPI schema documents them as minimum/maximum.

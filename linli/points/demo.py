@@ -108,9 +108,9 @@ def _history(community, convention, rng: random.Random) -> int:
         "pk", "decided_by_id", "created_at", "decided_at")
     events = []
     for pk, actor, created, decided in saved:
-        events.append(ClaimEvent(claim_id=pk, actor_id=None, at=created, from_status="",
-                                 to_status=ClaimStatus.PENDING))
-        events.append(ClaimEvent(claim_id=pk, actor_id=actor, at=decided,
+        events.append(ClaimEvent(claim_id=pk, actor_id=None, at=created, action="record",
+                                 from_status="", to_status=ClaimStatus.PENDING))
+        events.append(ClaimEvent(claim_id=pk, actor_id=actor, at=decided, action="approve",
                                  from_status=ClaimStatus.PENDING,
                                  to_status=ClaimStatus.APPROVED))
     ClaimEvent.objects.bulk_create(events, batch_size=1000)

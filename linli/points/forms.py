@@ -5,7 +5,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from linli.points.models import AwardSource, Category, Period
+from linli.common.periods import Period
+from linli.points.models import AwardSource, Category
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 

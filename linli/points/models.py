@@ -8,8 +8,6 @@ the items of an adopted convention never change, so a new version never rewrites
 
 from __future__ import annotations
 
-from datetime import date
-
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -17,7 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from linli.common.models import TimeStampedModel
+from linli.common.models import TimeStampedModel, TransitionEvent
+from linli.common.periods import Period
 
 
 class ConventionStatus(models.TextChoices):
@@ -82,26 +81,6 @@ class Category(models.TextChoices):
     DOGS = "dogs", _("Responsible dog keeping")
     VOLUNTEERING = "volunteering", _("Volunteer service")
     OTHER = "other", _("Other")
-
-
-class Period(models.TextChoices):
-    MONTH = "month", _("per month")
-    QUARTER = "quarter", _("per quarter")
-    YEAR = "year", _("per year")
-
-
-def period_bounds(period: str, day: date) -> tuple[date, date]:
-    """[start, end) of the month, quarter or year containing `day`."""
-    if period == Period.YEAR:
-        return date(day.year, 1, 1), date(day.year + 1, 1, 1)
-    if period == Period.QUARTER:
-        first = (day.month - 1) // 3 * 3 + 1
-        start = date(day.year, first, 1)
-        end = date(day.year + 1, 1, 1) if first == 10 else date(day.year, first + 3, 1)
-        return start, end
-    start = date(day.year, day.month, 1)
-    end = date(day.year + 1, 1, 1) if day.month == 12 else date(day.year, day.month + 1, 1)
-    return start, end
 
 
 class ConventionItem(TimeStampedModel):
@@ -199,19 +178,10 @@ class Claim(TimeStampedModel):
         return f"points-claim:{self.uuid}"
 
 
-class ClaimEvent(models.Model):
-    """One transition of a claim: who, when, from, to, note."""
+class ClaimEvent(TransitionEvent):
+    """One transition of a claim: who, when, which action, from, to, note."""
 
     claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="events")
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                              on_delete=models.SET_NULL, related_name="+")
-    at = models.DateTimeField(default=timezone.now)
-    from_status = models.CharField(max_length=10, blank=True)
-    to_status = models.CharField(max_length=10)
-    note = models.CharField(max_length=255, blank=True)
-
-    class Meta:
-        ordering = ["at", "id"]
 
     def __str__(self) -> str:
         return f"{self.claim_id} {self.from_status}->{self.to_status}"

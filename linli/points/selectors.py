@@ -13,7 +13,13 @@ from django.utils import timezone
 
 from linli.accounts.models import Role, User
 from linli.accounts.selectors import communities_for, grids_for
-from linli.ledger.models import Account, Unit
+from linli.common.periods import period_range
+from linli.ledger.selectors import (  # noqa: F401 - re-exported for the points pages
+    household_for_user,
+    households_of_member,
+    points_account,
+    points_communities_for,
+)
 from linli.points.models import (
     Award,
     AwardRule,
@@ -23,7 +29,7 @@ from linli.points.models import (
     ConventionItem,
     ConventionStatus,
 )
-from linli.points.services import MANAGER_ROLES, REVIEWER_ROLES, period_range
+from linli.points.services import MANAGER_ROLES, REVIEWER_ROLES
 
 ALL_ROLES = frozenset(Role.values)
 
@@ -32,41 +38,6 @@ def household_ids_for(user: User) -> set[int]:
     from linli.registry.selectors import household_ids_of_member
 
     return household_ids_of_member(user)
-
-
-def household_for_user(user: User, uuid=None):
-    """The household the signed-in person acts for: their own (as a registered member) first,
-    else one they are a confirmed proxy for; `uuid` picks among them."""
-    from linli.registry.models import Household
-    from linli.registry.selectors import household_list_of_member, resident_of_user
-
-    if not user.is_authenticated:
-        return None
-    households = household_list_of_member(user=user).select_related("community__street")
-    if uuid is not None:
-        try:
-            return households.filter(uuid=UUID(str(uuid))).first()
-        except ValueError:
-            pass  # a malformed choice (an old link, a typo): the default household
-    resident = resident_of_user(user=user)
-    if resident is not None:
-        own = Household.objects.select_related("community__street", "grid").filter(
-            pk=resident.household_id).first()
-        if own is not None:
-            return own
-    return households.order_by("id").first()
-
-
-def households_of_member(user: User) -> QuerySet:
-    from linli.registry.selectors import household_list_of_member
-
-    return household_list_of_member(user=user).order_by("id")
-
-
-def points_account(household) -> Account | None:
-    if household is None:
-        return None
-    return Account.objects.filter(household=household, unit=Unit.POINTS).first()
 
 
 # --- conventions ------------------------------------------------------------------------
@@ -241,13 +212,7 @@ def ranking_for(*, community, month: date, limit: int = 50) -> list[RankingRow]:
 def ranking_communities(user: User) -> QuerySet:
     """Communities whose ranking the user may open: any in which they hold a role, plus
     their household's."""
-    from linli.registry.models import Community
-
-    household_communities = Community.objects.filter(
-        households__pk__in=household_ids_for(user)).values("pk")
-    return Community.objects.filter(
-        Q(pk__in=communities_for(user, ALL_ROLES).values("pk"))
-        | Q(pk__in=household_communities)).order_by("street_id", "code")
+    return points_communities_for(user)
 
 
 def this_month() -> date:

@@ -10,19 +10,22 @@ SQLite's IMMEDIATE transaction already serialises writers).
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from linli.common.exceptions import Conflict, DomainError, NotFound, require
 from linli.common.exceptions import ValidationError as DomainValidationError
-from linli.ledger.models import Account, AccountKind, TransferKind, Unit
+from linli.common.limits import CapReached, RateLimited
+from linli.common.periods import Period, period_bounds, period_range
+from linli.common.photos import photo_save
+from linli.ledger.models import AccountKind, TransferKind, Unit
 from linli.ledger.services import (
-    household_account_ensure,
+    household_account_lock,
     system_account_ensure,
     transfer_create,
 )
@@ -38,44 +41,14 @@ from linli.points.models import (
     Convention,
     ConventionItem,
     ConventionStatus,
-    Period,
-    period_bounds,
 )
-from linli.points.photos import photo_name
 from linli.points.policies import MANAGER_ROLES, REVIEWER_ROLES  # noqa: F401 - re-exported
 from linli.points.reference import default_rule_ensure
-
-
-class RateLimited(DomainError):
-    status = 429
-    code = "rate_limited"
-
-
-class CapReached(Conflict):
-    code = "cap_reached"
+from linli.points.states import CLAIM_MACHINE
 
 
 def claims_per_day() -> int:
     return int(getattr(settings, "POINTS_CLAIMS_PER_DAY", 10))
-
-
-def lock_household_account(household) -> Account:
-    """The household's points account, its row locked for the rest of the transaction."""
-    account = household_account_ensure(household=household)
-    if connection.vendor != "sqlite":
-        account = Account.objects.select_for_update().get(pk=account.pk)
-    return account
-
-
-def period_range(period: str, day: date) -> tuple[datetime, datetime]:
-    start, end = period_bounds(period, day)
-    tz = timezone.get_current_timezone()
-    return datetime.combine(start, time.min, tz), datetime.combine(end, time.min, tz)
-
-
-def _event(claim: Claim, *, actor, before: str, after: str, note: str = "") -> None:
-    ClaimEvent.objects.create(claim=claim, actor=actor, from_status=before, to_status=after,
-                              note=note[:255])
 
 
 # --- conventions ------------------------------------------------------------------------
@@ -261,13 +234,15 @@ def _occurred(day: date | None) -> date:
 
 
 def _create_claim(*, household, item, origin, actor, resident, note, photo, occurred_on,
-                  event_note: str) -> Claim:
+                  action: str, event_note: str) -> Claim:
     claim = Claim(household=household, item=item, resident=resident, origin=origin,
                   occurred_on=occurred_on, note=(note or "").strip()[:500], submitted_by=actor)
     if photo is not None:
-        claim.photo.save(photo_name(photo), photo, save=False)
+        photo_save(claim.photo, photo)
     claim.save()
-    _event(claim, actor=actor, before="", after=ClaimStatus.PENDING, note=event_note)
+    # A claim is born pending: its first event has no state to leave (see states.py).
+    ClaimEvent.objects.create(claim=claim, actor=actor, action=action, from_status="",
+                              to_status=ClaimStatus.PENDING, note=event_note)
     return claim
 
 
@@ -283,13 +258,13 @@ def claim_submit(*, household, item: ConventionItem, actor, resident=None, note:
     if item.photo_required and photo is None:
         raise DomainValidationError(_("This item needs a photo as evidence."), field="photo")
     day = _occurred(occurred_on)
-    lock_household_account(household)
+    household_account_lock(household=household)
     _check_rate(household=household)
     _check_cap(household=household, item=item, day=day,
                statuses=(ClaimStatus.PENDING, ClaimStatus.APPROVED))
     return _create_claim(household=household, item=item, origin=ClaimOrigin.SELF, actor=actor,
                          resident=_member(household, resident), note=note, photo=photo,
-                         occurred_on=day, event_note="")
+                         occurred_on=day, action="submit", event_note="")
 
 
 def claim_duplicate_of(*, household, item: ConventionItem, day: date,
@@ -324,7 +299,7 @@ def claim_record(*, household, item: ConventionItem, actor, resident=None, note:
             _("Only the grid worker or staff of this household's grid may record points."))
     _check_item_in_force(household=household, item=item)
     day = _occurred(occurred_on)
-    lock_household_account(household)
+    household_account_lock(household=household)
     first = claim_duplicate_of(household=household, item=item, day=day)
     if first is not None:
         raise Conflict(duplicate_message(first), field="item", code="duplicate")
@@ -332,7 +307,8 @@ def claim_record(*, household, item: ConventionItem, actor, resident=None, note:
                statuses=(ClaimStatus.PENDING, ClaimStatus.APPROVED))
     return _create_claim(household=household, item=item, origin=ClaimOrigin.INSPECTION,
                          actor=actor, resident=_member(household, resident), note=note,
-                         photo=photo, occurred_on=day, event_note="inspection")
+                         photo=photo, occurred_on=day, action="record",
+                         event_note="inspection")
 
 
 #: The four-eyes refusal (shown on pages, in the API and in bulk-approval reports).
@@ -349,15 +325,13 @@ def _check_decider(claim: Claim, actor) -> None:
     require(not policies.is_recorder(actor, claim), own_record_message())
 
 
-def _transition(claim: Claim, *, actor, to: str, **fields) -> None:
-    now = timezone.now()
-    rows = Claim.objects.filter(pk=claim.pk, status=ClaimStatus.PENDING).update(
-        status=to, decided_by=actor, decided_at=now, updated_at=now, **fields)
-    if rows != 1:
-        raise Conflict(_("This claim has already been decided."), code="already_decided")
-    claim.status, claim.decided_by, claim.decided_at = to, actor, now
-    for name, value in fields.items():
-        setattr(claim, name, value)
+def _decide(claim: Claim, action: str, *, actor, note: str, **fields) -> None:
+    """The guarded pending → decided update and its event (CLAIM_MACHINE); the related rows
+    the caller already loaded stay loaded."""
+    item, household = claim.item, claim.household
+    CLAIM_MACHINE.move(claim, action, actor=actor, note=note, decided_by=actor,
+                       decided_at=timezone.now(), **fields)
+    claim.item, claim.household = item, household
 
 
 @transaction.atomic
@@ -369,12 +343,12 @@ def claim_approve(*, claim: Claim, actor, note: str = "") -> Claim:
     if claim.status != ClaimStatus.PENDING:
         raise Conflict(_("This claim has already been decided."), code="already_decided")
     household = claim.household
-    account = lock_household_account(household)
+    account = household_account_lock(household=household)
     item = claim.item
     if not item.is_deduction:
         _check_cap(household=household, item=item, day=claim.occurred_on,
                    statuses=(ClaimStatus.APPROVED,))
-    _transition(claim, actor=actor, to=ClaimStatus.APPROVED, reason=(note or "").strip()[:255])
+    _decide(claim, "approve", actor=actor, note=note, reason=(note or "").strip()[:255])
     issuer = system_account_ensure(street=household.community.street, kind=AccountKind.ISSUER,
                                    unit=Unit.POINTS)
     # The statement shows the memo to residents: the item's name, never its internal code.
@@ -397,8 +371,6 @@ def claim_approve(*, claim: Claim, actor, note: str = "") -> Claim:
         points = item.points
     Claim.objects.filter(pk=claim.pk).update(points=points, transfer=transfer)
     claim.points, claim.transfer = points, transfer
-    _event(claim, actor=actor, before=ClaimStatus.PENDING, after=ClaimStatus.APPROVED,
-           note=note)
     return claim
 
 
@@ -409,9 +381,7 @@ def claim_reject(*, claim: Claim, actor, reason: str) -> Claim:
     reason = (reason or "").strip()
     if not reason:
         raise DomainValidationError(_("Please give the reason for rejecting."), field="reason")
-    _transition(claim, actor=actor, to=ClaimStatus.REJECTED, reason=reason[:255])
-    _event(claim, actor=actor, before=ClaimStatus.PENDING, after=ClaimStatus.REJECTED,
-           note=reason)
+    _decide(claim, "reject", actor=actor, note=reason, reason=reason[:255])
     return claim
 
 
@@ -491,7 +461,7 @@ def award_for_source(*, household, rule_code: str, source_reference: str, quanti
         return previous
     try:
         with transaction.atomic():
-            account = lock_household_account(household)
+            account = household_account_lock(household=household)
             points = quantity * rule.points_per_unit
             if rule.cap_points is not None:
                 start, end = period_range(rule.period, timezone.localdate())

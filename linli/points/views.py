@@ -19,6 +19,9 @@ from django.utils.translation import gettext as _
 from linli.accounts.models import Role
 from linli.accounts.permissions import roles_required, signed_in
 from linli.common.exceptions import DomainError
+from linli.common.pages import form_add_domain_error, post_action
+from linli.common.photos import content_type_for
+from linli.common.text import is_uuid
 from linli.ledger import selectors as ledger_selectors
 from linli.points import policies, selectors, services
 from linli.points.forms import (
@@ -32,7 +35,6 @@ from linli.points.forms import (
 )
 from linli.points.models import ClaimStatus
 from linli.points.pages import post_only
-from linli.points.photos import content_type_for
 
 REVIEWERS = tuple(services.REVIEWER_ROLES)
 MANAGERS = tuple(services.MANAGER_ROLES)
@@ -110,7 +112,7 @@ def claim_new(request):
                 household=home, item=d["item"], actor=request.user, resident=d["resident"],
                 note=d["note"], photo=d["photo"], occurred_on=d["occurred_on"])
         except DomainError as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            form_add_domain_error(form, exc)
         else:
             messages.success(request, _("Your claim was sent. The grid worker will review it."))
             return redirect("points:claim_detail", uuid=claim.uuid)
@@ -160,7 +162,7 @@ def queue(request):
         status = ClaimStatus.PENDING
     grids = selectors.review_grids(request.user)
     grid_uuid = request.GET.get("grid", "")
-    grid = grids.filter(uuid=grid_uuid).first() if _is_uuid(grid_uuid) else None
+    grid = grids.filter(uuid=grid_uuid).first() if is_uuid(grid_uuid) else None
     q = request.GET.get("q", "").strip()[:64]
     qs = selectors.claim_queue_for_user(user=request.user, status=status, grid=grid,
                                         q=q).select_related(None).select_related(
@@ -178,7 +180,7 @@ def queue_bulk(request):
     """批量通过: the ticked claims of the queue (each approved on its own)."""
     uuids = request.POST.getlist("claims")[:200]
     qs = selectors.claim_queue_for_user(user=request.user)
-    claims = [c for c in qs.filter(uuid__in=[u for u in uuids if _is_uuid(u)])]
+    claims = [c for c in qs.filter(uuid__in=[u for u in uuids if is_uuid(u)])]
     if not claims:
         messages.info(request, _("Tick the claims to approve first."))
         return redirect("points:queue")
@@ -191,16 +193,6 @@ def queue_bulk(request):
     for claim, reason in refused[:10]:
         messages.error(request, f"{claim.household.address} · {claim.item.title}：{reason}")
     return redirect("points:queue")
-
-
-def _is_uuid(value: str) -> bool:
-    import uuid as _uuid
-
-    try:
-        _uuid.UUID(str(value))
-    except ValueError:
-        return False
-    return True
 
 
 @roles_required(*REVIEWERS)
@@ -282,7 +274,7 @@ def inspection_new(request):
 
     residents = Resident.objects.filter(household__in=households, anonymised_at__isnull=True)
     initial = {}
-    if request.GET.get("household") and _is_uuid(request.GET["household"]):
+    if request.GET.get("household") and is_uuid(request.GET["household"]):
         initial["household"] = request.GET["household"]
     form = InspectionForm(request.POST or None, request.FILES or None, items=items,
                           residents=residents, households=households, initial=initial)
@@ -296,7 +288,7 @@ def inspection_new(request):
                 resident=d["resident"], note=d["note"], photo=d["photo"],
                 occurred_on=d["occurred_on"])
         except DomainError as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            form_add_domain_error(form, exc)
         else:
             messages.success(request, _("Recorded. It is now waiting for approval."))
             return redirect("points:claim_detail", uuid=claim.uuid)
@@ -360,7 +352,7 @@ def convention_item_add(request, uuid):
             services.convention_item_add(convention=convention, actor=request.user,
                                          **form.cleaned_data)
         except DomainError as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            form_add_domain_error(form, exc)
         else:
             messages.success(request, _("Item added."))
             return redirect("points:convention_detail", uuid=convention.uuid)
@@ -377,7 +369,7 @@ def convention_adopt(request, uuid):
             services.convention_adopt(convention=convention, actor=request.user,
                                       **form.cleaned_data)
         except DomainError as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            form_add_domain_error(form, exc)
         else:
             messages.success(request, _("The convention is now in force."))
             return redirect("points:convention_detail", uuid=convention.uuid)
@@ -388,16 +380,12 @@ def convention_adopt(request, uuid):
 @post_only("points:conventions")
 def rule_set(request):
     form = RuleForm(request.POST, communities=selectors.manager_communities(request.user))
-    if form.is_valid():
-        try:
-            services.award_rule_set(actor=request.user, **form.cleaned_data)
-        except DomainError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(request, _("Award rule saved."))
-    else:
+    if not form.is_valid():
         messages.error(request, _("Some fields are invalid."))
-    return redirect("points:conventions")
+        return redirect("points:conventions")
+    return post_action(
+        request, lambda: services.award_rule_set(actor=request.user, **form.cleaned_data),
+        success=_("Award rule saved."), next="points:conventions")
 
 
 # --- ranking ----------------------------------------------------------------------------
@@ -415,7 +403,7 @@ def _month(value: str) -> date:
 def rankings(request):
     communities = selectors.ranking_communities(request.user)
     community = None
-    if request.GET.get("community") and _is_uuid(request.GET["community"]):
+    if request.GET.get("community") and is_uuid(request.GET["community"]):
         community = communities.filter(uuid=request.GET["community"]).first()
     if community is None:
         home = _household(request)

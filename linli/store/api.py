@@ -21,8 +21,8 @@ from linli.common.api import (
     require_roles,
 )
 from linli.common.exceptions import NotFound, ValidationError
-from linli.points import selectors as points_selectors
-from linli.points.models import Period
+from linli.common.periods import Period
+from linli.ledger import selectors as ledger_selectors
 from linli.store import policies, selectors, services
 from linli.store.models import Goods, Redemption, RedemptionStatus
 
@@ -181,7 +181,7 @@ def _redemption(request, uuid) -> Redemption:
 
 
 def _household(request):
-    household = points_selectors.household_for_user(request.auth)
+    household = ledger_selectors.household_for_user(request.auth)
     if household is None:
         raise NotFound(_("Your account is not linked to a household yet."))
     return household
@@ -193,7 +193,7 @@ def goods_list(request):
     """Goods on offer to my household (or, for clerks and staff, in their communities)."""
     if request.auth.has_role(*CLERKS):
         return selectors.goods_list_for_clerk(user=request.auth)
-    household = points_selectors.household_for_user(request.auth)
+    household = ledger_selectors.household_for_user(request.auth)
     if household is None:
         return Goods.objects.none()
     return selectors.goods_on_offer(community=household.community).select_related("community")

@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from linli.points.models import Period
+from linli.common.periods import Period
 
 
 class RedeemForm(forms.Form):

@@ -11,8 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from linli.common.models import TimeStampedModel
-from linli.points.models import Period
+from linli.common.models import TimeStampedModel, TransitionEvent
+from linli.common.periods import Period
 
 
 class Donor(TimeStampedModel):
@@ -150,17 +150,10 @@ class Redemption(TimeStampedModel):
         return f"redemption:{self.uuid}"
 
 
-class RedemptionEvent(models.Model):
-    redemption = models.ForeignKey(Redemption, on_delete=models.CASCADE, related_name="events")
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                              on_delete=models.SET_NULL, related_name="+")
-    at = models.DateTimeField(default=timezone.now)
-    from_status = models.CharField(max_length=12, blank=True)
-    to_status = models.CharField(max_length=12)
-    note = models.CharField(max_length=255, blank=True)
+class RedemptionEvent(TransitionEvent):
+    """One transition of an exchange: who, when, which action, from, to, note."""
 
-    class Meta:
-        ordering = ["at", "id"]
+    redemption = models.ForeignKey(Redemption, on_delete=models.CASCADE, related_name="events")
 
     def __str__(self) -> str:
         return f"{self.redemption_id} {self.from_status}->{self.to_status}"

@@ -8,7 +8,8 @@ from django.utils import timezone
 
 from linli.accounts.models import User
 from linli.accounts.selectors import communities_for
-from linli.points.selectors import household_ids_for, ranking_communities
+from linli.ledger.selectors import points_communities_for
+from linli.registry.selectors import household_ids_of_member
 from linli.store.models import Goods, Redemption, RedemptionStatus
 from linli.store.services import CLERK_ROLES
 
@@ -17,7 +18,7 @@ def goods_visible_to(user: User) -> QuerySet:
     """Goods of any community the user belongs to (a role there, or their household)."""
     if not user.is_authenticated:
         return Goods.objects.none()
-    return Goods.objects.filter(community__in=ranking_communities(user)).select_related(
+    return Goods.objects.filter(community__in=points_communities_for(user)).select_related(
         "community", "donor")
 
 
@@ -57,7 +58,7 @@ def redemption_list_for_household(*, household) -> QuerySet:
 def redemption_get_for_user(*, user: User, uuid) -> Redemption | None:
     if not user.is_authenticated:
         return None
-    scope = Q(household_id__in=household_ids_for(user))
+    scope = Q(household_id__in=household_ids_of_member(user))
     if user.has_role(*CLERK_ROLES):
         scope |= Q(goods__community__in=communities_for(user, CLERK_ROLES))
     return _redemptions().filter(scope, uuid=uuid).first()
@@ -112,7 +113,7 @@ def redemption_lines_waiting(*, household, limit: int = 5) -> list:
 
 def goods_get_for_household(*, user: User, uuid, household) -> Goods | None:
     """`goods_get_for_user` for the goods page, which already holds the user's household
-    (`points.selectors.household_for_user`, always one of their member households): goods of
+    (`ledger.selectors.household_for_user`, always one of their member households): goods of
     that household's community need no scope query; any other goods go through the full
     scope (a role elsewhere, another household)."""
     if household is not None and user.is_authenticated:

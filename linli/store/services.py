@@ -4,8 +4,11 @@ A redemption is one transaction: the household's points row is locked, the rate 
 per-household limit are counted, stock is taken with a guarded conditional update
 (`stock >= n`, row count checked), and the points move to the street's store account through
 the ledger's guarded balance update. Any refusal rolls all of it back. Cancellation and expiry
-give the stock back and refund the points with a reversing transfer, exactly once (the status
-change is itself a guarded update).
+give the stock back and refund the points with a reversing transfer, exactly once: the status
+change is `REDEMPTION_MACHINE.move` (states.py), one conditional UPDATE from `reserved` (plus
+the pickup deadline for hand-over and expiry), so of a concurrent hand-over, cancellation and
+expiry exactly one changes the row and the others write nothing and refund nothing; the
+reversal's own idempotency key (`redemption-refund:<uuid>`) would refuse a second one anyway.
 
 An exchange reads each thing once: who may exchange is decided once, the locked points row
 gives the balance, and the guarded stock update stands in for reading the stock first (only a
@@ -23,24 +26,25 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Sum
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from linli.common.exceptions import Conflict, DomainError, NotFound, require
 from linli.common.exceptions import ValidationError as DomainValidationError
+from linli.common.limits import CapReached, RateLimited
+from linli.common.periods import Period, period_range
+from linli.common.photos import photo_save
 from linli.common.text import clean_name, clean_text
 from linli.ledger.models import Account, AccountKind, TransferKind, Unit
 from linli.ledger.services import (
     InsufficientFunds,
+    household_account_lock,
     system_account_ensure,
     transfer_create,
     transfer_reverse,
 )
-from linli.points.models import Period
-from linli.points.photos import photo_name
-from linli.points.services import CapReached, RateLimited, lock_household_account, period_range
 from linli.store import policies
 from linli.store.models import (
     Donor,
@@ -51,6 +55,7 @@ from linli.store.models import (
     Restock,
 )
 from linli.store.policies import CLERK_ROLES  # noqa: F401 - re-exported for views and API
+from linli.store.states import REDEMPTION_MACHINE
 
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read aloud at the counter
 MAX_QUANTITY = 20
@@ -78,11 +83,6 @@ COUNTER_WINDOW = 15 * 60
 
 def new_pickup_code() -> str:
     return "".join(secrets.choice(CODE_ALPHABET) for _i in range(8))
-
-
-def _event(redemption: Redemption, *, actor, before: str, after: str, note: str = "") -> None:
-    RedemptionEvent.objects.create(redemption=redemption, actor=actor, from_status=before,
-                                   to_status=after, note=note[:255])
 
 
 def _goods_keeper(actor, community) -> None:
@@ -144,7 +144,7 @@ def goods_create(*, community, name: str, price: int, stock: int = 0, descriptio
                   limit_period=limit_period, available_from=available_from,
                   available_until=available_until, donor=donor, active=active)
     if photo is not None:
-        goods.photo.save(photo_name(photo), photo, save=False)
+        photo_save(goods.photo, photo)
     goods.save()
     if stock:
         goods_restock(goods=goods, quantity=stock, donor_name=donor_name,
@@ -170,7 +170,7 @@ def goods_update(*, goods: Goods, actor, name: str, price: int, description: str
               "donor": donor_ensure(street=goods.community.street, name=donor_name),
               "active": active, "updated_at": timezone.now()}
     if photo is not None:
-        goods.photo.save(photo_name(photo), photo, save=False)
+        photo_save(goods.photo, photo)
         fields["photo"] = goods.photo.name
     Goods.objects.filter(pk=goods.pk).update(**fields)
     goods.refresh_from_db()
@@ -316,21 +316,13 @@ def redemption_create(*, household, goods: Goods, quantity: int, idempotency_key
         return previous
 
 
-def _lock_points_account(household) -> Account:
-    """The household's points row, locked for the rest of the transaction, in one read."""
-    rows = Account.objects.filter(household=household, unit=Unit.POINTS)
-    if connection.vendor != "sqlite":  # SQLite's IMMEDIATE transaction is the lock
-        rows = rows.select_for_update()
-    return rows.first() or lock_household_account(household)  # opened on first use
-
-
 def _redeem(*, household, goods: Goods, quantity: int, key: str, actor) -> Redemption:
     """After `redemption_create` decided who may exchange: the rules, the stock, the points."""
     now = timezone.now()
     # The rules are counted after the household's points row is locked, so two exchanges of
     # one household cannot both pass them; stock is still taken by a guarded update, since
     # other households compete for it.
-    account = _lock_points_account(household)
+    account = household_account_lock(household=household)
     try:
         quote = _check_rules(household=household, goods=goods, quantity=quantity, now=now,
                              account=account, stock_by_update=True)
@@ -359,22 +351,24 @@ def _redeem(*, household, goods: Goods, quantity: int, key: str, actor) -> Redem
         idempotency_key=redemption.reference, memo=f"{goods.name}×{quantity}"[:255],
         actor=actor)
     redemption.save(force_insert=True)
-    _event(redemption, actor=actor, before="", after=RedemptionStatus.RESERVED)
+    # Born reserved: the first event has no state to leave (see states.py).
+    RedemptionEvent.objects.create(redemption=redemption, actor=actor, action="reserve",
+                                   from_status="", to_status=RedemptionStatus.RESERVED)
     return redemption
 
 
-def _close(redemption: Redemption, *, to: str, actor, note: str = "",
-           extra_filter: dict | None = None) -> Redemption:
-    now = timezone.now()
-    rows = Redemption.objects.filter(pk=redemption.pk, status=RedemptionStatus.RESERVED,
-                                     **(extra_filter or {})).update(
-        status=to, closed_at=now, closed_by=actor, updated_at=now)
-    if rows != 1:
-        current = Redemption.objects.get(pk=redemption.pk)
-        raise Conflict(_("This exchange is already %(status)s.") % {
-            "status": current.get_status_display()}, code="already_closed")
-    redemption.status, redemption.closed_at, redemption.closed_by = to, now, actor
-    _event(redemption, actor=actor, before=RedemptionStatus.RESERVED, after=to, note=note)
+def _close(redemption: Redemption, action: str, *, actor, note: str = "",
+           extra_filter: Q | None = None) -> Redemption:
+    """Reserved → closed by REDEMPTION_MACHINE's guarded update: of a concurrent hand-over,
+    cancellation and expiry exactly one wins, so stock and points come back at most once.
+    Relations loaded with the exchange (its transfer, for the refund) stay loaded: `move`
+    reloads the row, which would forget them."""
+    loaded = {name: value for name, value in redemption._state.fields_cache.items()
+              if name != "closed_by"}
+    REDEMPTION_MACHINE.move(redemption, action, actor=actor, note=note,
+                            extra_filter=extra_filter, closed_at=timezone.now(),
+                            closed_by=actor)
+    redemption._state.fields_cache.update(loaded)
     return redemption
 
 
@@ -450,8 +444,8 @@ def redemption_hand_over(*, redemption: Redemption, actor, code: str) -> Redempt
     if redemption.status == RedemptionStatus.RESERVED and redemption.expires_at <= timezone.now():
         raise Conflict(_("This pickup code has expired; the points are refunded to the "
                          "household."), code="expired")
-    return _close(redemption, to=RedemptionStatus.HANDED_OVER, actor=actor,
-                  extra_filter={"expires_at__gt": timezone.now()})
+    return _close(redemption, "hand_over", actor=actor,
+                  extra_filter=Q(expires_at__gt=timezone.now()))
 
 
 @transaction.atomic
@@ -460,7 +454,7 @@ def redemption_cancel(*, redemption: Redemption, actor, reason: str = "") -> Red
     require(policies.can_cancel_redemption(actor, redemption),
             _("Only the household or the store clerk may cancel this exchange."))
     reason = (reason or "").strip() or _("Cancelled before pickup")
-    _close(redemption, to=RedemptionStatus.CANCELLED, actor=actor, note=reason)
+    _close(redemption, "cancel", actor=actor, note=reason)
     _refund(redemption, actor=actor, reason=reason)
     return redemption
 
@@ -475,8 +469,8 @@ def redemption_expire(*, redemption: Redemption, now: datetime | None = None,
     now = now or timezone.now()
     if redemption.expires_at > now:
         raise Conflict(_("This exchange can still be collected."), code="not_expired")
-    _close(redemption, to=RedemptionStatus.EXPIRED, actor=None,
-           note=_("Not collected in time"), extra_filter={"expires_at__lte": now})
+    _close(redemption, "expire", actor=None, note=_("Not collected in time"),
+           extra_filter=Q(expires_at__lte=now))
     _refund(redemption, actor=None, reason=_("Not collected in time"))
     return redemption
 

@@ -19,9 +19,10 @@ from django.utils.translation import gettext as _
 from linli.accounts.models import Role
 from linli.accounts.permissions import roles_required, signed_in
 from linli.common.exceptions import DomainError
-from linli.points import selectors as points_selectors
+from linli.common.pages import form_add_domain_error, post_action
+from linli.common.photos import content_type_for
+from linli.ledger import selectors as ledger_selectors
 from linli.points.pages import post_only
-from linli.points.photos import content_type_for
 from linli.store import policies, selectors, services
 from linli.store.forms import GoodsForm, RedeemForm, RestockForm
 from linli.store.models import RedemptionStatus
@@ -49,7 +50,7 @@ def _page(qs, number):
 
 
 def _household(request):
-    return points_selectors.household_for_user(request.user)
+    return ledger_selectors.household_for_user(request.user)
 
 
 @signed_in
@@ -59,7 +60,7 @@ def index(request):
     if home is not None:
         goods = selectors.goods_tiles_on_offer(community=home.community)
         ctx.update({
-            "account": points_selectors.points_account(home),
+            "account": ledger_selectors.points_account(home),
             "page": _page(goods, request.GET.get("page")),
             "waiting": selectors.redemption_lines_waiting(household=home),
         })
@@ -81,7 +82,7 @@ def goods_detail(request, uuid):
         raise Http404
     return render(request, "store/goods_detail.html", {
         "goods": goods, "household": home, "form": RedeemForm(),
-        "account": points_selectors.points_account(home),
+        "account": ledger_selectors.points_account(home),
         "own_community": home is not None and home.community_id == goods.community_id,
     })
 
@@ -186,15 +187,12 @@ def redemption_detail(request, uuid):
 @post_only("store:redemption_detail")
 def redemption_cancel(request, uuid):
     redemption = _redemption(request, uuid)
-    try:
-        services.redemption_cancel(redemption=redemption, actor=request.user,
-                                   reason=request.POST.get("reason", ""))
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("Cancelled. %(points)s points are back in your household's "
-                                    "account.") % {"points": redemption.points})
-    return redirect("store:redemption_detail", uuid=redemption.uuid)
+    return post_action(
+        request, lambda: services.redemption_cancel(redemption=redemption, actor=request.user,
+                                                    reason=request.POST.get("reason", "")),
+        success=lambda r: _("Cancelled. %(points)s points are back in your household's "
+                            "account.") % {"points": r.points},
+        next=reverse("store:redemption_detail", kwargs={"uuid": redemption.uuid}))
 
 
 # --- counter and goods (clerks, community staff) ----------------------------------------
@@ -235,18 +233,14 @@ def counter(request):
 @roles_required(*CLERKS)
 @post_only("store:counter")
 def hand_over(request, uuid):
-    redemption = selectors.redemption_get_for_user(user=request.user, uuid=uuid)
-    if redemption is None:
-        raise Http404
-    try:
-        services.redemption_hand_over(redemption=redemption, actor=request.user,
-                                      code=request.POST.get("code", ""))
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("Handed over: %(goods)s × %(n)s.") % {
-            "goods": redemption.goods.name, "n": redemption.quantity})
-    return redirect("store:counter")
+    redemption = _redemption(request, uuid)
+    return post_action(
+        request, lambda: services.redemption_hand_over(redemption=redemption,
+                                                       actor=request.user,
+                                                       code=request.POST.get("code", "")),
+        success=lambda r: _("Handed over: %(goods)s × %(n)s.") % {
+            "goods": r.goods.name, "n": r.quantity},
+        next="store:counter")
 
 
 def _clerk_communities(request):
@@ -271,7 +265,7 @@ def goods_new(request):
         try:
             goods = services.goods_create(actor=request.user, **form.cleaned_data)
         except DomainError as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            form_add_domain_error(form, exc)
         else:
             messages.success(request, _("Goods added."))
             return redirect("store:goods_edit", uuid=goods.uuid)
@@ -299,7 +293,7 @@ def goods_edit(request, uuid):
         try:
             services.goods_update(goods=goods, actor=request.user, **form.cleaned_data)
         except DomainError as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            form_add_domain_error(form, exc)
         else:
             messages.success(request, _("Saved."))
             return redirect("store:goods_edit", uuid=goods.uuid)
@@ -314,13 +308,11 @@ def goods_edit(request, uuid):
 def restock(request, uuid):
     goods = _clerk_goods(request, uuid)
     form = RestockForm(request.POST)
-    if form.is_valid():
-        try:
-            services.goods_restock(goods=goods, actor=request.user, **form.cleaned_data)
-        except DomainError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(request, _("Stock added."))
-    else:
+    edit_page = reverse("store:goods_edit", kwargs={"uuid": goods.uuid})
+    if not form.is_valid():
         messages.error(request, _("Enter a quantity from 1 to 100,000."))
-    return redirect("store:goods_edit", uuid=goods.uuid)
+        return redirect(edit_page)
+    return post_action(
+        request, lambda: services.goods_restock(goods=goods, actor=request.user,
+                                                **form.cleaned_data),
+        success=_("Stock added."), next=edit_page)

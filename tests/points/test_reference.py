@@ -66,3 +66,24 @@ def test_a_code_without_a_default_is_not_invented(world, home):
         services.award_for_source(household=home, rule_code="volunteer_hour",
                                   source_reference="x", quantity=1)
     assert not AwardRule.objects.filter(code="volunteer_hour").exists()
+
+
+def test_claim_events_name_the_action_and_a_decided_claim_never_moves(world, home):
+    from linli.common.exceptions import Conflict
+    from linli.points.models import ClaimEvent
+    from linli.points.states import CLAIM_MACHINE
+    from tests.factories import points_convention
+
+    assert {t.action: (set(t.sources), t.targets) for t in CLAIM_MACHINE.transitions} == {
+        "approve": ({"pending"}, ("approved",)), "reject": ({"pending"}, ("rejected",))}
+    item = points_convention(world.community).items.get(code="MA01")
+    claim = services.claim_record(household=home, item=item, actor=world.users["grid_worker"])
+    stale = type(claim).objects.get(pk=claim.pk)
+    services.claim_reject(claim=claim, actor=world.users["community_staff"], reason="照片不清")
+    with pytest.raises(Conflict) as refused:
+        services.claim_approve(claim=stale, actor=world.users["community_staff"])
+    assert refused.value.code == "already_decided"
+    assert list(ClaimEvent.objects.filter(claim=claim).values_list(
+        "action", "from_status", "to_status", "note")) == [
+        ("record", "", "pending", "inspection"), ("reject", "pending", "rejected", "照片不清")]
+    assert _balance(home) == 0

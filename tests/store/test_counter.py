@@ -12,8 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from linli.common.exceptions import NotFound, PermissionDenied, ValidationError
+from linli.common.limits import CapReached, RateLimited
 from linli.ledger.services import InsufficientFunds
-from linli.points.services import CapReached, RateLimited
 from linli.store import services
 from linli.store.models import Redemption, RedemptionStatus
 from tests.factories import points_fund, points_member, store_goods
