@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 
 from linli.accounts.models import Role
 from linli.accounts.permissions import roles_required, signed_in
-from linli.common.exceptions import DomainError, PermissionDenied
+from linli.common.exceptions import DomainError, PermissionDenied, ValidationError
 from linli.orders import policies, selectors, services
 from linli.orders.models import (
     Meal,
@@ -372,7 +372,7 @@ def dispatch(request, uuid):
             team = selectors.team_for_dispatch(order=order, uuid=request.POST["team"])
         try:
             if volunteer is None and team is None:
-                raise services.ValidationError(_("Choose one volunteer or one team."))
+                raise ValidationError(_("Choose one volunteer or one team."))
             move = services.order_dispatch if order.status == OrderStatus.SUBMITTED else (
                 services.order_reassign)
             move(order=order, actor=request.user, volunteer=volunteer, team=team)
@@ -420,7 +420,7 @@ def phone(request):
                                               ).first()
         try:
             if project is None or slot is None:
-                raise services.ValidationError(_("Choose a service and a time."))
+                raise ValidationError(_("Choose a service and a time."))
             order = services.order_submit(project=project, household=household,
                                           actor=request.user, beneficiary=beneficiary,
                                           slot_start=slot["start"], slot_end=slot["end"],
@@ -518,7 +518,7 @@ def meal_prep(request):
                                                estate__community__in=communities).first()
         try:
             if community is None or volunteer is None:
-                raise services.ValidationError(_("Choose a volunteer."))
+                raise ValidationError(_("Choose a volunteer."))
             count = services.meal_assign(community=community, date=day, meal=meal,
                                          actor=request.user, volunteer=volunteer,
                                          building=building)
