@@ -109,6 +109,9 @@ TEMPLATES = [
         },
     }
 ]
+# Every form field renders through templates/includes/field.html (label, required marker,
+# help and errors tied to the input by aria-describedby).
+FORM_RENDERER = "linli.common.forms.FormRenderer"
 
 # --- Database ---------------------------------------------------------------------------
 SQLITE_OPTIONS = {
