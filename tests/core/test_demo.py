@@ -20,3 +20,20 @@ def test_demo_loads_every_role_and_is_idempotent(rf):
     assert set(RoleAssignment.objects.values_list("role", flat=True)) == set(Role.values)
     request = rf.post("/accounts/login/")
     assert authenticate(request, username="13900000011", password=DEMO_PASSWORD) is not None
+
+
+def test_the_demo_ends_with_every_reference_row():
+    """Every demo community starts with the default award rules, and dispatch has its skills,
+    as a community created after migrate in production gets them from the loaders."""
+    from linli.points.models import AwardRule
+    from linli.points.reference import DEFAULT_AWARD_RULES
+    from linli.volunteers.models import Skill
+    from linli.volunteers.reference import DEFAULT_SKILLS
+
+    call_command("demo", verbosity=0)
+    codes = {str(d.code) for d in DEFAULT_AWARD_RULES}
+    for community in Community.objects.all():
+        assert codes <= set(AwardRule.objects.filter(community=community)
+                            .values_list("code", flat=True)), community.name
+    assert {code for code, _name in DEFAULT_SKILLS} <= set(Skill.objects.values_list("code",
+                                                                                      flat=True))
