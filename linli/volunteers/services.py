@@ -274,30 +274,29 @@ def volunteer_approve(*, volunteer: Volunteer, actor, note: str = "") -> Volunte
     return volunteer
 
 
-@transaction.atomic
-def volunteer_reject(*, volunteer: Volunteer, actor, reason: str) -> Volunteer:
+def _decide_with_reason(*, volunteer: Volunteer, actor, reason: str, action: str,
+                        title: str) -> Volunteer:
+    """A refusal or suspension: staff state why, and the volunteer is told that reason."""
     require(policies.can_decide_volunteer(actor, volunteer), _decide_refused())
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError(_("Give a reason."), field="reason")
-    VOLUNTEER_MACHINE.move(volunteer, "reject", actor=actor, note=reason,
+    VOLUNTEER_MACHINE.move(volunteer, action, actor=actor, note=reason,
                            status_reason=reason[:255])
-    notify(user=volunteer.user, title=_("Your volunteer registration was not approved"),
-           body=reason, url=reverse("volunteers:me"))
+    notify(user=volunteer.user, title=title, body=reason, url=reverse("volunteers:me"))
     return volunteer
+
+
+@transaction.atomic
+def volunteer_reject(*, volunteer: Volunteer, actor, reason: str) -> Volunteer:
+    return _decide_with_reason(volunteer=volunteer, actor=actor, reason=reason, action="reject",
+                               title=_("Your volunteer registration was not approved"))
 
 
 @transaction.atomic
 def volunteer_suspend(*, volunteer: Volunteer, actor, reason: str) -> Volunteer:
-    require(policies.can_decide_volunteer(actor, volunteer), _decide_refused())
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError(_("Give a reason."), field="reason")
-    VOLUNTEER_MACHINE.move(volunteer, "suspend", actor=actor, note=reason,
-                           status_reason=reason[:255])
-    notify(user=volunteer.user, title=_("Your volunteer service is suspended"), body=reason,
-           url=reverse("volunteers:me"))
-    return volunteer
+    return _decide_with_reason(volunteer=volunteer, actor=actor, reason=reason,
+                               action="suspend", title=_("Your volunteer service is suspended"))
 
 
 @transaction.atomic
