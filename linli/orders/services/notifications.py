@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from linli.accounts.models import Role
+from linli.notifications.services import notify
 from linli.orders.models import (
     Order,
 )
@@ -20,10 +21,6 @@ logger = logging.getLogger("linli.orders.services")
 def _notify(user, title: str, body: str, url: str = "") -> None:
     """Send after commit, so a rolled-back transition sends nothing."""
     if user is None:
-        return
-    try:
-        from linli.notifications.services import notify
-    except ImportError:  # the inbox is optional; the order loop works without it
         return
 
     def send():

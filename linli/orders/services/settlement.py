@@ -18,7 +18,8 @@ from django.utils.translation import gettext as _
 
 from linli.common.exceptions import Conflict, DomainError, ValidationError, require
 from linli.ledger import services as ledger
-from linli.ledger.models import Reservation, ReservationStatus, TransferKind
+from linli.ledger.models import TransferKind
+from linli.ledger.selectors import reservation_is_held, reservation_latest
 from linli.orders import policies
 from linli.orders.models import (
     CONFIRMED_STATES,
@@ -37,8 +38,7 @@ logger = logging.getLogger("linli.orders.services")
 def _release_hold(order: Order, actor=None) -> None:
     if order.funding != Funding.REQUESTER:
         return
-    if not Reservation.objects.filter(reference=order.reference,
-                                      status=ReservationStatus.HELD).exists():
+    if not reservation_is_held(reference=order.reference):
         return
     ledger.reservation_release(reference=order.reference,
                                idempotency_key=f"order-release:{order.uuid}:{order.acceptances}",
@@ -147,10 +147,10 @@ def service_points(*, project_points: int, minutes: int, expected_minutes: int) 
 
 def _award_points(order: Order, actor=None) -> None:
     """The service's points (see `service_points`) to the volunteer's household, once per
-    order (the points service is idempotent on the source). A switched-off rule simply
-    awards nothing."""
+    order (the points service is idempotent on the source). The award rule is the points
+    bank's reference data: a missing or switched-off rule awards nothing, and orders never
+    create one."""
     from linli.points import services as points
-    from linli.points.models import AwardRule
 
     quantity = service_points(project_points=order.project.points,
                               minutes=order.settled_minutes or order.actual_minutes or 0,
@@ -161,11 +161,6 @@ def _award_points(order: Order, actor=None) -> None:
     household = resident.household
     try:
         with transaction.atomic():
-            if not AwardRule.objects.filter(community_id=household.community_id,
-                                            code=POINTS_RULE).exists():
-                points.award_rule_set(community=household.community, code=POINTS_RULE,
-                                      title=_("Completed service orders"), points_per_unit=1,
-                                      unit_label=_("points"))
             points.award_for_source(household=household, rule_code=POINTS_RULE,
                                     source_reference=order.reference,
                                     quantity=quantity, actor=actor,
@@ -198,7 +193,7 @@ def _settle(order: Order, actor) -> Order:
     memo = f"{order.project.name} · {timezone.localtime(order.slot_start):%Y-%m-%d}"
     if order.funding == Funding.REQUESTER:
         credit = ledger.resident_account_ensure(resident=volunteer_resident)
-        held = Reservation.objects.filter(reference=order.reference).order_by("-id").first()
+        held = reservation_latest(reference=order.reference)
         reserved = held.amount if held is not None else 0
         pay = min(minutes, reserved)
         if pay:

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from linli.common.exceptions import DomainError, ValidationError, require
+from linli.common.photos import MAX_BYTES, photo_name, photo_validate
 from linli.orders import policies
 from linli.orders.models import (
     Order,
@@ -144,8 +145,6 @@ def completion_bounds(order: Order, now: datetime | None = None) -> tuple[int, i
 
 def _store_photo(order: Order, photo) -> None:
     """The file into storage under a fresh name; the row is written by the caller."""
-    from linli.points.photos import photo_name
-
     order.photo.save(photo_name(photo), photo, save=False)
 
 
@@ -189,8 +188,6 @@ def order_complete(*, order: Order, actor, minutes: int | None = None, note: str
             _("Only the time actually served counts: at most %(max)s minutes since check-in.")
             % {"max": high}, field="minutes")
     if photo is not None:
-        from linli.points.photos import photo_validate
-
         photo_validate(photo)
     order = ORDER_MACHINE.move(order, "complete", actor=actor, note=(note or "")[:500],
                                checked_out_at=now, actual_minutes=minutes,
@@ -219,8 +216,6 @@ def order_photo_attach(*, order: Order, actor, photo) -> Order:
     _expect(order, "photo")
     require(policies.can_attach_photo(actor, order),
             _("Only the volunteer assigned to this order may add its photo."))
-    from linli.points.photos import MAX_BYTES
-
     if photo is None:
         raise ValidationError(_("Please choose a photo (JPEG, PNG or WebP)."), field="photo")
     if photo.size is not None and photo.size > MAX_BYTES:
