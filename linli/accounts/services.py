@@ -111,6 +111,22 @@ def role_grant(*, user: User, role: str, scope, granted_by: User | None = None) 
     return assignment
 
 
+@transaction.atomic
+def role_revoke(*, user: User, role: str, scope, revoked_by: User | None = None) -> int:
+    """Take `role` in `scope` away from `user`; the account keeps its other roles. Returns
+    how many assignments were removed (0 when the user did not hold it: nothing to undo)."""
+    if role not in Role.values:
+        raise ValidationError(_("Unknown role."), field="role")
+    fields = _scope_fields(role, scope)
+    removed, _by_model = RoleAssignment.objects.filter(user=user, role=role, **fields).delete()
+    if removed:
+        roles_changed(user)
+        if revoked_by is not None:
+            audit_record(action=AuditAction.ROLE_CHANGED, actor=revoked_by, obj=user,
+                         field=role, reason="revoke")
+    return removed
+
+
 def roles_changed(user: User) -> None:
     """Every service that grants or takes away a role calls this: the user's roles and the
     scopes worked out from them in this request are read again on the next check."""

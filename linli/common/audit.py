@@ -97,6 +97,7 @@ FIELD_LABELS = {
 #: Reasons the code itself writes (anything else was typed by a person and is shown as is).
 REASON_LABELS = {
     "grant": _("role granted"),
+    "revoke": _("role revoked"),
     "role": _("lacks the required role"),
     "household plate": _("not allowed to print this door plate"),
     "ledger statement": _("statement export"),
