@@ -2,7 +2,7 @@
 with weekly sessions, and in-app notices.
 
 Seats are counters on the activity and the class, changed only by guarded conditional updates
-(see services.py); the CheckConstraints below are the backstop.
+(see services/signups.py and services/classes.py); the CheckConstraints below are the backstop.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Who may act on activities and classes: pure predicates (they may query, never write).
 
-Pages use them to show or hide a button; the services in `services.py` enforce them with
-`require(...)`, so pages, the API and tasks cannot drift apart.
+Pages use them to show or hide a button; the services (`linli.activities.services`) enforce
+them with `require(...)`, so pages, the API and tasks cannot drift apart.
 
 `actor=None` means the system (demo loaders, management commands, a crediting retry after a
 check-out). It is allowed only where the system genuinely acts: creating and moving activities
