@@ -40,12 +40,11 @@ from huey.contrib.djhuey import db_task
 from openpyxl import Workbook
 from simple_history.utils import bulk_update_with_history
 
-from linli.common.dates import age_on
 from linli.common.exceptions import Conflict, DomainError, ValidationError, require
 from linli.common.masking import mask_id_number
 from linli.common.xlsx import safe_row
-from linli.registry import policies, roster
-from linli.registry.idnumbers import id_number_compose, id_number_parse
+from linli.registry import policies, roster, rules
+from linli.registry.idnumbers import IdNumberInfo, id_number_compose, id_number_parse
 from linli.registry.models import (
     Building,
     Community,
@@ -64,7 +63,7 @@ from linli.registry.models import (
     Unit,
 )
 from linli.registry.privacy import hash_id_number, protect_id_number
-from linli.registry.services import ADULT_AGE, CHILD_AGE, name_pinyin
+from linli.registry.services import name_pinyin
 
 logger = logging.getLogger(__name__)
 
@@ -103,23 +102,13 @@ HEADER = {key: header for key, header, _r in COLUMNS}
 #: Every field a column may be mapped to (the roster's own 序号 too), with its label.
 FIELD_LABELS = {"row_label": "序号", **HEADER}
 
-GENDERS = {"男": "M", "女": "F", "M": "M", "F": "F"}
-POLITICAL = {"群众": "masses", "中共党员": "party_member", "党员": "party_member",
-             "中共预备党员": "probationary", "预备党员": "probationary",
-             "共青团员": "league_member", "团员": "league_member", "民主党派": "other_party"}
-RESIDENCE = {"户籍": "registered", "常住": "permanent", "流动": "floating",
-             "人户分离": "separated"}
-RELATIONS = {"户主": "head", "本人": "head", "配偶": "spouse", "妻": "spouse", "夫": "spouse",
-             "子女": "child", "子": "child", "女": "child", "父母": "parent", "父亲": "parent",
-             "母亲": "parent", "孙子女": "grandchild", "祖父母": "grandparent",
-             "兄弟姐妹": "sibling", "儿媳女婿": "in_law", "儿媳": "in_law", "女婿": "in_law",
-             "其他": "other"}
-BASES = {"本人同意": "consent", "同意": "consent", "法定职责": "legal_duty"}
-# Reverse maps for exports (first Chinese label of each code).
+# How each code is written in the template and in exports. Reading goes the other way through
+# `roster.map_choice`, which knows these words and the many others rosters use.
 GENDER_LABEL = {"M": "男", "F": "女"}
 POLITICAL_LABEL = {"masses": "群众", "party_member": "中共党员", "probationary": "中共预备党员",
                    "league_member": "共青团员", "other_party": "民主党派"}
-RESIDENCE_LABEL = {v: k for k, v in RESIDENCE.items()}
+RESIDENCE_LABEL = {"registered": "户籍", "permanent": "常住", "floating": "流动",
+                   "separated": "人户分离"}
 RELATION_LABEL = {"head": "户主", "spouse": "配偶", "child": "子女", "parent": "父母",
                   "grandchild": "孙子女", "grandparent": "祖父母", "sibling": "兄弟姐妹",
                   "in_law": "儿媳女婿", "other": "其他"}
@@ -133,8 +122,6 @@ VALUE_KINDS = {
     "relation": RELATION_LABEL,
     "tags": {},
 }
-_BUILT_IN = {"gender": GENDERS, "political_status": POLITICAL, "residence_type": RESIDENCE,
-             "relation": RELATIONS, "sensitive_basis": BASES}
 NEW_TAG = "+new"
 #: Tags describing health or disability: created sensitive (they need a recorded basis).
 SENSITIVE_TAG_WORDS = ("残疾", "重病", "病", "失能", "精神")
@@ -227,6 +214,16 @@ def household_number_for(estate: str, building: str, unit: str, room: str) -> st
     return f"H{digest[:16].upper()}"
 
 
+def address_key(text: str) -> str:
+    """An address as the import compares it: estate, building, unit and room as the roster
+    reader spells them when it can find them ("紫轩小区3幢2单元501室" and "紫轩小区 3栋 2单元
+    501" are one place), else the folded text without spaces."""
+    found = roster.parse_address(text)
+    if found is not None:
+        return "".join((found.estate, found.building, found.unit, found.room))
+    return roster.fold(text).replace(" ", "")
+
+
 @dataclass
 class ParsedRow:
     row: int
@@ -240,6 +237,42 @@ class ParsedRow:
     batch_basis: bool = False
     skipped: bool = False
     new_places: tuple = ()
+
+
+class _Report:
+    """What one row's check found: errors and warnings under the column's own heading, with
+    the value as written (identifiers masked)."""
+
+    __slots__ = ("checker", "parsed", "text")
+
+    def __init__(self, checker: Checker, parsed: ParsedRow, text: dict[str, str]):
+        self.checker, self.parsed, self.text = checker, parsed, text
+
+    def shown(self, key: str, value: str | None) -> str:
+        value = (self.text.get(key, "") if value is None else value)[:100]
+        if key in IDENTIFIER_KEYS and value:
+            return mask_id_number(_NUMBER_GAPS.sub("", value))
+        return masked_text(value)
+
+    def err(self, key: str, message: str, value: str | None = None) -> None:
+        written = self.text.get(key, "") if value is None else value
+        if key in IDENTIFIER_KEYS and written and written in message:
+            message = message.replace(written, self.shown(key, written))
+        self.parsed.errors.append({"column": self.checker._column(key),
+                                   "value": self.shown(key, value), "message": message})
+
+    def warn(self, key: str, message: str) -> None:
+        self.parsed.warnings.append({"column": self.checker._column(key),
+                                     "value": self.shown(key, None), "message": message})
+
+    def check(self, key: str, rule, *args, **kwargs):
+        """Apply one of `linli.registry.rules`: its refusal becomes this column's error (the
+        row goes on, so that one read reports every problem of the row)."""
+        try:
+            return rule(*args, **kwargs)
+        except ValidationError as exc:
+            self.err(key, exc.message)
+            return None
 
 
 class Checker:
@@ -273,11 +306,19 @@ class Checker:
         unit_names = {pk: n for (_b, n), pk in self.units.items()}
         self.numbers: set[str] = set()
         self.by_place: dict[tuple, str] = {}
-        for number, b, u, room in Household.objects.filter(community=community).values_list(
-                "number", "building_id", "unit_id", "room").iterator(chunk_size=5000):
+        # Households entered with an address only (no building): {address key: (number,
+        # grid number)}, so that a roster row at that address finds them.
+        self.by_address: dict[str, tuple[str, str]] = {}
+        grid_numbers = {pk: g.number for pk, g in self.grid_by_id.items()}
+        for number, b, u, room, address, grid_id in Household.objects.filter(
+                community=community).values_list(
+                "number", "building_id", "unit_id", "room", "address", "grid_id").iterator(
+                chunk_size=5000):
             self.numbers.add(number)
             if b and room:
                 self.by_place.setdefault((b, unit_names.get(u, ""), room), number)
+            elif not b and (key := address_key(address)):
+                self.by_address.setdefault(key, (number, grid_numbers.get(grid_id, "")))
         # What the save would create (for the preview).
         self.new_estates: dict[str, None] = {}
         self.new_buildings: dict[tuple[str, str], None] = {}
@@ -296,53 +337,47 @@ class Checker:
         return self.heading.get(key) or FIELD_LABELS.get(key, key)
 
     def _choice(self, kind: str, text: str) -> str | None:
+        """The code for a value written in the file: staff's choice in the value step (""
+        ignores it), else Linli's vocabulary (`roster.map_choice`); None when unknown."""
         mapped = self.values.get(kind) or {}
         if text in mapped:
             return mapped[text]
-        built_in = _BUILT_IN.get(kind, {})
-        if text in built_in:
-            return built_in[text]
-        if text in built_in.values():
-            return text
         return roster.map_choice(kind, text)
 
     def parse(self, row_number: int, cells) -> ParsedRow:
+        """One row read and checked against the rules every resident obeys
+        (`linli.registry.rules`) and against the rows before it."""
         self._cells = cells
         text = {key: _text(self._raw(cells, key)) for key in self.index}
-        get = text.get
-        label = get("row_label", "") or get("name", "")
+        label = text.get("row_label", "") or text.get("name", "")
         parsed = ParsedRow(row=row_number, values={}, label=label[:64])
-        errors, warnings = parsed.errors, parsed.warnings
-
-        def shown(key: str, value: str | None) -> str:
-            value = (get(key, "") if value is None else value)[:100]
-            if key in IDENTIFIER_KEYS and value:
-                return mask_id_number(_NUMBER_GAPS.sub("", value))
-            return masked_text(value)
-
-        def err(key: str, message: str, value: str | None = None) -> None:
-            written = get(key, "") if value is None else value
-            if key in IDENTIFIER_KEYS and written and written in message:
-                message = message.replace(written, shown(key, written))
-            errors.append({"column": self._column(key), "value": shown(key, value),
-                           "message": message})
-
-        def warn(key: str, message: str) -> None:
-            warnings.append({"column": self._column(key), "value": shown(key, None),
-                             "message": message})
-
+        report = _Report(self, parsed, text)
         v = parsed.values
         for key in ("household_number", "grid", "address", "estate", "building", "unit", "room",
                     "name", "ethnicity", "sensitive_basis_note"):
-            v[key] = get(key, "")
-        if not v["name"]:
-            err("name", _("The name is empty: write the person's name."))
-        elif len(v["name"]) > 64:
-            err("name", _("The name is too long (64 characters at most)."))
+            v[key] = text.get(key, "")
+        report.check("name", rules.name, v["name"],
+                     missing=_("The name is empty: write the person's name."))
+        info = self._identity(report)
+        self._mobile(report)
+        self._choices(report)
+        self._tags(report)
+        for key in ("moved_out_on", "deceased_on"):
+            day = self._date(key, report.err, None)
+            report.check(key, rules.not_in_future, day, field=key, today=self.today)
+            v[key] = day
+        self._household(parsed, report.err)
+        if info is not None:
+            self._seen(report, info)
+        self._guardian(report)
+        return parsed
 
-        # -- ID number, then the birth date and gender it gives
+    def _identity(self, report: _Report) -> IdNumberInfo | None:
+        """The ID number, and the birth date and gender it gives (those written besides
+        must agree with it)."""
+        v, err = report.parsed.values, report.err
         info = None
-        id_raw = self._raw(cells, "id_number")
+        id_raw = self._raw(self._cells, "id_number")
         try:
             id_text = roster.parse_id_text(id_raw) if id_raw not in (None, "") else ""
         except roster.RosterValueError as exc:
@@ -358,8 +393,8 @@ class Checker:
                     err("id_number", exc.message)
                 else:
                     for message in info.warnings:
-                        warn("id_number", message)
-        gender = get("gender", "")
+                        report.warn("id_number", message)
+        gender = report.text.get("gender", "")
         if gender:
             code = self._choice("gender", gender)
             if code not in ("M", "F", ""):
@@ -367,24 +402,25 @@ class Checker:
             gender = code if code in ("M", "F") else ""
         birth = self._date("birth_date", err, info)
         if info is not None:
-            if birth and birth != info.birth_date:
-                err("birth_date", _("The birth date does not agree with the ID number "
-                                    "(%(date)s).") % {"date": info.birth_date.isoformat()})
-            if gender and gender != info.gender:
-                err("gender", _("The gender does not agree with the ID number."))
+            report.check("birth_date", rules.birth_date_agrees, info, birth)
+            report.check("gender", rules.gender_agrees, info, gender)
             birth, gender = info.birth_date, info.gender
         v.update(gender=gender, birth_date=birth)
+        return info
 
-        mobile_raw = self._raw(cells, "mobile")
+    def _mobile(self, report: _Report) -> None:
+        v = report.parsed.values
         v["mobile"] = ""
-        if get("mobile"):
+        if report.text.get("mobile"):
             try:
-                v["mobile"] = roster.parse_mobile(mobile_raw)
+                v["mobile"] = roster.parse_mobile(self._raw(self._cells, "mobile"))
             except roster.RosterValueError as exc:
-                err("mobile", exc.message)
+                report.err("mobile", exc.message)
 
+    def _choices(self, report: _Report) -> None:
+        v, err = report.parsed.values, report.err
         for kind in ("political_status", "residence_type", "relation"):
-            written = get(kind, "")
+            written = report.text.get(kind, "")
             code = self._choice(kind, written) if written else ""
             if code is None:
                 err(kind, _("“%(value)s” is not a known value: choose what it means in the "
@@ -392,8 +428,8 @@ class Checker:
                     % {"value": written, "allowed": "、".join(VALUE_KINDS[kind].values())})
                 code = ""
             v[kind] = code
-        v["residence_type"] = v["residence_type"] or "registered"
-        basis_written = get("sensitive_basis", "")
+        v["residence_type"] = rules.residence_type(v["residence_type"])
+        basis_written = report.text.get("sensitive_basis", "")
         v["sensitive_basis"] = ""
         if basis_written:
             code = self._choice("sensitive_basis", basis_written)
@@ -402,10 +438,14 @@ class Checker:
             else:
                 v["sensitive_basis"] = code
 
-        # -- tags
+    def _tags(self, report: _Report) -> None:
+        """The row's tags as staff mapped them; a sensitive one needs a basis (the row's own,
+        else the batch's)."""
+        parsed, err = report.parsed, report.err
+        v = parsed.values
         tag_map = self.values.get("tags") or {}
         sensitive = False
-        for name in roster.split_tags(get("tags", "")):
+        for name in roster.split_tags(report.text.get("tags", "")):
             chosen = tag_map.get(name)
             if chosen == "":
                 continue
@@ -431,37 +471,36 @@ class Checker:
                 err("tags", _("Health or disability details need a recorded consent or legal "
                               "basis: choose the batch's basis in the import options, or add "
                               "a 敏感信息依据 column."))
-        for key in ("moved_out_on", "deceased_on"):
-            day = self._date(key, err, None)
-            if day and day > self.today:
-                err(key, _("This date cannot be in the future."))
-            v[key] = day
 
-        self._household(parsed, err)
+    def _seen(self, report: _Report, info: IdNumberInfo) -> None:
+        """One person once per file: the second row with a number names the first."""
+        parsed = report.parsed
+        parsed.hash = hash_id_number(info.number)
+        parsed.values["id_number"] = info.number
+        earlier = self.seen_hashes.get(parsed.hash)
+        if earlier is not None:
+            report.err("id_number", _("The same ID number is already in row %(row)s.")
+                       % {"row": earlier})
+        else:
+            self.seen_hashes[parsed.hash] = parsed.label or str(parsed.row)
 
-        if info is not None:
-            parsed.hash = hash_id_number(info.number)
-            v["id_number"] = info.number
-            earlier = self.seen_hashes.get(parsed.hash)
-            if earlier is not None:
-                err("id_number", _("The same ID number is already in row %(row)s.")
-                    % {"row": earlier})
-            else:
-                self.seen_hashes[parsed.hash] = label or str(row_number)
-        guardian_text = get("guardian_id", "")
-        if birth and age_on(birth, self.today) < CHILD_AGE:
-            if not guardian_text:
-                err("guardian_id", _("A child under 14 can be recorded only with a guardian: "
-                                     "write the guardian's ID number."))
-            else:
-                try:
-                    guardian = roster.parse_id_text(self._raw(cells, "guardian_id"))
-                except roster.RosterValueError as exc:
-                    err("guardian_id", exc.message)
-                else:
-                    parsed.guardian_hash = hash_id_number(guardian)
-                    self.guardian_checks.append((row_number, parsed.guardian_hash))
-        return parsed
+    def _guardian(self, report: _Report) -> None:
+        """A child's guardian, by ID number: looked up once the whole file is read
+        (`unresolved_guardians`)."""
+        parsed, err = report.parsed, report.err
+        if not rules.needs_guardian(parsed.values["birth_date"], today=self.today):
+            return
+        if not report.text.get("guardian_id", ""):
+            err("guardian_id", _("A child under 14 can be recorded only with a guardian: "
+                                 "write the guardian's ID number."))
+            return
+        try:
+            guardian = roster.parse_id_text(self._raw(self._cells, "guardian_id"))
+        except roster.RosterValueError as exc:
+            err("guardian_id", exc.message)
+        else:
+            parsed.guardian_hash = hash_id_number(guardian)
+            self.guardian_checks.append((parsed.row, parsed.guardian_hash))
 
     def _date(self, key: str, err, info) -> date | None:
         value = self._raw(self._cells, key)
@@ -514,13 +553,18 @@ class Checker:
             if v["grid"] not in self.grids:
                 err("grid", _("No grid with this number in the community."))
                 return
-            if len(v["household_number"]) > 32:
-                err("household_number", _("The household number is too long."))
+            try:
+                rules.household_number(v["household_number"])
+            except ValidationError as exc:
+                err("household_number", exc.message)
                 return
             if not v["address"]:
                 v["address"] = "".join((estate, building, unit, room))
-            if not v["address"]:
-                err("address", _("The address is empty: write where the household lives."))
+            try:
+                rules.address(v["address"],
+                              missing=_("The address is empty: write where the household lives."))
+            except ValidationError as exc:
+                err("address", exc.message)
                 return
             first = self.households.setdefault(v["household_number"], (v["grid"], v["address"]))
             if first[0] != v["grid"]:
@@ -534,8 +578,12 @@ class Checker:
                            "and 房号 (also as one address such as 紫轩小区3栋2单元501)."),
                     v["address"] or "".join((estate, building, unit, room)))
                 return
+            known = (self.by_address.get("".join((estate, building, unit, room)))
+                     or self.by_address.get(address_key(v["address"]) if v["address"] else ""))
             if building_hit:
                 v["grid"] = self.grid_by_id[building_hit[1]].number
+            elif known is not None and not v["grid"]:
+                v["grid"] = known[1]
             elif not v["grid"]:
                 key = "grid" if "grid" in self.index else "building"
                 err(key, _("%(building)s of %(estate)s is a new building: add a 网格 column "
@@ -543,12 +591,14 @@ class Checker:
                            "first.") % {"building": building, "estate": estate},
                     v["grid"] if key == "grid" else building)
                 return
-            elif v["grid"] not in self.grids:
+            if v["grid"] not in self.grids:
                 err("grid", _("No grid with this number in the community."))
                 return
             number = None
             if building_hit:
                 number = self.by_place.get((building_hit[0], unit, room))
+            if number is None and known is not None:
+                number = known[0]
             v["household_number"] = number or household_number_for(estate, building, unit, room)
             if not v["address"]:
                 v["address"] = "".join((estate, building, unit, room))
@@ -986,9 +1036,7 @@ def import_value_choices(*, job: ImportJob) -> dict[str, list[dict]]:
                     near = [t for t in tags if t in text or text in t]
                     guess = near[0] if len(near) == 1 else NEW_TAG
             elif guess is None:
-                built_in = _BUILT_IN[kind]
-                guess = built_in.get(text) or (text if text in VALUE_KINDS[kind] else None) \
-                    or roster.map_choice(kind, text)
+                guess = roster.map_choice(kind, text)
             entries.append({"value": text, "choice": guess})
         out[kind] = entries
     return out
@@ -1290,6 +1338,180 @@ def _describe(p: ParsedRow) -> str:
         "row": p.label or p.row, "column": first["column"], "message": first["message"]}
 
 
+class _Saver:
+    """Writes the good rows of one import, chunk by chunk, in the commit's transaction:
+    households first (new ones created, changed ones updated), then residents (matched on
+    the ID number's keyed hash), their tags and the heads of household."""
+
+    def __init__(self, community: Community, user, checker: Checker):
+        self.community, self.user, self.checker = community, user, checker
+        self.now = timezone.now()
+        self.places = _Places(community)
+        # number -> [pk, grid_id, address, building_id, unit_id, room, head_id]; plain values
+        # rather than model instances keep memory flat on very large files.
+        self.households: dict[str, list] = {
+            row[0]: list(row[1:]) for row in Household.objects.filter(community=community)
+            .values_list("number", "id", "grid_id", "address", "building_id", "unit_id",
+                         "room", "head_id").iterator(chunk_size=2000)
+        }
+        self.guardian_links: list[tuple[str, str]] = []
+        self.resident_writer = _Writer(Resident, _fields_of(Resident))
+        self.new_resident = _NewRows(Resident, self.now)
+        self.household_writer = _Writer(Household, _fields_of(Household))
+        self.resident_history = _HistoryWriter(Resident)
+        self.household_history = _HistoryWriter(Household)
+        self.new_household = _NewRows(Household, self.now)
+        self.through = Resident.tags.through
+        self.tag_writer = _Writer(self.through, ["resident_id", "tag_id"])
+        qn = connection.ops.quote_name
+        self.head_sql = "UPDATE {} SET {} = %s WHERE {} = %s".format(
+            qn(Household._meta.db_table), qn("head_id"), qn("id"))
+
+    def save(self, parsed: list[ParsedRow], existing: dict) -> tuple[int, int]:
+        """Save one chunk's good rows; returns (created, updated)."""
+        self._households(parsed)
+        by_hash, creates, updates = self._residents(parsed, existing)
+        self._tags_and_heads(by_hash, updates)
+        return len(creates), len(updates)
+
+    def _households(self, parsed: list[ParsedRow]) -> None:
+        community, households = self.community, self.households
+        new_households: dict[str, dict] = {}
+        changed: dict[int, tuple] = {}
+        for p in parsed:
+            v = p.values
+            grid = self.checker.grids[v["grid"]]
+            building = self.places.building(v, grid)
+            unit = self.places.unit(building, v["unit"])
+            want = (grid.pk, v["address"][:rules.ADDRESS_MAX], building and building.pk,
+                    unit and unit.pk, v["room"][:16])
+            entry = households.get(v["household_number"])
+            if entry is None and v["household_number"] not in new_households:
+                new_households[v["household_number"]] = self.new_household({
+                    "community_id": community.pk, "grid_id": grid.pk,
+                    "number": v["household_number"], "address": want[1],
+                    "building_id": want[2], "unit_id": want[3], "room": want[4]})
+            elif entry is not None and tuple(entry[1:6]) != want:
+                changed[entry[0]] = want
+                entry[1:6] = list(want)
+        if new_households:
+            rows = list(new_households.values())
+            self.household_writer.insert(rows)
+            ids = dict(Household.objects.filter(
+                community=community, number__in=list(new_households)
+            ).values_list("number", "id"))
+            for h in rows:
+                h["id"] = ids[h["number"]]
+                households[h["number"]] = [h["id"], h["grid_id"], h["address"],
+                                           h["building_id"], h["unit_id"], h["room"], None]
+            self.household_history.write(rows, history_type="+", user=self.user, reason=None)
+        if changed:
+            objs = list(Household.objects.filter(pk__in=list(changed)))
+            for h in objs:
+                (h.grid_id, h.address, h.building_id, h.unit_id, h.room) = changed[h.pk]
+            bulk_update_with_history(objs, Household,
+                                     ["grid", "address", "building", "unit", "room"],
+                                     default_user=self.user)
+
+    def _fields(self, p: ParsedRow) -> dict:
+        """A checked row's resident columns as stored."""
+        v = p.values
+        fields = {
+            "name": v["name"][:rules.NAME_MAX], "gender": v["gender"],
+            "birth_date": v["birth_date"], "mobile": v["mobile"],
+            "ethnicity": rules.ethnicity(v["ethnicity"]),
+            "political_status": v["political_status"],
+            "residence_type": v["residence_type"], "relation": v["relation"],
+            # A roster writes the date of a moving-out or a death; the date is the flag.
+            "moved_out": bool(v["moved_out_on"]), "moved_out_on": v["moved_out_on"],
+            "deceased": bool(v["deceased_on"]), "deceased_on": v["deceased_on"],
+            "sensitive_basis": v["sensitive_basis"],
+            "sensitive_basis_note": rules.basis_note(v["sensitive_basis_note"]),
+            "household_id": self.households[v["household_number"]][0],
+            "updated_at": self.now,
+            **protect_id_number(v["id_number"]),
+        }
+        fields["name_pinyin"], fields["name_initials"] = name_pinyin(fields["name"])
+        return fields
+
+    def _residents(self, parsed: list[ParsedRow], existing: dict):
+        """Creates and updates; updates load the full row so that the history records the
+        real previous values. Returns ({hash: [id, relation, row]}, creates, updates)."""
+        current = Resident.objects.in_bulk([existing[p.hash][0] for p in parsed
+                                            if p.hash in existing])
+        creates, updates, update_fields, by_hash = [], [], [], {}
+        new_rows: list[tuple[dict, ParsedRow]] = []
+        for p in parsed:
+            fields = self._fields(p)
+            hit = existing.get(p.hash)
+            if hit:
+                r = current[hit[0]]
+                if r.health_note and not fields["sensitive_basis"]:
+                    # The file has no health column: keep the basis for what is held.
+                    fields["sensitive_basis"] = r.sensitive_basis
+                    fields["sensitive_basis_note"] = r.sensitive_basis_note
+                for key, value in fields.items():
+                    setattr(r, key, value)
+                updates.append(r)
+                update_fields.append(fields)
+                by_hash[p.hash] = [r.pk, fields["relation"], p]
+            else:
+                row = self.new_resident(fields)
+                creates.append(row)
+                new_rows.append((row, p))
+                by_hash[p.hash] = [None, fields["relation"], p]  # id once written
+            if p.guardian_hash:
+                self.guardian_links.append((p.hash, p.guardian_hash))
+        if creates:
+            # One executemany for the residents; their ids are read back by the hash
+            # (unique), then their history rows are written the same way.
+            self.resident_writer.insert(creates)
+            ids = dict(Resident.objects.filter(
+                id_number_hash__in=[r["id_number_hash"] for r in creates]
+            ).values_list("id_number_hash", "id"))
+            for row, p in new_rows:
+                row["id"] = by_hash[p.hash][0] = ids[row["id_number_hash"]]
+            self.resident_history.write(creates, history_type="+", user=self.user,
+                                        reason=None)
+        if updates:
+            self._update(updates, update_fields)
+        return by_hash, creates, updates
+
+    def _update(self, updates: list[Resident], update_fields: list[dict]) -> None:
+        # One UPDATE statement run for every row (executemany): Django's bulk_update builds
+        # a CASE per column and row, slow for wide rows.
+        qn = connection.ops.quote_name
+        keys = list(update_fields[0])
+        updater = _Writer(Resident, [*keys, "id"])
+        sql = "UPDATE {} SET {} WHERE {} = %s".format(
+            qn(Resident._meta.db_table),
+            ", ".join(f"{qn(Resident._meta.get_field(k).column)} = %s" for k in keys),
+            qn("id"))
+        with connection.cursor() as cursor:
+            cursor.executemany(sql, updater.params(
+                [{**fields, "id": r.pk} for r, fields in zip(updates, update_fields,
+                                                             strict=True)]))
+        self.resident_history.write_instances(updates, history_type="~", user=self.user,
+                                              reason="")
+
+    def _tags_and_heads(self, by_hash: dict, updates: list[Resident]) -> None:
+        """Tags replace the previous ones; heads of household follow the relation column."""
+        self.through.objects.filter(resident_id__in=[r.pk for r in updates]).delete()
+        self.tag_writer.insert([
+            {"resident_id": pk, "tag_id": self.checker.tags[name].pk}
+            for pk, _relation, p in by_hash.values() for name in p.tags
+        ])
+        heads = []
+        for pk, relation, p in by_hash.values():
+            entry = self.households[p.values["household_number"]]
+            if relation == "head" and entry[6] != pk:
+                entry[6] = pk
+                heads.append((pk, entry[0]))
+        if heads:
+            with connection.cursor() as cursor:
+                cursor.executemany(self.head_sql, heads)
+
+
 def _commit(job: ImportJob, user) -> dict:
     from huey.contrib.djhuey import HUEY
 
@@ -1298,35 +1520,16 @@ def _commit(job: ImportJob, user) -> dict:
     _new_tags(job)
     handle, sheet = _open_sheet(job)
     checker = Checker(community, job)
-    places = _Places(community)
+    saver = _Saver(community, user, checker)
     bad_rows = set(ImportRow.objects.filter(job=job, outcome=RowOutcome.ERROR).values_list(
         "row", flat=True)) if partial else set()
-    # number -> [pk, grid_id, address, building_id, unit_id, room, head_id]; plain values
-    # rather than model instances keep memory flat on very large files.
-    households: dict[str, list] = {
-        row[0]: list(row[1:]) for row in Household.objects.filter(community=community)
-        .values_list("number", "id", "grid_id", "address", "building_id", "unit_id", "room",
-                     "head_id").iterator(chunk_size=2000)
-    }
     counts = {"create": 0, "update": 0, "batch_basis": 0, "newly_bad": []}
-    guardian_links: list[tuple[str, str]] = []
     saved_rows: set[int] = set()
     processed = 0
-    now = timezone.now()
-    resident_fields = _fields_of(Resident)
-    resident_writer = _Writer(Resident, resident_fields)
-    new_resident = _NewRows(Resident, now)
-    household_writer = _Writer(Household, _fields_of(Household))
-    resident_history = _HistoryWriter(Resident)
-    household_history = _HistoryWriter(Household)
-    new_household = _NewRows(Household, now)
-    through = Resident.tags.through
-    tag_writer = _Writer(through, ["resident_id", "tag_id"])
-    qn = connection.ops.quote_name
-    head_sql = "UPDATE {} SET {} = %s WHERE {} = %s".format(
-        qn(Household._meta.db_table), qn("head_id"), qn("id"))
     try:
         for chunk in _chunks(sheet):
+            # Every row is checked again: the file, the records and the tags may have
+            # changed since the check, and nothing invalid is ever saved.
             parsed = [checker.parse(n, cells) for n, cells in chunk
                       if not roster.is_totals_row(cells)]
             existing = checker.match(parsed)
@@ -1339,133 +1542,17 @@ def _commit(job: ImportJob, user) -> dict:
                                            if p.errors and p.row not in bad_rows)
                 parsed = [p for p in parsed if not p.errors and p.row not in bad_rows]
             saved_rows.update(p.row for p in parsed)
-            # Households first: new ones created, changed ones updated.
-            new_households: dict[str, dict] = {}
-            changed: dict[int, tuple] = {}
-            for p in parsed:
-                v = p.values
-                grid = checker.grids[v["grid"]]
-                building = places.building(v, grid)
-                unit = places.unit(building, v["unit"])
-                want = (grid.pk, v["address"][:255], building and building.pk,
-                        unit and unit.pk, v["room"][:16])
-                entry = households.get(v["household_number"])
-                if entry is None and v["household_number"] not in new_households:
-                    new_households[v["household_number"]] = new_household({
-                        "community_id": community.pk, "grid_id": grid.pk,
-                        "number": v["household_number"], "address": want[1],
-                        "building_id": want[2], "unit_id": want[3], "room": want[4]})
-                elif entry is not None and tuple(entry[1:6]) != want:
-                    changed[entry[0]] = want
-                    entry[1:6] = list(want)
-            if new_households:
-                rows = list(new_households.values())
-                household_writer.insert(rows)
-                ids = dict(Household.objects.filter(
-                    community=community, number__in=list(new_households)
-                ).values_list("number", "id"))
-                for h in rows:
-                    h["id"] = ids[h["number"]]
-                    households[h["number"]] = [h["id"], h["grid_id"], h["address"],
-                                               h["building_id"], h["unit_id"], h["room"], None]
-                household_history.write(rows, history_type="+", user=user, reason=None)
-            if changed:
-                objs = list(Household.objects.filter(pk__in=list(changed)))
-                for h in objs:
-                    (h.grid_id, h.address, h.building_id, h.unit_id, h.room) = changed[h.pk]
-                bulk_update_with_history(objs, Household,
-                                         ["grid", "address", "building", "unit", "room"],
-                                         default_user=user)
-            # Residents: matched on the ID number hash; updates load the full row so that
-            # the history records the real previous values.
-            current = Resident.objects.in_bulk([existing[p.hash][0] for p in parsed
-                                                if p.hash in existing])
-            creates, updates, update_fields, by_hash = [], [], [], {}
-            new_rows: list[tuple[dict, ParsedRow]] = []
-            for p in parsed:
-                v = p.values
-                fields = {
-                    "name": v["name"][:64], "gender": v["gender"], "birth_date": v["birth_date"],
-                    "mobile": v["mobile"], "ethnicity": v["ethnicity"][:16],
-                    "political_status": v["political_status"],
-                    "residence_type": v["residence_type"], "relation": v["relation"],
-                    "moved_out": bool(v["moved_out_on"]), "moved_out_on": v["moved_out_on"],
-                    "deceased": bool(v["deceased_on"]), "deceased_on": v["deceased_on"],
-                    "sensitive_basis": v["sensitive_basis"],
-                    "sensitive_basis_note": v["sensitive_basis_note"][:255],
-                    "household_id": households[v["household_number"]][0], "updated_at": now,
-                    **protect_id_number(v["id_number"]),
-                }
-                fields["name_pinyin"], fields["name_initials"] = name_pinyin(fields["name"])
-                counts["batch_basis"] += p.batch_basis
-                hit = existing.get(p.hash)
-                if hit:
-                    r = current[hit[0]]
-                    if r.health_note and not fields["sensitive_basis"]:
-                        # The file has no health column: keep the basis for what is held.
-                        fields["sensitive_basis"] = r.sensitive_basis
-                        fields["sensitive_basis_note"] = r.sensitive_basis_note
-                    for key, value in fields.items():
-                        setattr(r, key, value)
-                    updates.append(r)
-                    update_fields.append(fields)
-                    by_hash[p.hash] = [r.pk, fields["relation"], p]
-                else:
-                    row = new_resident(fields)
-                    creates.append(row)
-                    new_rows.append((row, p))
-                    by_hash[p.hash] = [None, fields["relation"], p]  # id once written
-                if p.guardian_hash:
-                    guardian_links.append((p.hash, p.guardian_hash))
-            if creates:
-                # One executemany for the residents; their ids are read back by the hash
-                # (unique), then their history rows are written the same way.
-                resident_writer.insert(creates)
-                ids = dict(Resident.objects.filter(
-                    id_number_hash__in=[r["id_number_hash"] for r in creates]
-                ).values_list("id_number_hash", "id"))
-                for row, p in new_rows:
-                    row["id"] = by_hash[p.hash][0] = ids[row["id_number_hash"]]
-                resident_history.write(creates, history_type="+", user=user, reason=None)
-            if updates:
-                # One UPDATE statement run for every row (executemany): Django's
-                # bulk_update builds a CASE per column and row, slow for wide rows.
-                keys = list(update_fields[0])
-                updater = _Writer(Resident, [*keys, "id"])
-                sql = "UPDATE {} SET {} WHERE {} = %s".format(
-                    qn(Resident._meta.db_table),
-                    ", ".join(f"{qn(Resident._meta.get_field(k).column)} = %s" for k in keys),
-                    qn("id"))
-                with connection.cursor() as cursor:
-                    cursor.executemany(sql, updater.params(
-                        [{**fields, "id": r.pk} for r, fields in
-                         zip(updates, update_fields, strict=True)]))
-                resident_history.write_instances(updates, history_type="~", user=user,
-                                                 reason="")
-            counts["create"] += len(creates)
-            counts["update"] += len(updates)
-            # Tags replace the previous ones; heads of household follow the relation column.
-            through.objects.filter(resident_id__in=[r.pk for r in updates]).delete()
-            tag_writer.insert([
-                {"resident_id": pk, "tag_id": checker.tags[name].pk}
-                for pk, _relation, p in by_hash.values() for name in p.tags
-            ])
-            heads = []
-            for pk, relation, p in by_hash.values():
-                entry = households[p.values["household_number"]]
-                if relation == "head" and entry[6] != pk:
-                    entry[6] = pk
-                    heads.append((pk, entry[0]))
-            if heads:
-                with connection.cursor() as cursor:
-                    cursor.executemany(head_sql, heads)
+            counts["batch_basis"] += sum(p.batch_basis for p in parsed)
+            created, updated = saver.save(parsed, existing)
+            counts["create"] += created
+            counts["update"] += updated
             processed += len(chunk)
             HUEY.put(_progress_key(job.pk), processed)
         missing = [(row, h) for row, h in checker.unresolved_guardians() if row in saved_rows]
         if missing:
             raise ImportFailed(_("Row %(row)s: the guardian is neither in this file nor "
                                  "registered in this community.") % {"row": missing[0][0]})
-        _link_guardians(guardian_links, community)
+        _link_guardians(saver.guardian_links, community)
     finally:
         handle.close()
     if job.sensitive_basis:
@@ -1491,8 +1578,10 @@ def _link_guardians(links: list[tuple[str, str]], community: Community) -> None:
             child, guardian = found.get(child_hash), found.get(guardian_hash)
             if guardian is None or child is None or child == guardian:
                 raise ImportFailed(_("A guardian could not be linked."))
-            if guardian[1] and age_on(guardian[1], today) < ADULT_AGE:
-                raise ImportFailed(_("The guardian must be an adult."))
+            try:
+                rules.guardian_adult(guardian[1], today=today)
+            except ValidationError as exc:
+                raise ImportFailed(exc.message) from None
             updates.append(Resident(pk=child[0], guardian_id=guardian[0]))
         Resident.objects.bulk_update(updates, ["guardian"])
 

@@ -24,6 +24,7 @@ from pathlib import PurePath
 from django.utils.translation import gettext as _
 
 from linli.common.text import clean_text
+from linli.registry import rules
 
 
 class RosterError(Exception):
@@ -515,7 +516,6 @@ def parse_date(value) -> date:
 # --- Mobiles ------------------------------------------------------------------------------
 
 _PHONE_SEPARATORS = re.compile(r"[\s\-()（）.·_]+")
-_MOBILE = re.compile(r"^1\d{10}$")
 _LANDLINE = re.compile(r"^(?:0\d{2,3})?[2-9]\d{6,7}$")
 
 
@@ -532,7 +532,7 @@ def _parse_mobile_text(text: str) -> str:
         digits = digits[4:]
     elif digits.startswith("86") and len(digits) == 13:
         digits = digits[2:]
-    if _MOBILE.match(digits) and digits.isascii():
+    if rules.is_mobile(digits):
         return digits
     if digits.isdigit() and _LANDLINE.match(digits):
         raise RosterValueError(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -20,11 +20,10 @@ from pypinyin import Style, lazy_pinyin
 
 from linli.accounts.models import Role, User
 from linli.common.audit import audit_record
-from linli.common.dates import age_on
 from linli.common.exceptions import Conflict, TooManyRequests, ValidationError, require
 from linli.common.models import AuditAction, AuditEvent, AuditResult
 from linli.common.text import clean_name, fold_code, fold_mobile
-from linli.registry import policies
+from linli.registry import policies, rules
 from linli.registry.idnumbers import id_number_parse
 from linli.registry.models import (
     BindingKind,
@@ -49,14 +48,6 @@ from linli.registry.models import (
     new_door_token,
 )
 from linli.registry.privacy import decrypt_id_number, hash_id_number, protect_id_number
-
-#: ASCII digits only: `\d` would also take full-width and other scripts' digits.
-MOBILE_RE = re.compile(r"^1[0-9]{10}$")
-#: Children under this age are recorded only with a guardian link (PIPL Art. 31).
-CHILD_AGE = 14
-ADULT_AGE = 18
-#: Nobody living was born before this; an earlier date is a typing or parsing mistake.
-EARLIEST_BIRTH_DATE = date(1900, 1, 1)
 
 RESIDENT_FIELDS = (
     "name", "gender", "birth_date", "id_number", "mobile", "ethnicity", "political_status",
@@ -115,22 +106,12 @@ def resident_clean(
 
     # One hygiene rule for names from pages, API and imports: controls dropped, bidi
     # overrides refused (linli.common.text).
-    name = clean_name(merged.get("name") or "", field="name")
-    if not name:
-        raise ValidationError(_("Please enter the name."), field="name")
-    if len(name) > 64:
-        raise ValidationError(_("The name is too long (64 characters at most)."), field="name")
-    clean["name"] = name
+    clean["name"] = rules.name(clean_name(merged.get("name") or "", field="name"))
 
     gender = merged.get("gender") or ""
     if gender and gender not in Gender.values:
         raise ValidationError(_("Choose male or female."), field="gender")
-    birth = merged.get("birth_date")
-    if birth and birth > today:
-        raise ValidationError(_("The birth date cannot be in the future."), field="birth_date")
-    if birth and birth < EARLIEST_BIRTH_DATE:
-        raise ValidationError(_("The birth date is too early (1900-01-01 at the earliest)."),
-                              field="birth_date")
+    birth = rules.birth_date(merged.get("birth_date"), today=today)
 
     id_number = merged.get("id_number")
     if id_number is not None:
@@ -138,16 +119,8 @@ def resident_clean(
         if id_number:
             info = id_number_parse(id_number)
             warnings.extend(info.warnings)
-            if birth and birth != info.birth_date:
-                raise ValidationError(
-                    _("The birth date does not agree with the ID number (%(date)s).")
-                    % {"date": info.birth_date.isoformat()},
-                    field="birth_date",
-                )
-            if gender and gender != info.gender:
-                raise ValidationError(_("The gender does not agree with the ID number."),
-                                      field="gender")
-            birth, gender = info.birth_date, info.gender
+            birth = rules.birth_date_agrees(info, birth)
+            gender = rules.gender_agrees(info, gender)
             digest = hash_id_number(info.number)
             clash = Resident.objects.filter(id_number_hash=digest)
             if instance is not None:
@@ -162,24 +135,13 @@ def resident_clean(
     elif instance is not None and instance.id_number_encrypted:
         # Unchanged number: birth date and gender must still agree with it.
         info = id_number_parse(decrypt_id_number(instance.id_number_encrypted))
-        if birth and birth != info.birth_date:
-            raise ValidationError(
-                _("The birth date does not agree with the ID number (%(date)s).")
-                % {"date": info.birth_date.isoformat()},
-                field="birth_date",
-            )
-        if gender and gender != info.gender:
-            raise ValidationError(_("The gender does not agree with the ID number."),
-                                  field="gender")
+        rules.birth_date_agrees(info, birth)
+        rules.gender_agrees(info, gender)
     clean["gender"], clean["birth_date"] = gender, birth
 
-    mobile = fold_mobile(merged.get("mobile"))
-    if mobile and not MOBILE_RE.match(mobile):
-        raise ValidationError(_("Enter an 11-digit mobile number starting with 1."),
-                              field="mobile")
-    clean["mobile"] = mobile
+    clean["mobile"] = rules.mobile(fold_mobile(merged.get("mobile")))
 
-    clean["ethnicity"] = (merged.get("ethnicity") or "").strip()[:16]
+    clean["ethnicity"] = rules.ethnicity(merged.get("ethnicity"))
     for key, choices, label in (
         ("political_status", PoliticalStatus, _("political status")),
         ("residence_type", ResidenceType, _("residence type")),
@@ -189,21 +151,15 @@ def resident_clean(
         if value and value not in choices.values:
             raise ValidationError(_("Unknown %(what)s.") % {"what": label}, field=key)
         clean[key] = value
-    clean["residence_type"] = clean["residence_type"] or ResidenceType.REGISTERED
+    clean["residence_type"] = rules.residence_type(clean["residence_type"])
 
     for flag, day_key, message in (
         ("moved_out", "moved_out_on", _("Give the moving-out date only for a resident who moved out.")),
         ("deceased", "deceased_on", _("Give the date of death only for a deceased resident.")),
     ):
-        on = bool(merged.get(flag))
-        day = merged.get(day_key)
-        if day and not on:
-            raise ValidationError(message, field=day_key)
-        if day and day > today:
-            raise ValidationError(_("This date cannot be in the future."), field=day_key)
-        if day and birth and day < birth:
-            raise ValidationError(_("This date is before the birth date."), field=day_key)
-        clean[flag], clean[day_key] = on, (day if on else None)
+        clean[flag], clean[day_key] = rules.life_event(
+            on=bool(merged.get(flag)), day=merged.get(day_key), birth=birth, today=today,
+            field=day_key, not_on=message)
 
     tags = merged.get("tags")
     if tags is not None:
@@ -216,7 +172,7 @@ def resident_clean(
     basis = merged.get("sensitive_basis") or ""
     if basis and basis not in SensitiveBasis.values:
         raise ValidationError(_("Unknown basis."), field="sensitive_basis")
-    basis_note = (merged.get("sensitive_basis_note") or "").strip()[:255]
+    basis_note = rules.basis_note(merged.get("sensitive_basis_note"))
     sensitive_tags = [t for t in (tags if tags is not None else
                                   (list(instance.tags.all()) if instance else [])) if t.sensitive]
     if (health_note or sensitive_tags) and not basis:
@@ -233,7 +189,7 @@ def resident_clean(
     clean["sensitive_basis_note"] = basis_note
 
     guardian = merged.get("guardian")
-    if birth and age_on(birth, today) < CHILD_AGE:
+    if rules.needs_guardian(birth, today=today):
         if guardian is None:
             raise ValidationError(
                 _("A child under 14 can be recorded only with a guardian."), field="guardian"
@@ -243,8 +199,7 @@ def resident_clean(
         if guardian.household.community_id != household.community_id:
             raise ValidationError(_("The guardian must be registered in this community."),
                                   field="guardian")
-        if guardian.birth_date and age_on(guardian.birth_date, today) < ADULT_AGE:
-            raise ValidationError(_("The guardian must be an adult."), field="guardian")
+        rules.guardian_adult(guardian.birth_date, today=today)
     clean["guardian"] = guardian
     return clean, warnings
 
@@ -484,13 +439,8 @@ def unit_get_or_create(*, building: Building, name: str) -> Unit | None:
 
 def _household_clean(*, community: Community, grid: Grid, number: str, address: str,
                      building: Building | None, instance: Household | None = None) -> dict:
-    number, address = fold_code(number or ""), (address or "").strip()
-    if not number:
-        raise ValidationError(_("Please enter the household number."), field="number")
-    if len(number) > 32:
-        raise ValidationError(_("The household number is too long."), field="number")
-    if not address:
-        raise ValidationError(_("Please enter the address."), field="address")
+    number = rules.household_number(fold_code(number or ""))
+    address = rules.address((address or "").strip())
     if grid.community_id != community.pk:
         raise ValidationError(_("The grid must belong to the household's community."),
                               field="grid")
@@ -502,7 +452,7 @@ def _household_clean(*, community: Community, grid: Grid, number: str, address: 
     if clash.exists():
         raise Conflict(_("This household number is already used in the community."),
                        field="number")
-    return {"number": number, "address": address[:255]}
+    return {"number": number, "address": address}
 
 
 @transaction.atomic
@@ -580,7 +530,7 @@ def tag_ensure(*, street, names: list[tuple[str, bool]]) -> list[Tag]:
 def door_member_verify(*, household: Household, name: str, mobile: str) -> Resident | None:
     """A visitor proves membership with their registered name and mobile."""
     name, mobile = (name or "").strip(), fold_mobile(mobile)
-    if not name or not MOBILE_RE.match(mobile):
+    if not name or not rules.is_mobile(mobile):
         return None
     return household.residents.filter(name=name, mobile=mobile, anonymised_at__isnull=True,
                                       moved_out=False, deceased=False).first()

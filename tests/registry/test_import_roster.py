@@ -323,6 +323,34 @@ def test_households_from_one_address_cell_and_the_buildings_grid(world, reg):
     assert (xi.building, xi.unit.name, xi.room, xi.grid) == (building, "1单元", "103", world.grid)
 
 
+def test_a_household_known_only_by_its_address_is_found_by_that_address(world, reg):
+    """A household entered by hand with an address and no building: a roster row at that
+    address (written another way) joins it, taking its grid, instead of making a second
+    household for the same door."""
+    by_hand = registry_household(world.grid, "手工-7", address="紫荆苑 5幢 3单元 402室")
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["姓名", "身份证号码", "家庭住址"])
+    ws.append(["柳青", id_number_for(datetime.date(1979, 3, 1), 21), "紫荆苑5栋3单元402"])
+    ws.append(["柳絮", id_number_for(datetime.date(1981, 3, 1), 23), "紫荆苑5栋3单元403"])
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    job = confirm(world, start(world, buffer.getvalue()), basis="")
+    rows = {r.name: r for r in job.rows.all()}
+    assert rows["柳青"].outcome == "create", rows["柳青"].errors
+    # Next door is not known: a new building needs its grid.
+    assert rows["柳絮"].outcome == "error" and "网格" in rows["柳絮"].errors[0]["message"]
+    assert job.places["households"] == 0
+    job = save(world, job)
+    assert job.status == "done", job.message
+    assert Resident.objects.get(name="柳青").household == by_hand
+    by_hand.refresh_from_db()
+    assert (by_hand.number, by_hand.building.name, by_hand.unit.name, by_hand.room) == (
+        "手工-7", "5栋", "3单元", "402")
+    assert Household.objects.filter(community=world.community, address__contains="紫荆苑"
+                                     ).count() == 1
+
+
 def test_who_may_act_is_decided_in_the_service(world, reg):
     job = start(world, messy_roster(grid=world.grid.number))
     content = messy_roster(grid=world.grid.number)
