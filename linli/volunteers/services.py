@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from linli.accounts.models import Role
-from linli.accounts.services import role_grant
+from linli.accounts.services import role_grant, role_revoke
 from linli.common.exceptions import Conflict, ValidationError, require
 from linli.notifications.services import notify
 from linli.volunteers import policies, reference
@@ -333,7 +333,8 @@ def withdrawal_problem(*, volunteer: Volunteer) -> str:
 def volunteer_withdraw(*, volunteer: Volunteer, actor, reason: str = "") -> Volunteer:
     """退出志愿者: the volunteer leaves with a stated reason. Refused while they hold accepted or
     in-service orders (named in the message). Their record, hours and certificates stay; team
-    memberships end; they may register again later."""
+    memberships and the volunteer role end (the account keeps its other roles); they may
+    register again later."""
     require(policies.can_withdraw(actor, volunteer),
             _("Only the volunteer can withdraw."))
     reason = (reason or "").strip()
@@ -345,6 +346,10 @@ def volunteer_withdraw(*, volunteer: Volunteer, actor, reason: str = "") -> Volu
     VOLUNTEER_MACHINE.move(volunteer, "withdraw", actor=actor, note=reason,
                            status_reason=reason[:255])
     TeamMembership.objects.filter(volunteer=volunteer).delete()
+    # Approval granted the role in the volunteer's community; leaving takes it back there
+    # (registering again and being approved grants it again).
+    role_revoke(user=volunteer.user, role=Role.VOLUNTEER, scope=volunteer.community,
+                revoked_by=actor)
     for staff in _community_staff(volunteer.community):
         notify(user=staff, title=_("A volunteer has withdrawn"),
                body=_("%(name)s: %(reason)s") % {"name": volunteer.resident.name,

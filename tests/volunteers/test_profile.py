@@ -145,3 +145,34 @@ def test_only_the_volunteer_withdraws_and_with_a_reason(client, world):
     client.force_login(volunteer.user)
     ok = _api(client, "post", "/api/v1/volunteers/me/withdrawal", {"reason": "身体原因"})
     assert ok.status_code == 200 and ok.json()["status"] == "withdrawn"
+
+
+def test_withdrawal_takes_the_volunteer_role_away_and_keeps_the_accounts_other_roles(world):
+    """A withdrawn volunteer no longer holds the volunteer role, so nothing offers them work
+    as one; they keep their other roles, and an approval after registering again gives the
+    role back. The change is in the audit log."""
+    from linli.accounts.models import Role, RoleAssignment, User
+    from linli.accounts.services import role_grant
+    from linli.common.models import AuditAction, AuditEvent
+
+    volunteer = volunteer_make(community=world.community)
+    user = volunteer.user
+    role_grant(user=user, role=Role.RESIDENT, scope=world.community)
+    role_grant(user=user, role=Role.GRID_WORKER, scope=world.grid)
+    assert User.objects.get(pk=user.pk).has_role(Role.VOLUNTEER)
+
+    services.volunteer_withdraw(volunteer=volunteer, actor=user, reason="工作调动")
+
+    assert not user.has_role(Role.VOLUNTEER)  # the same object, in the same request
+    assert set(RoleAssignment.objects.filter(user=user).values_list("role", flat=True)) == {
+        Role.RESIDENT, Role.GRID_WORKER}
+    assert AuditEvent.objects.filter(action=AuditAction.ROLE_CHANGED, actor=user,
+                                     field=Role.VOLUNTEER, reason="revoke").exists()
+
+    # Registering again and being approved grants it again
+    services.volunteer_register(user=user, availability=[services.Slot(0, dt.time(8),
+                                                                       dt.time(12))],
+                                health_ok=True, consent=True)
+    volunteer.refresh_from_db()
+    services.volunteer_approve(volunteer=volunteer, actor=world.users["community_staff"])
+    assert User.objects.get(pk=user.pk).has_role(Role.VOLUNTEER)
