@@ -35,7 +35,7 @@ from linli.common.dates import age_on
 from linli.common.exceptions import NotFound, ValidationError
 from linli.common.masking import mask_mobile
 from linli.common.pagination import PageMap
-from linli.registry import selectors, services
+from linli.registry import rules, selectors, services
 from linli.registry.models import (
     BindingKind,
     BindingStatus,
@@ -174,12 +174,12 @@ class RegistryHouseholdFilter(Schema):
 
 
 class RegistryResidentFields(Schema):
-    name: NameStr | None = Field(None, min_length=1, max_length=64)
+    name: NameStr | None = Field(None, min_length=1, max_length=rules.NAME_MAX)
     gender: Gender | Literal[""] | None = None
     birth_date: BirthDate | None = None
     id_number: str | None = Field(None, max_length=18)
     mobile: str | None = Field(None, max_length=20, description="Spaces, dashes and full-width digits are folded")
-    ethnicity: str | None = Field(None, max_length=16)
+    ethnicity: str | None = Field(None, max_length=rules.ETHNICITY_MAX)
     political_status: PoliticalStatus | Literal[""] | None = None
     residence_type: ResidenceType | None = None
     relation: Relation | Literal[""] | None = None
@@ -190,19 +190,19 @@ class RegistryResidentFields(Schema):
     tags: list[str] | None = Field(None, max_length=20)
     health_note: str | None = Field(None, max_length=2000)
     sensitive_basis: SensitiveBasis | None = None
-    sensitive_basis_note: str | None = Field(None, max_length=255)
+    sensitive_basis_note: str | None = Field(None, max_length=rules.BASIS_NOTE_MAX)
     guardian: UUID | None = None
 
 
 class RegistryResidentIn(RegistryResidentFields):
     household: UUID
-    name: NameStr = Field(..., min_length=1, max_length=64)
+    name: NameStr = Field(..., min_length=1, max_length=rules.NAME_MAX)
 
 
 class RegistryHouseholdIn(Schema):
     grid: UUID
-    number: CodeStr = Field(..., min_length=1, max_length=32)
-    address: CleanStr = Field(..., min_length=1, max_length=255)
+    number: CodeStr = Field(..., min_length=1, max_length=rules.HOUSEHOLD_NUMBER_MAX)
+    address: CleanStr = Field(..., min_length=1, max_length=rules.ADDRESS_MAX)
     building: UUID | None = None
     unit: str = Field("", max_length=16)
     room: str = Field("", max_length=16)
@@ -210,8 +210,9 @@ class RegistryHouseholdIn(Schema):
 
 class RegistryHouseholdPatch(Schema):
     grid: UUID | None = None
-    number: CodeStr | None = Field(None, min_length=1, max_length=32)
-    address: CleanStr | None = Field(None, min_length=1, max_length=255)
+    number: CodeStr | None = Field(None, min_length=1,
+                                   max_length=rules.HOUSEHOLD_NUMBER_MAX)
+    address: CleanStr | None = Field(None, min_length=1, max_length=rules.ADDRESS_MAX)
     unit: str | None = Field(None, max_length=16)
     room: str | None = Field(None, max_length=16)
 

@@ -8,6 +8,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from linli.registry import rules
 from linli.registry.models import (
     BindingKind,
     Gender,
@@ -31,7 +32,7 @@ class DateInput(forms.DateInput):
 
 
 class ResidentForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=64)
+    name = forms.CharField(label=_("Name"), max_length=rules.NAME_MAX)
     id_number = forms.CharField(
         label=_("ID number"), max_length=18, required=False,
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false",
@@ -45,7 +46,7 @@ class ResidentForm(forms.Form):
     )
     relation = forms.ChoiceField(label=_("Relation to head"), choices=_blank(Relation.choices),
                                  required=False)
-    ethnicity = forms.CharField(label=_("Ethnicity"), max_length=16, required=False,
+    ethnicity = forms.CharField(label=_("Ethnicity"), max_length=rules.ETHNICITY_MAX, required=False,
                                 initial="汉族")
     political_status = forms.ChoiceField(label=_("Political status"),
                                          choices=_blank(PoliticalStatus.choices), required=False)
@@ -61,7 +62,7 @@ class ResidentForm(forms.Form):
     sensitive_basis = forms.ChoiceField(label=_("Basis for health or disability data"),
                                         choices=SensitiveBasis.choices, required=False)
     sensitive_basis_note = forms.CharField(label=_("Where the consent is kept / which rule"),
-                                           max_length=255, required=False)
+                                           max_length=rules.BASIS_NOTE_MAX, required=False)
     moved_out = forms.BooleanField(label=_("Moved out"), required=False)
     moved_out_on = forms.DateField(label=_("Moved out on"), required=False, widget=DateInput())
     deceased = forms.BooleanField(label=_("Deceased"), required=False)
@@ -113,8 +114,9 @@ def resident_initial(resident: Resident) -> dict:
 
 class HouseholdForm(forms.Form):
     grid = forms.ModelChoiceField(label=_("Grid"), queryset=None, to_field_name="uuid")
-    number = forms.CharField(label=_("Household number"), max_length=32)
-    address = forms.CharField(label=_("Address"), max_length=255)
+    number = forms.CharField(label=_("Household number"),
+                             max_length=rules.HOUSEHOLD_NUMBER_MAX)
+    address = forms.CharField(label=_("Address"), max_length=rules.ADDRESS_MAX)
     building = forms.ModelChoiceField(label=_("Building"), queryset=None, required=False,
                                       to_field_name="uuid")
     unit = forms.CharField(label=_("Unit"), max_length=16, required=False)
