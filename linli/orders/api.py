@@ -2,7 +2,6 @@
 candidates, meals. Out-of-scope objects answer 404; illegal transitions 409."""
 
 from datetime import date, datetime
-from functools import wraps
 from uuid import UUID
 
 from django.http import Http404
@@ -27,7 +26,7 @@ from linli.common.api import (
     body_number,
     require_roles,
 )
-from linli.common.exceptions import Conflict, NotFound, ValidationError
+from linli.common.exceptions import NotFound
 from linli.orders import policies, selectors, services
 from linli.orders.models import Funding, Meal, MealOrder, MealStatus, Order, OrderStatus
 
@@ -321,22 +320,6 @@ class OutcomeIn(Schema):
 # --- helpers ------------------------------------------------------------------------------
 
 
-def _rule(service):
-    """Well-formed input that breaks a rule of the service (a slot in the past, an ineligible
-    volunteer, not enough banked hours) answers 409, as across this API; 422 stays for input
-    the schema itself rejects."""
-
-    @wraps(service)
-    def call(**kwargs):
-        try:
-            return service(**kwargs)
-        except ValidationError as exc:
-            raise Conflict(exc.message, field=exc.field, code=exc.code) from exc
-
-    return call
-
-
-
 def _order(request, uuid: UUID) -> Order:
     order = selectors.order_get_for_user(user=request.auth, uuid=uuid)
     if order is None:
@@ -375,7 +358,7 @@ def project_create(request, payload: ProjectIn):
     if community is None:
         raise NotFound(_("Community not found."))
     fields = payload.dict(exclude_unset=True, exclude={"community", "code", "name"})
-    project = _rule(services.project_create)(community=community, code=payload.code,
+    project = services.project_create(community=community, code=payload.code,
                                       name=payload.name, actor=request.auth, **fields)
     return Status(201, project)
 
@@ -387,7 +370,7 @@ def project_update(request, uuid: UUID, payload: ProjectPatch):
     if project is None:
         raise Http404
     fields = payload.dict(exclude_unset=True)
-    return _rule(services.project_update)(project=project, actor=request.auth, **fields)
+    return services.project_update(project=project, actor=request.auth, **fields)
 
 
 # --- orders -------------------------------------------------------------------------------
@@ -417,7 +400,7 @@ def order_submit(request, payload: OrderIn):
                                               ).first()
         if beneficiary is None:
             raise NotFound(_("Resident not found."))
-    order = _rule(services.order_submit)(project=project, household=household, actor=request.auth,
+    order = services.order_submit(project=project, household=household, actor=request.auth,
                                   beneficiary=beneficiary, slot_start=payload.slot_start,
                                   slot_end=payload.slot_end, note=payload.note,
                                   overlap_confirmed=payload.confirm_overlap)
@@ -496,7 +479,7 @@ def _target(request, order: Order, payload: DispatchIn):
 @router.post("/orders/{uuid}/refuse", response={200: OrderDetailOut, **ERRORS})
 def order_refuse(request, uuid: UUID, payload: OrderReasonIn):
     order = _acting_on(request, uuid, MANAGERS)
-    return _rule(services.order_refuse)(order=order, actor=request.auth, reason=payload.reason)
+    return services.order_refuse(order=order, actor=request.auth, reason=payload.reason)
 
 
 @router.post("/orders/{uuid}/dispatch", response={200: OrderDetailOut, **ERRORS})
@@ -504,29 +487,29 @@ def order_dispatch(request, uuid: UUID, payload: DispatchIn):
     """派单 to one volunteer or to a team (its members can grab it; exactly one wins)."""
     order = _acting_on(request, uuid, MANAGERS)
     volunteer, team = _target(request, order, payload)
-    return _rule(services.order_dispatch)(order=order, actor=request.auth, volunteer=volunteer,
-                                          team=team, note=payload.note)
+    return services.order_dispatch(order=order, actor=request.auth, volunteer=volunteer,
+                                   team=team, note=payload.note)
 
 
 @router.post("/orders/{uuid}/reassign", response={200: OrderDetailOut, **ERRORS})
 def order_reassign(request, uuid: UUID, payload: DispatchIn):
     order = _acting_on(request, uuid, MANAGERS)
     volunteer, team = _target(request, order, payload)
-    return _rule(services.order_reassign)(order=order, actor=request.auth, volunteer=volunteer,
-                                          team=team, note=payload.note)
+    return services.order_reassign(order=order, actor=request.auth, volunteer=volunteer,
+                                   team=team, note=payload.note)
 
 
 @router.post("/orders/{uuid}/accept", response={200: OrderDetailOut, **ERRORS})
 def order_accept(request, uuid: UUID):
-    return _rule(services.order_accept)(order=_acting_on(request, uuid, VOLUNTEERS),
-                                  actor=request.auth)
+    return services.order_accept(order=_acting_on(request, uuid, VOLUNTEERS),
+                                 actor=request.auth)
 
 
 @router.post("/orders/{uuid}/decline", response={200: OrderDetailOut, **ERRORS})
 def order_decline(request, uuid: UUID, payload: OptionalReasonIn):
-    return _rule(services.order_decline)(order=_acting_on(request, uuid, VOLUNTEERS),
+    return services.order_decline(order=_acting_on(request, uuid, VOLUNTEERS),
                                   actor=request.auth,
-                                         reason=payload.reason)
+                                  reason=payload.reason)
 
 
 @router.post("/orders/{uuid}/check-in", response={200: OrderDetailOut, **ERRORS})
@@ -535,19 +518,19 @@ def order_check_in(request, uuid: UUID, payload: CheckInIn = NO_LOCATION):
     ORDERS_CHECKIN_CLOSES_MINUTES after it ends (409 outside). An optional phone location far
     from the household's building flags the order for staff; it is never refused for that.
     The body is optional: send none, or an object (a JSON `null` is refused as elsewhere)."""
-    return _rule(services.order_check_in)(order=_acting_on(request, uuid, VOLUNTEERS),
-                                  actor=request.auth,
-                                          latitude=payload.latitude,
-                                          longitude=payload.longitude)
+    return services.order_check_in(order=_acting_on(request, uuid, VOLUNTEERS),
+                                   actor=request.auth,
+                                   latitude=payload.latitude,
+                                   longitude=payload.longitude)
 
 
 @router.post("/orders/{uuid}/complete", response={200: OrderDetailOut, **ERRORS})
 def order_complete(request, uuid: UUID, payload: CompleteIn):
     """圆单: check-out with the minutes actually served (at least the minimum, at most the time
     since check-in); not before the booked slot starts unless staff confirmed an early visit."""
-    return _rule(services.order_complete)(order=_acting_on(request, uuid, VOLUNTEERS),
-                                  actor=request.auth,
-                                          minutes=payload.minutes or None, note=payload.note)
+    return services.order_complete(order=_acting_on(request, uuid, VOLUNTEERS),
+                                   actor=request.auth,
+                                   minutes=payload.minutes or None, note=payload.note)
 
 
 @router.post("/orders/{uuid}/photo",
@@ -565,42 +548,42 @@ def order_photo(request, uuid: UUID, photo: File[UploadedFile] = None):
 def order_confirm_early(request, uuid: UUID, payload: EarlyIn):
     """Staff confirm a visit before its booked slot (check-in may open early and the service
     may be completed before the slot starts)."""
-    return _rule(services.order_confirm_early)(order=_acting_on(request, uuid, MANAGERS),
-                                               actor=request.auth, note=payload.note)
+    return services.order_confirm_early(order=_acting_on(request, uuid, MANAGERS),
+                                        actor=request.auth, note=payload.note)
 
 
 @router.post("/orders/{uuid}/rate", response={200: OrderDetailOut, **ERRORS})
 def order_rate(request, uuid: UUID, payload: RateIn):
     """评单: 1–5 stars; confirmation settles the volunteer's hours exactly once."""
-    return _rule(services.order_rate)(order=_acting_on(request, uuid), actor=request.auth,
-                                      stars=payload.stars, comment=payload.comment)
+    return services.order_rate(order=_acting_on(request, uuid), actor=request.auth,
+                               stars=payload.stars, comment=payload.comment)
 
 
 @router.post("/orders/{uuid}/dispute", response={200: OrderDetailOut, **ERRORS})
 def order_dispute(request, uuid: UUID, payload: OrderReasonIn):
-    return _rule(services.order_dispute)(order=_acting_on(request, uuid), actor=request.auth,
-                                         reason=payload.reason)
+    return services.order_dispute(order=_acting_on(request, uuid), actor=request.auth,
+                                  reason=payload.reason)
 
 
 @router.post("/orders/{uuid}/resolve", response={200: OrderDetailOut, **ERRORS})
 def order_resolve(request, uuid: UUID, payload: ResolveIn):
-    return _rule(services.order_resolve)(order=_acting_on(request, uuid, MANAGERS),
-                                         actor=request.auth,
-                                         pay=payload.pay, note=payload.note,
-                                         minutes=payload.minutes or None)
+    return services.order_resolve(order=_acting_on(request, uuid, MANAGERS),
+                                  actor=request.auth,
+                                  pay=payload.pay, note=payload.note,
+                                  minutes=payload.minutes or None)
 
 
 @router.post("/orders/{uuid}/settle", response={200: OrderDetailOut, **ERRORS})
 def order_settle(request, uuid: UUID):
     """Retry a settlement the ledger deferred; settling a settled order changes nothing."""
-    return _rule(services.order_settle)(order=_acting_on(request, uuid, MANAGERS),
-                                        actor=request.auth)
+    return services.order_settle(order=_acting_on(request, uuid, MANAGERS),
+                                 actor=request.auth)
 
 
 @router.post("/orders/{uuid}/cancel", response={200: OrderDetailOut, **ERRORS})
 def order_cancel(request, uuid: UUID, payload: OptionalReasonIn):
-    return _rule(services.order_cancel)(order=_acting_on(request, uuid), actor=request.auth,
-                                        reason=payload.reason)
+    return services.order_cancel(order=_acting_on(request, uuid), actor=request.auth,
+                                 reason=payload.reason)
 
 
 # --- meals --------------------------------------------------------------------------------
@@ -622,7 +605,7 @@ def meal_create(request, payload: MealIn):
                                                    kind=ProjectKind.MEAL).first()
     if project is None:
         raise NotFound(_("This community offers no meal service."))
-    meal = _rule(services.meal_order_create)(project=project, household=household,
+    meal = services.meal_order_create(project=project, household=household,
                                       actor=request.auth, date=payload.date,
                                       meal=payload.meal, portions=payload.portions,
                                       diet=payload.diet)
@@ -639,14 +622,14 @@ def _meal(request, uuid: UUID) -> MealOrder:
 @router.post("/meals/{uuid}/cancel", response={200: MealOut, **ERRORS})
 def meal_cancel(request, uuid: UUID):
     require_roles(request, Role.RESIDENT, *MANAGERS)
-    return _rule(services.meal_order_cancel)(meal_order=_meal(request, uuid), actor=request.auth)
+    return services.meal_order_cancel(meal_order=_meal(request, uuid), actor=request.auth)
 
 
 @router.post("/meals/{uuid}/outcome", response={200: MealOut, **ERRORS})
 def meal_outcome(request, uuid: UUID, payload: OutcomeIn):
     """Delivered, or nobody at home."""
     require_roles(request, Role.VOLUNTEER, *MANAGERS)
-    return _rule(services.meal_deliver)(meal_order=_meal(request, uuid), actor=request.auth,
+    return services.meal_deliver(meal_order=_meal(request, uuid), actor=request.auth,
                                  delivered=payload.delivered, note=payload.note)
 
 
@@ -681,7 +664,7 @@ def meal_assign(request, payload: AssignIn):
                                          community__street_id=community.street_id).first()
     if volunteer is None:
         raise NotFound(_("Volunteer not found."), field="volunteer")
-    count = _rule(services.meal_assign)(community=community, date=payload.date, meal=payload.meal,
+    count = services.meal_assign(community=community, date=payload.date, meal=payload.meal,
                                  actor=request.auth, volunteer=volunteer, building=building)
     return {"assigned": count}
 

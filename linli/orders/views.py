@@ -8,6 +8,7 @@ from datetime import datetime, time, timedelta
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.http import urlencode
@@ -18,6 +19,8 @@ from django.views.decorators.http import require_POST
 from linli.accounts.models import Role
 from linli.accounts.permissions import roles_required, signed_in
 from linli.common.exceptions import DomainError, PermissionDenied, ValidationError
+from linli.common.pages import flash_domain_error, object_or_404, post_action
+from linli.common.pagination import CappedPaginator
 from linli.orders import policies, selectors, services
 from linli.orders.models import (
     Meal,
@@ -80,24 +83,21 @@ PAGE_SIZE = 20
 
 
 def _page(request, qs, size: int = PAGE_SIZE) -> dict:
-    """One page of `qs` sliced in SQL (one row more than shown tells whether a next page
-    exists, so no COUNT over the whole scope), with the query string for the page links."""
+    """One page of `qs` sliced in SQL, uncounted (one row more than shown tells whether a next
+    page exists, so no COUNT over the whole scope), with the query string for the page links.
+    A page past the end shows the last page."""
     try:
         number = max(1, min(int(request.GET.get("page") or 1), 10_000))
     except (TypeError, ValueError):
         number = 1
-    start = (number - 1) * size
-    rows = list(qs[start:start + size + 1])
+    page = CappedPaginator(qs, size, cap=None).get_page(number)
     query = request.GET.copy()
     query.pop("page", None)
     prefix = query.urlencode()
-    return {"rows": rows[:size], "number": number, "has_previous": number > 1,
-            "has_next": len(rows) > size, "previous": number - 1, "next": number + 1,
+    return {"rows": list(page.object_list), "number": page.number,
+            "has_previous": page.has_previous(), "has_next": page.has_next(),
+            "previous": page.number - 1, "next": page.number + 1,
             "query": f"{prefix}&" if prefix else ""}
-
-
-def _fail(request, exc: DomainError) -> None:
-    messages.error(request, exc.message)
 
 
 # --- ordering (resident, proxy) ----------------------------------------------------------------
@@ -127,21 +127,18 @@ def new(request):
         ctx["exact_clash"] = next((o for o in ctx["clashes"] if o.slot_start == slot["start"]
                                    and o.slot_end == slot["end"]), None)
     if request.method == "POST" and project and slot:
-        try:
-            order = services.order_submit(project=project, household=household,
-                                          actor=request.user, slot_start=slot["start"],
-                                          slot_end=slot["end"],
-                                          note=request.POST.get("note", "")[:255],
-                                          overlap_confirmed=request.POST.get(
-                                              "confirm_overlap") == "1")
-        except DomainError as exc:
-            # Post/redirect/get: the confirm step is shown again by GET with the message, so
-            # reload and back never resend the order.
-            _fail(request, exc)
-            return redirect(f"{request.path}?" + urlencode({
+        # Post/redirect/get: after a refusal the confirm step is shown again by GET with the
+        # message, so reload and back never resend the order.
+        return post_action(
+            request, lambda: services.order_submit(
+                project=project, household=household, actor=request.user,
+                slot_start=slot["start"], slot_end=slot["end"],
+                note=request.POST.get("note", "")[:255],
+                overlap_confirmed=request.POST.get("confirm_overlap") == "1"),
+            success=_("Your order is in. The community will send someone."),
+            next=lambda order: reverse("orders:detail", kwargs={"uuid": order.uuid}),
+            failure_next=f"{request.path}?" + urlencode({
                 "household": household.uuid, "project": project.uuid, "slot": slot["key"]}))
-        messages.success(request, _("Your order is in. The community will send someone."))
-        return redirect("orders:detail", uuid=order.uuid)
     return render(request, "orders/new.html", ctx)
 
 
@@ -164,10 +161,7 @@ def mine(request):
 
 
 def _order_or_404(request, uuid):
-    order = selectors.order_get_for_user(user=request.user, uuid=uuid)
-    if order is None:
-        raise Http404
-    return order
+    return object_or_404(selectors.order_list_for_user(user=request.user), uuid=uuid)
 
 
 #: Page flags -> (action whose state rule applies, policy predicate).
@@ -313,10 +307,10 @@ def transition(request, uuid, action):
         else:
             raise Http404
     except PermissionDenied as exc:
-        _fail(request, exc)
+        flash_domain_error(request, exc)
         return detail(request, uuid=order.uuid, status=403)
     except DomainError as exc:
-        _fail(request, exc)
+        flash_domain_error(request, exc)
     return redirect("orders:detail", uuid=order.uuid)
 
 
@@ -379,7 +373,7 @@ def dispatch(request, uuid):
             messages.success(request, _("The order is sent."))
             return redirect("orders:board")
         except DomainError as exc:
-            _fail(request, exc)
+            flash_domain_error(request, exc)
     from linli.volunteers.models import Skill
 
     q = (request.GET.get("q") or "").strip()[:32]
@@ -431,7 +425,7 @@ def phone(request):
             messages.success(request, _("The phone order is entered."))
             return redirect("orders:detail", uuid=order.uuid)
         except DomainError as exc:
-            _fail(request, exc)
+            flash_domain_error(request, exc)
             if getattr(exc, "code", "") == "overlap":
                 # Staff confirm by ticking the box and sending again.
                 ctx["ask_overlap"] = True
@@ -489,7 +483,7 @@ def meals(request):
                 messages.success(request, _("The meal is ordered."))
             return redirect(f"{request.path}?household={household.uuid}")
         except DomainError as exc:
-            _fail(request, exc)
+            flash_domain_error(request, exc)
     ctx["orders"] = selectors.meal_list_for_user(user=request.user).filter(
         household=household, date__gte=today)
     return render(request, "orders/meals.html", ctx)
@@ -516,16 +510,18 @@ def meal_prep(request):
         if request.POST.get("building"):
             building = Building.objects.filter(uuid=request.POST["building"],
                                                estate__community__in=communities).first()
-        try:
+
+        def assign() -> int:
             if community is None or volunteer is None:
                 raise ValidationError(_("Choose a volunteer."))
-            count = services.meal_assign(community=community, date=day, meal=meal,
-                                         actor=request.user, volunteer=volunteer,
-                                         building=building)
-            messages.success(request, _("%(count)s deliveries assigned.") % {"count": count})
-        except DomainError as exc:
-            _fail(request, exc)
-        return redirect(f"{request.path}?date={day:%Y-%m-%d}&meal={meal}")
+            return services.meal_assign(community=community, date=day, meal=meal,
+                                        actor=request.user, volunteer=volunteer,
+                                        building=building)
+
+        return post_action(
+            request, assign,
+            success=lambda count: _("%(count)s deliveries assigned.") % {"count": count},
+            next=f"{request.path}?date={day:%Y-%m-%d}&meal={meal}")
     volunteers = Volunteer.objects.filter(status=VolunteerStatus.ACTIVE,
                                           community__in=communities).select_related(
         "resident").order_by("resident__name")[:200]
@@ -543,19 +539,22 @@ def meal_outcome(request, uuid):
     meal = selectors.meal_get_for_user(user=request.user, uuid=uuid)
     if meal is None:
         raise Http404
-    try:
-        services.meal_deliver(meal_order=meal, actor=request.user,
-                              delivered=request.POST.get("delivered") == "1",
-                              note=request.POST.get("note", ""))
-        messages.success(request, _("Recorded."))
-    except DomainError as exc:
-        _fail(request, exc)
-    if services.volunteer_of(request.user) is not None and meal.volunteer and (
-            meal.volunteer.user_id == request.user.pk):
-        return redirect("orders:volunteer")
-    return redirect("orders:meal_prep")
+
+    def back(_result=None) -> str:
+        # The delivering volunteer goes back to their list, staff to the preparation page.
+        if services.volunteer_of(request.user) is not None and meal.volunteer and (
+                meal.volunteer.user_id == request.user.pk):
+            return reverse("orders:volunteer")
+        return reverse("orders:meal_prep")
+
+    return post_action(
+        request, lambda: services.meal_deliver(meal_order=meal, actor=request.user,
+                                               delivered=request.POST.get("delivered") == "1",
+                                               note=request.POST.get("note", "")),
+        success=_("Recorded."), next=back)
 
 
 #: Labels of this app's entries in `linli.accounts.navigation.NAV_ITEMS`, so that this app's
 #: catalogue carries their translations.
-NAV_LABELS = (gettext_lazy("Home services"), gettext_lazy("My tasks"), gettext_lazy("Dispatch board"))
+NAV_LABELS = (gettext_lazy("Home services"), gettext_lazy("My tasks"),
+              gettext_lazy("Dispatch board"))
