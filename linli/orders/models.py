@@ -184,6 +184,9 @@ class Order(TimeStampedModel):
                          name="orders_order_board_idx"),
             models.Index(fields=["volunteer", "status"], name="orders_order_volunteer_idx"),
             models.Index(fields=["status", "accept_by"], name="orders_order_accept_by_idx"),
+            # A household's orders, newest first (the resident's "my orders", the door plate).
+            models.Index(fields=["household", "created_at"],
+                         name="orders_order_household_created"),
         ]
         constraints = [
             models.CheckConstraint(name="orders_order_slot_order",

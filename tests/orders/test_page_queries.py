@@ -109,3 +109,33 @@ def test_dispatch_costs_the_same_queries_with_few_or_many_orders(client, world):
     _copies(first, 30)
     many, _page = _queries(client, url)
     assert many == few
+
+
+def test_a_households_orders_are_read_newest_first_from_their_own_index(client, world):
+    """The resident's order page costs the same queries however many orders other households
+    have, and a household's orders, newest first, come from (household_id, created_at): the
+    database reads that household's rows in order, without sorting anyone else's."""
+    mine = orders_order(world, "a", dispatched=False)
+    _copies(mine, 4)
+    client.force_login(world.users["resident"])
+    few, _page = _queries(client, "/orders/")
+    others = orders_order(world, "b", dispatched=False)
+    _copies(others, 60)
+    many, page = _queries(client, "/orders/")
+    assert many == few
+    theirs = Order.objects.filter(household_id=others.household_id).values_list("uuid",
+                                                                                flat=True)
+    assert _links(page, theirs) == 0
+    assert _links(page, Order.objects.filter(household_id=mine.household_id).values_list(
+        "uuid", flat=True)) == 5
+
+    with connection.cursor() as cursor:
+        index = connection.introspection.get_constraints(cursor, Order._meta.db_table)[
+            "orders_order_household_created"]
+        if connection.vendor == "postgresql":
+            # The test tables are tiny: make the planner show what it does at street size.
+            cursor.execute("SET LOCAL enable_seqscan = off")
+    assert index["index"] and index["columns"] == ["household_id", "created_at"]
+    plan = Order.objects.filter(household_id=mine.household_id).order_by(
+        "-created_at", "-id")[:21].explain()
+    assert "orders_order_household_created" in plan, plan
