@@ -1,8 +1,32 @@
-"""Pages every app shares that need nothing of any app: the error pages."""
+"""What every app's pages share and that needs nothing of any app: the error pages and the
+POST-only action decorator."""
+
+from functools import wraps
 
 from django.http import JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch
 from django.utils.translation import gettext as _
+
+
+def post_only(fallback: str):
+    """A POST-only action answered on GET with a redirect to `fallback` (a URL name, given the
+    action's own URL kwargs when it takes them), so that reload and back always land on a page
+    instead of a blank 405."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if request.method != "POST":
+                try:
+                    return redirect(fallback, **kwargs)
+                except NoReverseMatch:
+                    return redirect(fallback)
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
 
 
 def csrf_failure(request, reason=""):

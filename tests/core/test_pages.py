@@ -123,3 +123,23 @@ def test_no_template_carries_code_the_csp_would_block():
                 line = text.count("\n", 0, match.start()) + 1
                 found.append(f"{path.relative_to(root)}:{line}: {match.group(0)[:80]!r}")
     assert not found, "inline code the CSP blocks:\n" + "\n".join(found)
+
+
+def test_a_post_only_action_sends_a_reload_back_to_a_page(rf):
+    from django.http import HttpResponse
+
+    from linli.common.views import post_only
+
+    @post_only("accounts:person")
+    def act(request, uuid):
+        return HttpResponse("done")
+
+    @post_only("home")
+    def act_elsewhere(request, uuid):
+        return HttpResponse("done")
+
+    uuid = "4f1c6a3e-0000-4000-8000-000000000001"
+    # The fallback takes the action's own URL kwargs when it can, else none.
+    assert act(rf.get("/"), uuid=uuid)["Location"] == f"/accounts/people/{uuid}/"
+    assert act_elsewhere(rf.get("/"), uuid=uuid)["Location"] == "/"
+    assert act(rf.post("/"), uuid=uuid).content == b"done"
