@@ -1,6 +1,9 @@
-"""Browser settings shared by the conftest and browser tests."""
+"""Browser settings, the signed-in page fixture and helpers shared by the browser tests."""
 
 import os
+from pathlib import Path
+
+import pytest
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2,
@@ -97,3 +100,53 @@ def login_cookie(context, live_server, user) -> None:
     context.add_cookies([{"name": settings.SESSION_COOKIE_NAME,
                           "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
                           "domain": host, "path": "/"}])
+
+
+@pytest.fixture
+def signed_in_page(browser, live_server):
+    """Opens pages signed in without typing: `signed_in_page(user, DESKTOP)` is a new page in a
+    browser context of its own (PHONE unless told; extra keyword arguments go to
+    `new_context`, e.g. `permissions=["camera"]`), signed in as `user` (`None`: anonymous), at
+    the home page unless `at` names a path (`None`: nowhere yet). `elder=True` turns elder mode
+    on first: on the account, or for an anonymous visitor with the phone's elder-mode cookie.
+    Tests about the login form itself type into it; every other test signs in here. The
+    contexts close at teardown."""
+    contexts = []
+
+    def open_page(user=None, viewport=PHONE, *, at: str | None = "/", elder: bool = False,
+                  **options):
+        from urllib.parse import urlparse
+
+        from linli.accounts.context_processors import ELDER_COOKIE
+        from linli.accounts.services import user_set_elder_mode
+
+        context = browser.new_context(**{**viewport, **options})
+        contexts.append(context)
+        if user is not None:
+            if elder:
+                user_set_elder_mode(user=user, enabled=True)
+            login_cookie(context, live_server, user)
+        elif elder:
+            context.add_cookies([{"name": ELDER_COOKIE, "value": "1", "path": "/",
+                                  "domain": urlparse(live_server.url).hostname}])
+        page = context.new_page()
+        if at is not None:
+            page.goto(live_server.url + at)
+        return page
+
+    yield open_page
+    for context in contexts:
+        try:
+            context.close()
+        except Exception:  # closed by the test, or the browser is gone
+            pass
+
+
+#: Where browser tests save the screenshots a person looks at (not compared by the tests).
+SHOTS = Path(os.environ.get("LINLI_SCREENSHOTS", "var/screenshots"))
+
+
+def shot(page, name: str) -> None:
+    """A full-page screenshot of `page` as SHOTS/<name>.png."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)

@@ -3,14 +3,12 @@ least 18 px, links, buttons and fields at least 60 px both ways, nothing scrolli
 calendar shows the month as a list of days with readable titles, not a grid of tiny cells."""
 
 import datetime
-import os
-from pathlib import Path
 
 import pytest
 from django.utils import timezone
 
 from linli.accounts.models import Role
-from tests.conftest_helpers import DESKTOP, PHONE, elder_problems, login_cookie
+from tests.conftest_helpers import DESKTOP, elder_problems, shot
 from tests.factories import (
     activity_door_household,
     activity_make,
@@ -20,13 +18,6 @@ from tests.factories import (
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-SHOTS = Path(os.environ.get("LINLI_SCREENSHOTS", "var/screenshots"))
-
-
-def _shot(page, name):
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
 def _month_of_things(world):
@@ -42,9 +33,7 @@ def _month_of_things(world):
     return activity, klass
 
 
-def test_resident_pages_meet_the_elder_rules_on_a_phone(browser, live_server, world):
-    from linli.accounts.services import user_set_elder_mode
-
+def test_resident_pages_meet_the_elder_rules_on_a_phone(signed_in_page, live_server, world):
     # Given an elder in elder mode, with her son bound to her household, and a month of things on
     activity, klass = _month_of_things(world)
     elder = user_with_role(Role.RESIDENT, world.community, name="王秀兰")
@@ -54,10 +43,7 @@ def test_resident_pages_meet_the_elder_rules_on_a_phone(browser, live_server, wo
     from linli.registry.models import Resident
 
     Resident.objects.create(household=record.household, name="王建国")
-    user_set_elder_mode(user=elder, enabled=True)
-    context = browser.new_context(**PHONE)
-    login_cookie(context, live_server, elder)
-    page = context.new_page()
+    page = signed_in_page(elder, elder=True, at=None)
     base = live_server.url
     today = timezone.localdate()
 
@@ -78,7 +64,7 @@ def test_resident_pages_meet_the_elder_rules_on_a_phone(browser, live_server, wo
         problems = elder_problems(page, scope="main")
         if problems:
             found[name] = problems
-        _shot(page, f"activity-elder-{name}-phone")
+        shot(page, f"activity-elder-{name}-phone")
     assert not found, "\n".join(f"{k}: {p}" for k, v in found.items() for p in v)
 
     # The calendar is an agenda: the full title readable at 24 px, each item a big target
@@ -100,7 +86,7 @@ def test_resident_pages_meet_the_elder_rules_on_a_phone(browser, live_server, wo
     assert section.get_by_text("新时代文明实践志愿服务集中行动日").is_visible()
     problems = elder_problems(page, scope=".door-activities")
     assert not problems, "\n".join(problems)
-    _shot(page, "activity-elder-door-home-phone")
+    shot(page, "activity-elder-door-home-phone")
     section.locator(".door-act", has_text="新时代文明实践志愿服务集中行动日").get_by_role(
         "link", name="报名").click()
     page.wait_for_url(base + pages["door-signup"])
@@ -110,7 +96,7 @@ def test_resident_pages_meet_the_elder_rules_on_a_phone(browser, live_server, wo
     page.get_by_role("button", name="确认报名").click()
     assert page.get_by_text("报名成功：王建国 已获得名额。").is_visible()
     assert not elder_problems(page, scope="main")
-    _shot(page, "activity-elder-door-signup-done-phone")
+    shot(page, "activity-elder-door-signup-done-phone")
 
     # Her son's check-in code, and the check-in page opened from the organiser's code
     from linli.activities.services import checkin_token
@@ -121,18 +107,12 @@ def test_resident_pages_meet_the_elder_rules_on_a_phone(browser, live_server, wo
         page.goto(base + path)
         problems = elder_problems(page, scope="main")
         assert not problems, name + ": " + "\n".join(problems)
-        _shot(page, f"activity-elder-{name}-phone")
-    context.close()
+        shot(page, f"activity-elder-{name}-phone")
 
 
-def test_calendar_keeps_the_month_grid_on_a_desktop_in_standard_mode(browser, live_server,
-                                                                     world):
+def test_calendar_keeps_the_month_grid_on_a_desktop_in_standard_mode(signed_in_page, world):
     _month_of_things(world)
-    context = browser.new_context(**DESKTOP)
-    login_cookie(context, live_server, world.users["resident"])
-    page = context.new_page()
-    page.goto(f"{live_server.url}/activities/calendar/")
+    page = signed_in_page(world.users["resident"], DESKTOP, at="/activities/calendar/")
     assert page.locator(".act-month").is_visible()
     assert not page.locator(".act-agenda").is_visible()
-    _shot(page, "activity-calendar-resident-desktop")
-    context.close()
+    shot(page, "activity-calendar-resident-desktop")

@@ -4,14 +4,10 @@ confirm that the visit may happen before the booked time, the volunteer checks i
 location, 1 km off, is sent by orders.js and flagged for staff) and completes, the elder picks
 5 stars and confirms, and the volunteer's statement shows the minutes."""
 
-import os
-from pathlib import Path
-
 import pytest
 
-from tests.conftest_helpers import DESKTOP, PHONE
+from tests.conftest_helpers import DESKTOP, PHONE, shot
 from tests.factories import (
-    PASSWORD,
     ledger_funded_account,
     orders_project,
     orders_volunteer,
@@ -20,27 +16,12 @@ from tests.factories import (
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-SHOTS = Path(os.environ.get("LINLI_SCREENSHOTS", "var/screenshots"))
-
-
-def _shot(page, name):
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"orders-{name}.png"), full_page=True)
-
-
-def _log_in(page, base, mobile, next_url=""):
-    page.goto(f"{base}/accounts/login/" + (f"?next={next_url}" if next_url else ""))
-    page.get_by_label("手机号").fill(mobile)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").last.click()
-    page.wait_for_load_state()
-
 
 def _no_sideways_scroll(page, width=390):
     assert page.evaluate("document.documentElement.scrollWidth") <= width
 
 
-def test_elder_orders_cleaning_and_the_loop_closes(browser, live_server, world):
+def test_elder_orders_cleaning_and_the_loop_closes(signed_in_page, live_server, world):
     from linli.accounts.models import User
     from linli.ledger.units import format_duration
     from linli.orders.models import Order
@@ -63,51 +44,42 @@ def test_elder_orders_cleaning_and_the_loop_closes(browser, live_server, world):
     orders_volunteer(community=world.other_community, name="远方志愿")
 
     # --- the elder, on a phone, in elder mode ---------------------------------------------
-    elder_ctx = browser.new_context(**PHONE)
-    elder = elder_ctx.new_page()
-    _log_in(elder, base, elder_user.mobile)
-    elder.goto(f"{base}/d/{household.door_token}/")
+    elder = signed_in_page(elder_user, PHONE, at=f"/d/{household.door_token}/")
     elder.get_by_role("link", name="预约服务").click()
     elder.wait_for_url("**/orders/new/**")
-    _shot(elder, "1-elder-projects-phone")
+    shot(elder, "orders-1-elder-projects-phone")
     box = elder.get_by_role("link", name="卫生清洁").bounding_box()
     assert box["height"] >= 60 and box["width"] >= 60
     assert elder.evaluate("parseFloat(getComputedStyle(document.body).fontSize)") >= 18
     _no_sideways_scroll(elder)
     elder.get_by_role("link", name="卫生清洁").click()  # tap 1
-    _shot(elder, "2-elder-slots-phone")
+    shot(elder, "orders-2-elder-slots-phone")
     elder.get_by_role("link", name="明天 上午").click()  # tap 2
-    _shot(elder, "3-elder-confirm-phone")
+    shot(elder, "orders-3-elder-confirm-phone")
     elder.get_by_role("button", name="确认下单").click()  # tap 3
     elder.wait_for_url("**/orders/*/")
     assert elder.locator("#order-status").inner_text() == "待派单"
     order = Order.objects.get()
     assert order.project.name == "卫生清洁" and order.channel == "self"
-    _shot(elder, "4-elder-ordered-phone")
+    shot(elder, "orders-4-elder-ordered-phone")
 
     # --- community staff, at a desktop -------------------------------------------------------
-    staff_ctx = browser.new_context(**DESKTOP)
-    staff = staff_ctx.new_page()
-    _log_in(staff, base, world.users["community_staff"].mobile)
-    staff.goto(f"{base}/workbench/orders/")
-    _shot(staff, "5-board-desktop")
+    staff = signed_in_page(world.users["community_staff"], DESKTOP, at="/workbench/orders/")
+    shot(staff, "orders-5-board-desktop")
     staff.get_by_role("link", name="派单").last.click()
     staff.wait_for_url("**/dispatch/")
     first = staff.locator(".cand").first
     assert "王志愿" in first.inner_text() and "同网格" in first.inner_text()
-    _shot(staff, "6-dispatch-desktop")
+    shot(staff, "orders-6-dispatch-desktop")
     first.get_by_role("button").click()
     staff.wait_for_url("**/workbench/orders/")
     order.refresh_from_db()
     assert order.status == "dispatched" and order.volunteer_id == top.pk
 
     # --- the volunteer, on a phone that shares its location (about 1.1 km north) ---------------
-    vol_ctx = browser.new_context(**PHONE, geolocation={"latitude": 31.2404,
-                                                        "longitude": 121.4737},
-                                  permissions=["geolocation"])
-    vol = vol_ctx.new_page()
-    _log_in(vol, base, top.user.mobile)
-    vol.goto(f"{base}/orders/volunteer/")
+    vol = signed_in_page(top.user, PHONE, at="/orders/volunteer/",
+                         geolocation={"latitude": 31.2404, "longitude": 121.4737},
+                         permissions=["geolocation"])
     vol.get_by_role("link", name="卫生清洁").first.click()
     vol.get_by_role("button", name="接单").click()
     assert vol.locator("#order-status").inner_text() == "已接单"
@@ -135,7 +107,7 @@ def test_elder_orders_cleaning_and_the_loop_closes(browser, live_server, world):
     vol.reload()
     vol.get_by_label("实际服务分钟数").fill("90")
     vol.get_by_label("服务内容").fill("厨房、卫生间清洁")
-    _shot(vol, "7-volunteer-complete-phone")
+    shot(vol, "orders-7-volunteer-complete-phone")
     _no_sideways_scroll(vol)
     vol.get_by_role("button", name="圆单").click()
     assert vol.locator("#order-status").inner_text() == "已圆单，待评价"
@@ -151,7 +123,7 @@ def test_elder_orders_cleaning_and_the_loop_closes(browser, live_server, world):
     # --- the elder sees who came and rates -------------------------------------------------------
     elder.reload()
     assert "王志愿" in elder.locator("#who-coming").inner_text()
-    _shot(elder, "8-elder-rate-phone")
+    shot(elder, "orders-8-elder-rate-phone")
     star = elder.get_by_role("link", name="5 星")
     assert star.bounding_box()["height"] >= 60
     star.click()  # a tap only chooses
@@ -161,14 +133,12 @@ def test_elder_orders_cleaning_and_the_loop_closes(browser, live_server, world):
     assert submit.bounding_box()["height"] >= 60
     submit.click()
     assert elder.locator("#order-status").inner_text() == "已结算"
-    _shot(elder, "9-elder-settled-phone")
+    shot(elder, "orders-9-elder-settled-phone")
 
     # --- the volunteer's statement shows the minutes ----------------------------------------------
     vol.goto(f"{base}/timebank/statement/")
     text = vol.locator("main").inner_text()
     assert "卫生清洁" in text and format_duration(90) in text
-    _shot(vol, "10-volunteer-statement-phone")
+    shot(vol, "orders-10-volunteer-statement-phone")
     order.refresh_from_db()
     assert order.status == "settled" and order.settled_minutes == 90 and order.rating == 5
-    for ctx in (elder_ctx, staff_ctx, vol_ctx):
-        ctx.close()

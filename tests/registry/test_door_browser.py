@@ -3,21 +3,13 @@ member (verified by name and mobile) gets the household home with big buttons. T
 pages at desktop width, and the field-collection form checking an ID number as it is typed."""
 
 import datetime
-import os
-from pathlib import Path
 
 import pytest
 
-from tests.factories import PASSWORD, id_number_for, registry_world
+from tests.conftest_helpers import DESKTOP, shot
+from tests.factories import id_number_for, registry_world
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-SHOTS = Path(os.environ.get("LINLI_SCREENSHOTS", "var/screenshots"))
-
-
-def _shot(page, name):
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
 def test_door_plate_as_stranger_then_member_on_a_phone(page, live_server, world):
@@ -32,7 +24,7 @@ def test_door_plate_as_stranger_then_member_on_a_phone(page, live_server, world)
     assert world.community.phone in body
     assert page.get_by_role("link", name="注册").is_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
-    _shot(page, "door-stranger-phone")
+    shot(page, "door-stranger-phone")
 
     # Wrong details: told in words, still a stranger.
     page.get_by_label("您的姓名").fill(head.name)
@@ -60,35 +52,25 @@ def test_door_plate_as_stranger_then_member_on_a_phone(page, live_server, world)
     assert font >= 18
     assert data["mobile"] not in page.inner_text("body")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
-    _shot(page, "door-member-phone")
+    shot(page, "door-member-phone")
 
 
-def test_door_plate_at_desktop_width(browser, live_server, world):
-    from tests.conftest_helpers import DESKTOP
-
+def test_door_plate_at_desktop_width(signed_in_page, world):
     data = registry_world(world)["a"]
-    context = browser.new_context(**DESKTOP)
-    page = context.new_page()
-    page.goto(f"{live_server.url}/d/{data['household'].door_token}/")
+    page = signed_in_page(None, DESKTOP, at=f"/d/{data['household'].door_token}/")
     assert page.get_by_role("heading", name=data["household"].address).is_visible()
-    _shot(page, "door-stranger-desktop")
+    shot(page, "door-stranger-desktop")
     page.get_by_label("您的姓名").fill(data["resident"].name)
     page.get_by_label("您的手机号").fill(data["mobile"])
     page.get_by_role("button", name="打开我家的页面").click()
     page.wait_for_selector(".door-actions")
-    _shot(page, "door-member-desktop")
-    context.close()
+    shot(page, "door-member-desktop")
 
 
-def test_grid_worker_form_checks_the_id_number_while_typing(page, live_server, world):
+def test_grid_worker_form_checks_the_id_number_while_typing(signed_in_page, world):
     data = registry_world(world)["a"]
-    worker = world.users["grid_worker"]
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("手机号").fill(worker.mobile)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").last.click()
-    page.wait_for_url(f"{live_server.url}/")
-    page.goto(f"{live_server.url}/registry/households/{data['household'].uuid}/residents/new/")
+    page = signed_in_page(world.users["grid_worker"],
+                          at=f"/registry/households/{data['household'].uuid}/residents/new/")
     page.get_by_label("姓名").fill("孙桂兰")
     number = id_number_for(datetime.date(1946, 8, 12), 94)
     page.get_by_label("身份证号").fill(number[:-1] + ("0" if number[-1] != "0" else "1"))
@@ -97,7 +79,7 @@ def test_grid_worker_form_checks_the_id_number_while_typing(page, live_server, w
     page.get_by_label("身份证号").fill(number)
     page.wait_for_selector("#check.check-ok")
     assert "1946-08-12" in page.inner_text("#check")
-    _shot(page, "resident-form-phone")
+    shot(page, "resident-form-phone")
     page.get_by_role("button", name="保存").click()
     page.wait_for_url(f"**/registry/households/{data['household'].uuid}/")
     assert page.get_by_text("孙桂兰").first.is_visible()

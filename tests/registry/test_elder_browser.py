@@ -3,39 +3,19 @@ visible text at least 18 px, links and buttons at least 60 × 60 px, the brand a
 name never broken over two lines. Screenshots at phone and desktop width go to var/screenshots
 for a person to look at."""
 
-import os
-from pathlib import Path
-
 import pytest
 from django.urls import reverse
 
-from tests.conftest_helpers import DESKTOP, PHONE, elder_problems, login_cookie
+from tests.conftest_helpers import DESKTOP, PHONE, elder_problems, shot
 from tests.factories import registry_world
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-SHOTS = Path(os.environ.get("LINLI_SCREENSHOTS", "var/screenshots"))
-
-
-def _context(browser, live_server, size, user=None):
-    from urllib.parse import urlparse
-
-    context = browser.new_context(**size)
-    if user is None:
-        context.add_cookies([{"name": "linli_elder", "value": "1", "path": "/",
-                              "domain": urlparse(live_server.url).hostname}])
-    else:
-        user.elder_mode = True
-        user.save(update_fields=["elder_mode"])
-        login_cookie(context, live_server, user)
-    return context
 
 
 def _check(page, url, name, width):
     page.goto(url)
     assert page.evaluate("document.body.classList.contains('elder')"), name
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"elder-{name}-{width}.png"), full_page=True)
+    shot(page, f"elder-{name}-{width}")
     problems = elder_problems(page)
     assert not problems, f"{name} at {width}px:\n" + "\n".join(problems)
 
@@ -60,19 +40,17 @@ def _pages(world, live_server):
 
 
 @pytest.mark.parametrize("size", [PHONE, DESKTOP], ids=["phone", "desktop"])
-def test_resident_pages_meet_elder_mode(browser, live_server, world, size):
+def test_resident_pages_meet_elder_mode(signed_in_page, live_server, world, size):
     resident = world.users["resident"]
     resident.name = "刘师傅"
     resident.save(update_fields=["name"])
     stranger, member = _pages(world, live_server)
     width = size["viewport"]["width"]
-    context = _context(browser, live_server, size)
-    page = context.new_page()
+    page = signed_in_page(None, size, elder=True, at=None)
     for name, url in stranger.items():
         _check(page, url, name, width)
-    context.close()
-    context = _context(browser, live_server, size, user=resident)
-    page = context.new_page()
+    page.context.close()
+    page = signed_in_page(resident, size, elder=True, at=None)
     for name, url in member.items():
         _check(page, url, name, width)
     # The plate's QR code is drawn at a size another phone can scan.
@@ -83,17 +61,13 @@ def test_resident_pages_meet_elder_mode(browser, live_server, world, size):
     # The household page shows the member view with its big buttons.
     page.goto(member["door-member"])
     assert page.locator(".door-actions .big-button").count() >= 4
-    context.close()
 
 
-def test_a_long_name_is_cut_with_an_ellipsis_not_wrapped(browser, live_server, world):
+def test_a_long_name_is_cut_with_an_ellipsis_not_wrapped(signed_in_page, world):
     resident = world.users["resident"]
     resident.name = "欧阳诸葛长孙慕容"
     resident.save(update_fields=["name"])
-    context = _context(browser, live_server, PHONE, user=resident)
-    page = context.new_page()
-    page.goto(f"{live_server.url}/")
+    page = signed_in_page(resident, PHONE, elder=True)
     assert not elder_problems(page)
     user_box = page.locator(".topbar-user").bounding_box()
     assert user_box["x"] + user_box["width"] <= 390
-    context.close()

@@ -4,25 +4,19 @@ saves the good rows, downloads the bad ones, fixes one and imports it again."""
 
 import datetime
 import io
-import os
 from pathlib import Path
 
 import pytest
 from openpyxl import Workbook, load_workbook
 
 from linli.registry.models import Building, ImportJob, Resident
-from tests.factories import PASSWORD, registry_world
+from tests.conftest_helpers import DESKTOP, PHONE, shot
+from tests.factories import registry_world
 from tests.registry.test_import_roster import TOP, messy_roster
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-SHOTS = Path(os.environ.get("LINLI_SCREENSHOTS", "var/screenshots"))
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _shot(page, name):
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
 def _upload(page, live_server, name, content):
@@ -34,22 +28,15 @@ def _upload(page, live_server, name, content):
 
 
 def test_staff_import_a_messy_roster_fix_the_bad_rows_and_import_them_again(
-        browser, live_server, world, tmp_path):
+        signed_in_page, live_server, world, tmp_path):
     from linli.registry.services import tag_ensure
-    from tests.conftest_helpers import DESKTOP
 
     registry_world(world)
     tag_ensure(street=world.street, names=[("独居", False), ("高龄", False), ("残疾", True),
                                             ("低保", False)])
     # The roster calls its residence column 人员属性, which Linli does not guess.
     top = [("人员属性" if h == "户籍类型" else h) for h in TOP]
-    context = browser.new_context(**DESKTOP)
-    page = context.new_page()
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("手机号").fill(world.users["community_staff"].mobile)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").last.click()
-    page.wait_for_url(f"{live_server.url}/")
+    page = signed_in_page(world.users["community_staff"], DESKTOP, at=None)
 
     _upload(page, live_server, "紫轩社区花名册.xlsx",
             messy_roster(grid=world.grid.number, top=top))
@@ -57,7 +44,7 @@ def test_staff_import_a_messy_roster_fix_the_bad_rows_and_import_them_again(
     assert page.get_by_label("公民身份号码").input_value() == "id_number"
     assert page.get_by_label("人员属性").input_value() == ""  # ignored: not guessed
     page.get_by_label("人员属性").select_option("residence_type")
-    _shot(page, "import-columns-desktop")
+    shot(page, "import-columns-desktop")
     page.get_by_role("button", name="下一步：核对取值").click()
 
     assert page.get_by_role("heading", name="这些取值是什么意思？").is_visible()
@@ -65,7 +52,7 @@ def test_staff_import_a_messy_roster_fix_the_bad_rows_and_import_them_again(
     assert page.get_by_label("空巢老人").input_value() == "+new"
     page.get_by_label("本批健康、残疾信息的处理依据").select_option("consent")
     page.get_by_label("只保存正确的行，下载有问题的行").check()
-    _shot(page, "import-values-desktop")
+    shot(page, "import-values-desktop")
     page.get_by_role("button", name="检查每一行").click()
 
     preview = page.locator("#import-panel")
@@ -74,13 +61,13 @@ def test_staff_import_a_messy_roster_fix_the_bad_rows_and_import_them_again(
     assert "紫轩小区 3栋" in buildings and "紫轩小区 5栋" in buildings
     text = preview.inner_text()
     assert "1966-10-05" in text and "吴德明" in text and "6栋" in text
-    _shot(page, "import-preview-desktop")
+    shot(page, "import-preview-desktop")
     page.get_by_label("确认新建").check()
     page.get_by_role("button", name="保存正确的 5 行").click()
     page.get_by_role("heading", name="结果").wait_for()
     assert Resident.objects.filter(name__in=["陈 建国", "钱玉珍"]).count() == 2
     assert not Resident.objects.filter(name="吴德明").exists()
-    _shot(page, "import-result-desktop")
+    shot(page, "import-result-desktop")
 
     with page.expect_download() as info:
         page.get_by_role("link", name="下载有问题的行（.xlsx）").click()
@@ -114,31 +101,22 @@ def test_staff_import_a_messy_roster_fix_the_bad_rows_and_import_them_again(
     assert wu.household.building == Building.objects.get(estate__name="紫轩小区", name="5栋")
     assert Resident.objects.filter(name="陈 建国").count() == 1
     assert ImportJob.objects.filter(status="done").count() == 2
-    _shot(page, "import-reimport-desktop")
-    context.close()
+    shot(page, "import-reimport-desktop")
 
 
-def test_the_mapping_and_preview_fit_a_phone(browser, live_server, world):
+def test_the_mapping_and_preview_fit_a_phone(signed_in_page, live_server, world):
     from linli.registry.services import tag_ensure
-    from tests.conftest_helpers import PHONE
 
     registry_world(world)
     tag_ensure(street=world.street, names=[("残疾", True), ("低保", False)])
-    context = browser.new_context(**PHONE)
-    page = context.new_page()
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("手机号").fill(world.users["community_staff"].mobile)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").last.click()
-    page.wait_for_url(f"{live_server.url}/")
+    page = signed_in_page(world.users["community_staff"], PHONE, at=None)
     _upload(page, live_server, "花名册.xlsx", messy_roster(grid=world.grid.number))
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
-    _shot(page, "import-columns-phone")
+    shot(page, "import-columns-phone")
     page.get_by_role("button", name="下一步：核对取值").click()
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     page.get_by_label("本批健康、残疾信息的处理依据").select_option("consent")
     page.get_by_role("button", name="检查每一行").click()
     assert page.get_by_role("heading", name="预览").is_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
-    _shot(page, "import-preview-phone")
-    context.close()
+    shot(page, "import-preview-phone")

@@ -5,8 +5,7 @@ import datetime as dt
 
 import pytest
 
-from linli.accounts.models import User
-from tests.factories import PASSWORD, volunteer_make
+from tests.factories import volunteer_make
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -35,20 +34,11 @@ def _elder_sized(page):
     assert not short, f"tap targets under 60px: {short[:5]}"
 
 
-def _log_in(page, base, mobile):
-    page.goto(f"{base}/accounts/login/")
-    page.get_by_label("手机号").fill(mobile)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").last.click()
-    page.wait_for_url(f"{base}/")
-
-
-def test_elder_volunteer_changes_details_and_withdraws(page, live_server, world):
+def test_elder_volunteer_changes_details_and_withdraws(signed_in_page, live_server, world):
     volunteer = volunteer_make(community=world.community, name="孙阿姨",
                                birth_date=dt.date(1958, 2, 3))
-    User.objects.filter(pk=volunteer.user_id).update(elder_mode=True)
     base = live_server.url
-    _log_in(page, base, volunteer.user.mobile)
+    page = signed_in_page(volunteer.user, elder=True, at=None)
 
     # The record offers a big button to change the details
     page.goto(f"{base}/volunteer/")
