@@ -2,11 +2,10 @@
 culture classes. Every operation declares its error responses.
 
 Input that is well formed but breaks a rule (an activity that ends before it starts, a full
-class, a sign-up after the deadline) answers 409 with the error code `invalid` or `conflict`
-and the offending field: the schema promises the shape of a request, the services decide
-whether its content fits (the registry API does the same)."""
+class, a sign-up after the deadline) answers 409 with the service's error code and the
+offending field: the schema promises the shape of a request, the services decide whether its
+content fits. linli/api.py maps every domain error, for every router alike."""
 
-import functools
 from datetime import date, datetime, time
 from typing import Annotated
 from uuid import UUID
@@ -39,7 +38,6 @@ from linli.activities.models import (
 )
 from linli.common.api import (
     ERRORS,
-    BodyInt,
     CleanStr,
     IsoDate,
     IsoDateTime,
@@ -49,27 +47,10 @@ from linli.common.api import (
     body_int,
     require_roles,
 )
-from linli.common.exceptions import Conflict, ValidationError
+from linli.common.exceptions import ValidationError
 
 router = Router(tags=["activities"])
 MANAGERS = tuple(selectors.MANAGER_ROLES)
-
-
-class RuleBroken(Conflict):
-    code = "invalid"
-
-
-def _rules(view):
-    """Rule violations of well-formed input answer 409 (see the module docstring)."""
-
-    @functools.wraps(view)
-    def wrapper(*args, **kwargs):
-        try:
-            return view(*args, **kwargs)
-        except ValidationError as exc:
-            raise RuleBroken(exc.message, field=exc.field) from exc
-
-    return wrapper
 
 
 def _check_years(values: dict) -> None:
@@ -79,6 +60,13 @@ def _check_years(values: dict) -> None:
 
 
 # --- schemas ----------------------------------------------------------------------------
+
+#: The activity's counts, bounded as the services check them; one declaration for the create
+#: and the edit schemas.
+ActivityCapacity = body_int(1, 100_000)
+VolunteersNeeded = body_int(0, 10_000)
+ActivityPoints = body_int(0, 10_000)
+VolunteerMinutes = body_int(0, 7 * 24 * 60)
 
 
 class ActivityOut(Schema):
@@ -131,10 +119,10 @@ class ActivityIn(Schema):
     signup_opens_at: IsoDateTime
     signup_closes_at: IsoDateTime
     audience: Audience = Audience.ALL
-    capacity: BodyInt = Field(..., ge=1, le=100_000)
-    volunteers_needed: BodyInt = Field(0, ge=0, le=10_000)
-    points: BodyInt = Field(0, ge=0, le=10_000)
-    volunteer_minutes: BodyInt = Field(0, ge=0, le=7 * 24 * 60)
+    capacity: ActivityCapacity
+    volunteers_needed: VolunteersNeeded = 0
+    points: ActivityPoints = 0
+    volunteer_minutes: VolunteerMinutes = 0
 
 
 class ActivityPatch(Schema):
@@ -148,10 +136,10 @@ class ActivityPatch(Schema):
     signup_opens_at: IsoDateTime | None = None
     signup_closes_at: IsoDateTime | None = None
     audience: Audience | None = None
-    capacity: body_int(1, 100_000) | None = None
-    volunteers_needed: body_int(0, 10_000) | None = None
-    points: body_int(0, 10_000) | None = None
-    volunteer_minutes: body_int(0, 7 * 24 * 60) | None = None
+    capacity: ActivityCapacity | None = None
+    volunteers_needed: VolunteersNeeded | None = None
+    points: ActivityPoints | None = None
+    volunteer_minutes: VolunteerMinutes | None = None
 
 
 class ActivityFilter(Schema):
@@ -172,7 +160,7 @@ class SummaryIn(Schema):
 
 
 class BeneficiariesIn(Schema):
-    count: BodyInt = Field(..., ge=0, le=100_000)
+    count: body_int(0, 100_000)
     reason: str = Field("", max_length=255)
 
 
@@ -367,7 +355,7 @@ class ClassIn(Schema):
     term_name: CleanStr = Field(..., min_length=1, max_length=32)
     term_start: IsoDate
     term_end: IsoDate
-    capacity: BodyInt = Field(..., ge=1, le=10_000)
+    capacity: body_int(1, 10_000)
 
 
 class SessionOut(Schema):
@@ -442,7 +430,6 @@ def _day_end(day: date | None):
 
 @router.get("/activities", response={200: list[ActivityOut], **ERRORS})
 @paginate(Pagination)
-@_rules
 def activity_list(request, filters: Query[ActivityFilter]):
     """Activities the caller may see (residents: published ones of their community;
     managers also their drafts)."""
@@ -460,7 +447,6 @@ def activity_list(request, filters: Query[ActivityFilter]):
 
 
 @router.post("/activities", response={201: ActivityOut, **ERRORS})
-@_rules
 def activity_create(request, payload: ActivityIn):
     """Create a draft activity (community staff, street administrators)."""
     require_roles(request, *MANAGERS)
@@ -472,13 +458,11 @@ def activity_create(request, payload: ActivityIn):
 
 
 @router.get("/activities/{uuid}", response={200: ActivityOut, **ERRORS})
-@_rules
 def activity_get(request, uuid: UUID):
     return _activity(request, uuid)
 
 
 @router.patch("/activities/{uuid}", response={200: ActivityOut, **ERRORS})
-@_rules
 def activity_update(request, uuid: UUID, payload: ActivityPatch):
     activity = _managed_activity(request, uuid)
     fields = payload.model_dump(exclude_unset=True)
@@ -491,7 +475,7 @@ def activity_update(request, uuid: UUID, payload: ActivityPatch):
 def _transition(name):
     def operation(request, uuid: UUID):
         activity = _managed_activity(request, uuid)
-        _rules(getattr(services, name))(activity=activity, actor=request.auth)
+        getattr(services, name)(activity=activity, actor=request.auth)
         activity.refresh_from_db()
         return activity
 
@@ -512,7 +496,6 @@ router.post("/activities/{uuid}/credit", response={200: ActivityOut, **ERRORS},
 
 
 @router.post("/activities/{uuid}/cancel", response={200: ActivityOut, **ERRORS})
-@_rules
 def activity_cancel(request, uuid: UUID, payload: ReasonIn):
     """Cancel; everyone signed up gets an in-app notice."""
     activity = _managed_activity(request, uuid)
@@ -521,7 +504,6 @@ def activity_cancel(request, uuid: UUID, payload: ReasonIn):
 
 
 @router.post("/activities/{uuid}/summary", response={200: ActivityOut, **ERRORS})
-@_rules
 def activity_summarise(request, uuid: UUID, payload: SummaryIn):
     activity = _managed_activity(request, uuid)
     return services.activity_summarise(activity=activity, actor=request.auth,
@@ -529,7 +511,6 @@ def activity_summarise(request, uuid: UUID, payload: SummaryIn):
 
 
 @router.post("/activities/{uuid}/beneficiaries", response={200: ActivityOut, **ERRORS})
-@_rules
 def activity_beneficiaries(request, uuid: UUID, payload: BeneficiariesIn):
     """Other people served (with who they were); counts towards person-times."""
     activity = _managed_activity(request, uuid)
@@ -538,7 +519,6 @@ def activity_beneficiaries(request, uuid: UUID, payload: BeneficiariesIn):
 
 
 @router.post("/activities/{uuid}/photos", response={201: PhotoOut, **ERRORS})
-@_rules
 def activity_photo_add(request, uuid: UUID, payload: Form[PhotoIn],
                        photo: File[UploadedFile] = None):
     """Add a photo (multipart form: `photo`, optional `caption`) to an activity under way or
@@ -553,7 +533,6 @@ def activity_photo_add(request, uuid: UUID, payload: Form[PhotoIn],
 
 
 @router.get("/activities/{uuid}/photos", response={200: list[PhotoOut], **ERRORS})
-@_rules
 def activity_photo_list(request, uuid: UUID):
     """The photos of an activity (residents see them once it is summarised)."""
     activity = _activity(request, uuid)
@@ -568,14 +547,12 @@ def activity_photo_list(request, uuid: UUID):
 
 @router.get("/activities/{uuid}/signups", response={200: list[SignupOut], **ERRORS})
 @paginate(Pagination)
-@_rules
 def signup_list(request, uuid: UUID):
     activity = _managed_activity(request, uuid)
     return selectors.signup_list_for_activity(activity=activity).select_related("activity")
 
 
 @router.post("/activities/{uuid}/signups", response={201: SignupOut, **ERRORS})
-@_rules
 def signup_create(request, uuid: UUID, payload: SignupIn):
     """Sign up yourself or a member of your household: a place, or the waiting list."""
     activity = _activity(request, uuid)
@@ -597,7 +574,6 @@ def signup_create(request, uuid: UUID, payload: SignupIn):
 
 
 @router.post("/activities/{uuid}/signups/cancel", response={200: SignupOut, **ERRORS})
-@_rules
 def signup_cancel(request, uuid: UUID, payload: SignupCancelIn):
     """Cancel one of your sign-ups; the first person waiting moves up."""
     activity = _activity(request, uuid)
@@ -611,7 +587,6 @@ def signup_cancel(request, uuid: UUID, payload: SignupCancelIn):
 
 @router.get("/me/activity-signups", response={200: list[SignupOut], **ERRORS})
 @paginate(Pagination)
-@_rules
 def my_signups(request):
     """Your sign-ups and those you made for your family."""
     return selectors.signup_list_for_user(user=request.auth)
@@ -621,7 +596,6 @@ def my_signups(request):
 
 
 @router.get("/activities/{uuid}/checkin-code", response={200: CheckinCodeOut, **ERRORS})
-@_rules
 def checkin_code(request, uuid: UUID):
     """The organiser's rotating check-in code and the URL it encodes."""
     activity = _managed_activity(request, uuid)
@@ -633,7 +607,6 @@ def checkin_code(request, uuid: UUID):
 
 
 @router.post("/activities/{uuid}/checkins", response={200: list[AttendanceOut], **ERRORS})
-@_rules
 def checkin(request, uuid: UUID, payload: CheckinIn):
     """Check in with the organiser's code (idempotent)."""
     activity = _activity(request, uuid)
@@ -642,14 +615,12 @@ def checkin(request, uuid: UUID, payload: CheckinIn):
 
 @router.get("/activities/{uuid}/attendances", response={200: list[AttendanceOut], **ERRORS})
 @paginate(Pagination)
-@_rules
 def attendance_list(request, uuid: UUID):
     activity = _managed_activity(request, uuid)
     return selectors.attendance_list_for_activity(activity=activity).select_related("activity")
 
 
 @router.post("/activities/{uuid}/attendances", response={200: AttendanceOut, **ERRORS})
-@_rules
 def attendance_record(request, uuid: UUID, payload: AttendanceIn):
     """Staff check-in of a sign-up, of a scanned ticket code, or of a walk-in."""
     from linli.registry.models import Resident
@@ -674,7 +645,6 @@ def attendance_record(request, uuid: UUID, payload: AttendanceIn):
 
 
 @router.post("/activity-attendances/{uuid}/checkout", response={200: AttendanceOut, **ERRORS})
-@_rules
 def attendance_checkout(request, uuid: UUID):
     """Check a volunteer out: the minutes actually served are recorded."""
     require_roles(request, *MANAGERS)
@@ -688,7 +658,6 @@ def attendance_checkout(request, uuid: UUID):
 
 
 @router.get("/activity-calendar", response={200: CalendarOut, **ERRORS})
-@_rules
 def calendar(request, filters: Query[CalendarFilter]):
     """A month of a community's activities and class sessions; managers also get planning
     warnings (empty days, one type repeated within a week)."""
@@ -721,7 +690,6 @@ def calendar(request, filters: Query[CalendarFilter]):
 
 
 @router.get("/activity-stats/person-times", response={200: PersonTimesOut, **ERRORS})
-@_rules
 def person_times(request, filters: Query[PersonTimesFilter]):
     """服务人次: people served by finished activities and classes in the caller's scope."""
     require_roles(request, *MANAGERS)
@@ -747,13 +715,11 @@ def _class(request, uuid: UUID) -> CultureClass:
 
 @router.get("/classes", response={200: list[ClassOut], **ERRORS})
 @paginate(Pagination)
-@_rules
 def class_list(request):
     return selectors.class_list_for_user(user=request.auth)
 
 
 @router.post("/classes", response={201: ClassOut, **ERRORS})
-@_rules
 def class_create(request, payload: ClassIn):
     """Create a class; its weekly sessions for the term are generated."""
     require_roles(request, *MANAGERS)
@@ -764,20 +730,17 @@ def class_create(request, payload: ClassIn):
 
 
 @router.get("/classes/{uuid}", response={200: ClassOut, **ERRORS})
-@_rules
 def class_get(request, uuid: UUID):
     return _class(request, uuid)
 
 
 @router.get("/classes/{uuid}/sessions", response={200: list[SessionOut], **ERRORS})
 @paginate(Pagination)
-@_rules
 def class_sessions(request, uuid: UUID):
     return selectors.session_list_for_class(culture_class=_class(request, uuid))
 
 
 @router.post("/classes/{uuid}/sessions/generate", response={200: CountOut, **ERRORS})
-@_rules
 def class_generate(request, uuid: UUID):
     require_roles(request, *MANAGERS)
     culture_class = selectors.class_get_for_manager(user=request.auth, uuid=uuid)
@@ -788,7 +751,6 @@ def class_generate(request, uuid: UUID):
 
 
 @router.post("/classes/{uuid}/enrolments", response={201: EnrolmentOut, **ERRORS})
-@_rules
 def class_enrol(request, uuid: UUID):
     enrolment = services.enrolment_create(culture_class=_class(request, uuid),
                                           actor=request.auth)
@@ -796,7 +758,6 @@ def class_enrol(request, uuid: UUID):
 
 
 @router.post("/classes/{uuid}/follow", response={200: FollowOut, **ERRORS})
-@_rules
 def class_follow(request, uuid: UUID, payload: FollowIn):
     following = services.class_follow_set(culture_class=_class(request, uuid),
                                           user=request.auth, follow=payload.follow)
@@ -804,7 +765,6 @@ def class_follow(request, uuid: UUID, payload: FollowIn):
 
 
 @router.post("/class-sessions/{uuid}/attendance", response={200: CountOut, **ERRORS})
-@_rules
 def session_attendance(request, uuid: UUID, payload: SessionAttendanceIn):
     """Record who came to a session (the full list)."""
     require_roles(request, *MANAGERS)

@@ -110,9 +110,3 @@ class ClassForm(CommunityChoiceMixin, forms.Form):
     def __init__(self, *args, communities=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.setup_community(communities)
-
-
-def apply_error(form: forms.Form, exc) -> None:
-    """Show a domain error on its field when the form has it, else at the top."""
-    field = exc.field if exc.field in form.fields else None
-    form.add_error(field, exc.message)

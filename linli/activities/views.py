@@ -31,7 +31,6 @@ from linli.activities.forms import (
     SessionCancelForm,
     SummaryForm,
     WalkinForm,
-    apply_error,
 )
 from linli.activities.models import (
     ACTIVE_SIGNUP,
@@ -44,6 +43,7 @@ from linli.activities.models import (
     SignupStatus,
 )
 from linli.common.exceptions import DomainError
+from linli.common.pages import flash_domain_error, form_add_domain_error, post_action
 
 MANAGERS = tuple(selectors.MANAGER_ROLES)
 PER_PAGE = 20
@@ -89,10 +89,6 @@ def _post_only(fallback: str, *, same_object: bool = True):
         return wrapper
 
     return decorator
-
-
-def _flash_error(request, exc: DomainError) -> None:
-    messages.error(request, exc.message)
 
 
 # --- residents: activities --------------------------------------------------------------
@@ -181,7 +177,7 @@ def signup(request, uuid):
         made = services.signup_create(activity=activity, actor=request.user, resident=resident,
                                       role=role)
     except DomainError as exc:
-        _flash_error(request, exc)
+        flash_domain_error(request, exc)
     else:
         if made.status == SignupStatus.CONFIRMED:
             messages.success(request, _("Signed up: %(name)s has a place.") % {"name": made.name})
@@ -205,13 +201,10 @@ def signup_cancel(request, uuid):
     if not mine:
         messages.info(request, _("There is no sign-up to cancel."))
         return redirect("activities:detail", uuid=activity.uuid)
-    try:
-        services.signup_cancel(signup=mine[0], actor=request.user)
-    except DomainError as exc:
-        _flash_error(request, exc)
-    else:
-        messages.success(request, _("Sign-up cancelled for %(name)s.") % {"name": mine[0].name})
-    return redirect("activities:detail", uuid=activity.uuid)
+    return post_action(
+        request, lambda: services.signup_cancel(signup=mine[0], actor=request.user),
+        success=_("Sign-up cancelled for %(name)s.") % {"name": mine[0].name},
+        next=reverse("activities:detail", kwargs={"uuid": activity.uuid}))
 
 
 @signed_in
@@ -459,13 +452,11 @@ def class_detail(request, uuid):
 @_post_only("activities:class_detail")
 def class_enrol(request, uuid):
     culture_class = _class_for_user(request, uuid)
-    try:
-        made = services.enrolment_create(culture_class=culture_class, actor=request.user)
-    except DomainError as exc:
-        _flash_error(request, exc)
-    else:
-        messages.success(request, _("%(name)s is enrolled.") % {"name": made.name})
-    return redirect("activities:class_detail", uuid=culture_class.uuid)
+    return post_action(
+        request,
+        lambda: services.enrolment_create(culture_class=culture_class, actor=request.user),
+        success=lambda made: _("%(name)s is enrolled.") % {"name": made.name},
+        next=reverse("activities:class_detail", kwargs={"uuid": culture_class.uuid}))
 
 
 @signed_in
@@ -475,14 +466,11 @@ def class_withdraw(request, uuid):
     enrolment = selectors.enrolment_of_user(user=request.user, culture_class=culture_class)
     if enrolment is None:
         messages.info(request, _("You are not enrolled in this class."))
-    else:
-        try:
-            services.enrolment_withdraw(enrolment=enrolment, actor=request.user)
-        except DomainError as exc:
-            _flash_error(request, exc)
-        else:
-            messages.success(request, _("You have left the class."))
-    return redirect("activities:class_detail", uuid=culture_class.uuid)
+        return redirect("activities:class_detail", uuid=culture_class.uuid)
+    return post_action(
+        request, lambda: services.enrolment_withdraw(enrolment=enrolment, actor=request.user),
+        success=_("You have left the class."),
+        next=reverse("activities:class_detail", kwargs={"uuid": culture_class.uuid}))
 
 
 @signed_in
@@ -490,14 +478,11 @@ def class_withdraw(request, uuid):
 def class_follow(request, uuid):
     culture_class = _class_for_user(request, uuid)
     follow = request.POST.get("follow", "1") == "1"
-    try:
-        services.class_follow_set(culture_class=culture_class, user=request.user, follow=follow)
-    except DomainError as exc:
-        _flash_error(request, exc)
-    else:
-        messages.success(request, _("You follow this class.") if follow
-                         else _("You no longer follow this class."))
-    return redirect("activities:class_detail", uuid=culture_class.uuid)
+    return post_action(
+        request, lambda: services.class_follow_set(culture_class=culture_class,
+                                                   user=request.user, follow=follow),
+        success=_("You follow this class.") if follow else _("You no longer follow this class."),
+        next=reverse("activities:class_detail", kwargs={"uuid": culture_class.uuid}))
 
 
 # --- staff: activities ------------------------------------------------------------------
@@ -537,7 +522,7 @@ def create(request):
             activity = services.activity_create(community=community, actor=request.user,
                                                 cover=cover, **data)
         except DomainError as exc:
-            apply_error(form, exc)
+            form_add_domain_error(form, exc)
         else:
             messages.success(request, _("Draft saved. Publish it when it is ready."))
             return redirect("activities:manage_detail", uuid=activity.uuid)
@@ -556,7 +541,7 @@ def edit(request, uuid):
         try:
             services.activity_update(activity=activity, actor=request.user, cover=cover, **data)
         except DomainError as exc:
-            apply_error(form, exc)
+            form_add_domain_error(form, exc)
         else:
             messages.success(request, _("Saved."))
             return redirect("activities:manage_detail", uuid=activity.uuid)
@@ -602,13 +587,9 @@ def transition(request, uuid):
         messages.error(request, _("Unknown action."))
         return redirect("activities:manage_detail", uuid=activity.uuid)
     service, done = TRANSITIONS[action]
-    try:
-        service(activity=activity, actor=request.user)
-    except DomainError as exc:
-        _flash_error(request, exc)
-    else:
-        messages.success(request, str(done))
-    return redirect("activities:manage_detail", uuid=activity.uuid)
+    return post_action(request, lambda: service(activity=activity, actor=request.user),
+                       success=str(done),
+                       next=reverse("activities:manage_detail", kwargs={"uuid": activity.uuid}))
 
 
 @roles_required(*MANAGERS)
@@ -621,7 +602,7 @@ def cancel(request, uuid):
             services.activity_cancel(activity=activity, actor=request.user,
                                      reason=form.cleaned_data["reason"])
         except DomainError as exc:
-            apply_error(form, exc)
+            form_add_domain_error(form, exc)
         else:
             messages.success(request, _("Cancelled. Everyone signed up has been told."))
             return redirect("activities:manage_detail", uuid=activity.uuid)
@@ -641,7 +622,7 @@ def summary(request, uuid):
             services.activity_summarise(activity=activity, actor=request.user,
                                         summary=data["summary"], photos=photos)
         except DomainError as exc:
-            apply_error(form, exc)
+            form_add_domain_error(form, exc)
         else:
             messages.success(request, _("Summary saved."))
             return redirect("activities:manage_detail", uuid=activity.uuid)
@@ -653,18 +634,15 @@ def summary(request, uuid):
 def beneficiaries(request, uuid):
     activity = _activity_for_manager(request, uuid)
     form = BeneficiariesForm(request.POST)
-    if form.is_valid():
-        try:
-            services.activity_beneficiaries_set(activity=activity, actor=request.user,
-                                                count=form.cleaned_data["count"],
-                                                reason=form.cleaned_data["reason"])
-        except DomainError as exc:
-            _flash_error(request, exc)
-        else:
-            messages.success(request, _("People served updated."))
-    else:
+    if not form.is_valid():
         messages.error(request, _("Please enter a number and who was served."))
-    return redirect("activities:manage_detail", uuid=activity.uuid)
+        return redirect("activities:manage_detail", uuid=activity.uuid)
+    return post_action(
+        request, lambda: services.activity_beneficiaries_set(
+            activity=activity, actor=request.user, count=form.cleaned_data["count"],
+            reason=form.cleaned_data["reason"]),
+        success=_("People served updated."),
+        next=reverse("activities:manage_detail", kwargs={"uuid": activity.uuid}))
 
 
 def _checkin_url(request, activity: Activity) -> str:
@@ -733,13 +711,10 @@ def staff_checkin(request, uuid):
     if signup is None or selectors.activity_get_for_manager(
             user=request.user, uuid=signup.activity.uuid) is None:
         raise Http404
-    try:
-        services.checkin_by_staff(signup=signup, actor=request.user)
-    except DomainError as exc:
-        _flash_error(request, exc)
-    else:
-        messages.success(request, _("%(name)s checked in.") % {"name": signup.name})
-    return redirect("activities:manage_detail", uuid=signup.activity.uuid)
+    return post_action(
+        request, lambda: services.checkin_by_staff(signup=signup, actor=request.user),
+        success=_("%(name)s checked in.") % {"name": signup.name},
+        next=reverse("activities:manage_detail", kwargs={"uuid": signup.activity.uuid}))
 
 
 @roles_required(*MANAGERS)
@@ -748,13 +723,10 @@ def checkout(request, uuid):
     attendance = selectors.attendance_get_for_manager(user=request.user, uuid=uuid)
     if attendance is None:
         raise Http404
-    try:
-        services.attendance_checkout(attendance=attendance, actor=request.user)
-    except DomainError as exc:
-        _flash_error(request, exc)
-    else:
-        messages.success(request, _("%(name)s checked out.") % {"name": attendance.name})
-    return redirect("activities:manage_detail", uuid=attendance.activity.uuid)
+    return post_action(
+        request, lambda: services.attendance_checkout(attendance=attendance, actor=request.user),
+        success=_("%(name)s checked out.") % {"name": attendance.name},
+        next=reverse("activities:manage_detail", kwargs={"uuid": attendance.activity.uuid}))
 
 
 @roles_required(*MANAGERS)
@@ -773,14 +745,12 @@ def walkin(request, uuid):
         resident = Resident.objects.filter(
             mobile=data["mobile"], household__community=activity.community, moved_out=False,
             deceased=False).first()
-    try:
-        services.walkin_record(activity=activity, actor=request.user, name=data["name"],
-                               resident=resident, role=data["role"])
-    except DomainError as exc:
-        _flash_error(request, exc)
-    else:
-        messages.success(request, _("%(name)s recorded.") % {"name": data["name"]})
-    return redirect("activities:manage_detail", uuid=activity.uuid)
+    return post_action(
+        request, lambda: services.walkin_record(activity=activity, actor=request.user,
+                                                name=data["name"], resident=resident,
+                                                role=data["role"]),
+        success=_("%(name)s recorded.") % {"name": data["name"]},
+        next=reverse("activities:manage_detail", kwargs={"uuid": activity.uuid}))
 
 
 # --- staff: classes ---------------------------------------------------------------------
@@ -808,7 +778,7 @@ def class_create(request):
         try:
             made = services.class_create(actor=request.user, teacher=teacher, **data)
         except DomainError as exc:
-            apply_error(form, exc)
+            form_add_domain_error(form, exc)
         else:
             messages.success(request, _("Class created with its sessions for the term."))
             return redirect("activities:class_admin", uuid=made.uuid)
@@ -838,13 +808,11 @@ def class_admin(request, uuid):
 @_post_only("activities:class_admin")
 def class_generate(request, uuid):
     culture_class = _class_for_manager(request, uuid)
-    try:
-        made = services.class_sessions_generate(culture_class=culture_class, actor=request.user)
-    except DomainError as exc:
-        _flash_error(request, exc)
-    else:
-        messages.success(request, _("%(n)s new sessions added.") % {"n": made})
-    return redirect("activities:class_admin", uuid=culture_class.uuid)
+    return post_action(
+        request, lambda: services.class_sessions_generate(culture_class=culture_class,
+                                                          actor=request.user),
+        success=lambda made: _("%(n)s new sessions added.") % {"n": made},
+        next=reverse("activities:class_admin", kwargs={"uuid": culture_class.uuid}))
 
 
 @roles_required(*MANAGERS)
@@ -862,7 +830,7 @@ def session(request, uuid):
             n = services.session_attendance_set(session=class_session, actor=request.user,
                                                 present=present)
         except DomainError as exc:
-            _flash_error(request, exc)
+            flash_domain_error(request, exc)
         else:
             messages.success(request, _("Attendance saved: %(n)s present.") % {"n": n})
             return redirect("activities:class_admin", uuid=culture_class.uuid)
@@ -890,7 +858,7 @@ def session_cancel(request, uuid):
             services.session_cancel(session=class_session, actor=request.user,
                                     note=form.cleaned_data["note"])
         except DomainError as exc:
-            apply_error(form, exc)
+            form_add_domain_error(form, exc)
         else:
             messages.success(request, _("Session cancelled. Everyone enrolled has been told."))
             return redirect("activities:class_admin", uuid=culture_class.uuid)

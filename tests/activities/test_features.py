@@ -322,6 +322,33 @@ def test_photo_upload_through_the_api(client, world):
     assert ActivityPhoto.objects.filter(activity=live).count() == 1
 
 
+# --- refusals through the API keep the service's code -------------------------------------------
+
+
+def test_api_refusals_answer_409_with_the_service_code_and_field(client, world):
+    """A well-formed request that breaks a rule answers 409 with the code the service chose
+    (a client can tell an expired check-in code from a forged one) and the field it names."""
+    activity = activity_make(world.community, starts_in=-datetime.timedelta(minutes=10))
+    user, _r = _resident(world)
+    services.signup_create(activity=activity, actor=user)
+    client.force_login(user)
+
+    forged = client.post(f"/api/v1/activities/{activity.uuid}/checkins",
+                         {"token": "not-a-code"}, content_type="application/json")
+    assert forged.status_code == 409
+    error = forged.json()["error"]
+    assert error["code"] == "token_invalid" and error["fields"][0]["field"] == "token"
+    assert not Attendance.objects.filter(activity=activity).exists()
+
+    client.force_login(world.users["community_staff"])
+    backwards = client.patch(f"/api/v1/activities/{activity.uuid}",
+                             {"ends_at": "2000-01-01T00:00:00+08:00"},
+                             content_type="application/json")
+    assert backwards.status_code == 409
+    assert backwards.json()["error"]["code"] == "invalid"
+    assert backwards.json()["error"]["fields"][0]["field"] == "ends_at"
+
+
 # --- post/redirect/get: a reload never shows a blank 405 --------------------------------------
 
 
