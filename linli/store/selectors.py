@@ -10,8 +10,9 @@ from linli.accounts.models import User
 from linli.accounts.selectors import communities_for
 from linli.ledger.selectors import points_communities_for
 from linli.registry.selectors import household_ids_of_member
+from linli.store.codes import normalise_code
 from linli.store.models import Goods, Redemption, RedemptionStatus
-from linli.store.services import CLERK_ROLES
+from linli.store.policies import CLERK_ROLES
 
 
 def goods_visible_to(user: User) -> QuerySet:
@@ -66,8 +67,6 @@ def redemption_get_for_user(*, user: User, uuid) -> Redemption | None:
 
 def redemption_by_code(*, user: User, code: str) -> Redemption | None:
     """Only through `services.counter_lookup` from pages and the API (it counts wrong codes)."""
-    from linli.store.services import normalise_code
-
     code = normalise_code(code)
     if not code or len(code) > 8:
         return None

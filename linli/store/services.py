@@ -19,8 +19,6 @@ statements of the transaction (bench/redemption_bench.py measures the wait)."""
 
 from __future__ import annotations
 
-import secrets
-import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -46,6 +44,7 @@ from linli.ledger.services import (
     transfer_reverse,
 )
 from linli.store import policies
+from linli.store.codes import new_pickup_code, normalise_code
 from linli.store.models import (
     Donor,
     Goods,
@@ -55,9 +54,9 @@ from linli.store.models import (
     Restock,
 )
 from linli.store.policies import CLERK_ROLES  # noqa: F401 - re-exported for views and API
+from linli.store.selectors import redemption_by_code
 from linli.store.states import REDEMPTION_MACHINE
 
-CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read aloud at the counter
 MAX_QUANTITY = 20
 
 
@@ -79,10 +78,6 @@ def counter_misses() -> int:
 
 #: Seconds over which a clerk's wrong pickup codes are counted.
 COUNTER_WINDOW = 15 * 60
-
-
-def new_pickup_code() -> str:
-    return "".join(secrets.choice(CODE_ALPHABET) for _i in range(8))
 
 
 def _goods_keeper(actor, community) -> None:
@@ -385,15 +380,6 @@ def _refund(redemption: Redemption, *, actor, reason: str) -> None:
 # --- the counter ------------------------------------------------------------------------
 
 
-def normalise_code(code: str) -> str:
-    """What the clerk typed or scanned: full-width letters folded, spaces and dashes dropped,
-    upper case; a scanned QR code carries the counter URL with `?code=…`."""
-    code = unicodedata.normalize("NFKC", code or "").strip()
-    if "code=" in code:
-        code = code.split("code=", 1)[1].split("&", 1)[0]
-    return "".join(ch for ch in code.upper() if ch.isalnum())[:16]
-
-
 def _miss_key(actor) -> str:
     return f"store:counter-misses:{actor.pk}"
 
@@ -412,8 +398,6 @@ def counter_lookup(*, actor, code: str) -> Redemption:
     if not code:
         raise DomainValidationError(_("Enter the pickup code (8 letters and digits)."),
                                     field="code")
-    from linli.store.selectors import redemption_by_code
-
     found = redemption_by_code(user=actor, code=code)
     if found is None:
         key = _miss_key(actor)
