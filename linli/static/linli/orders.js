@@ -2,13 +2,7 @@
 (function () {
   "use strict";
 
-  // <select data-autosubmit>: choosing a value sends its form (the button stays for no-JS).
-  document.addEventListener("change", function (event) {
-    var field = event.target;
-    if (field && field.hasAttribute && field.hasAttribute("data-autosubmit") && field.form) {
-      field.form.submit();
-    }
-  });
+  // <select data-autosubmit> is handled once for every page by app.js.
 
   // <form data-geolocate>: fill the hidden latitude/longitude fields from the phone, if the
   // volunteer allows it. Check-in works without a location; staff only see a flag when a
