@@ -455,6 +455,23 @@ def test_settlement_awards_the_project_points_to_the_volunteer_household_once(lo
     assert award.household == loop.volunteer.resident.household
 
 
+def test_a_switched_off_award_rule_settles_the_hours_without_points(loop):
+    """The award rule is the points bank's: when staff switch it off, a settled service pays
+    its hours and awards nothing, and settling never changes or adds a rule."""
+    from linli.points.models import Award, AwardRule
+
+    first = _served_and_settled(loop, 60)
+    assert Award.objects.filter(source_reference=first.reference).count() == 1
+    rules = list(AwardRule.objects.order_by("id").values_list("id", "code", "active"))
+    AwardRule.objects.filter(community_id=loop.volunteer.resident.household.community_id,
+                             code=services.POINTS_RULE).update(active=False)
+    second = _served_and_settled(loop, 60)
+    assert second.status == OrderStatus.SETTLED and second.settled_minutes == 60
+    assert not Award.objects.filter(source_reference=second.reference).exists()
+    assert [(pk, code) for pk, code, _active in rules] == list(
+        AwardRule.objects.order_by("id").values_list("id", "code"))
+
+
 @pytest.mark.parametrize(("minutes", "points"), [(5, 0), (19, 0), (20, 1), (30, 1), (45, 2),
                                                  (90, 3)])
 def test_points_scale_with_the_minutes_served(loop, minutes, points):
