@@ -492,3 +492,55 @@ def test_photos_must_be_real_images():
     Image.new("RGB", (4, 4), "red").save(buf, "BMP")
     with pytest.raises(ValidationError, match="JPEG"):
         services.image_validate(SimpleUploadedFile("x.bmp", buf.getvalue()))
+
+
+def _jpeg_with_gps(name="IMG_0001.jpg", size=(1200, 900)) -> SimpleUploadedFile:
+    from PIL import ExifTags, Image
+
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMaker"
+    exif[ExifTags.IFD.GPSInfo] = {1: "N", 2: (30.0, 27.0, 36.0), 3: "E", 4: (106.0, 37.0, 48.0)}
+    buf = io.BytesIO()
+    Image.new("RGB", size, (90, 140, 60)).save(buf, "JPEG", exif=exif)
+    return SimpleUploadedFile(name, buf.getvalue(), content_type="image/jpeg")
+
+
+def test_activity_photos_and_covers_are_stored_without_the_phone_s_metadata(world):
+    """A photo taken at the activity carries where the phone was; what is stored does not,
+    and its name is the server's, not the uploaded one."""
+    from PIL import Image
+
+    staff = world.users["community_staff"]
+    activity = activity_make(world.community, actor=staff, cover=_jpeg_with_gps("家门口.jpg"),
+                             starts_in=datetime.timedelta(0))
+    services.activity_start(activity=activity, actor=staff)
+    photo = services.activity_photo_add(activity=activity, actor=staff,
+                                        image=_jpeg_with_gps("../我家/IMG_0002.jpg"))
+    for stored in (activity.cover, photo.image):
+        assert "家门口" not in stored.name and "IMG_000" not in stored.name
+        assert stored.name.endswith(".jpg") and ".." not in stored.name
+        with stored.open("rb") as handle:
+            data = handle.read()
+        assert b"PhoneMaker" not in data
+        image = Image.open(io.BytesIO(data))
+        assert image.format == "JPEG" and image.size == (1200, 900)
+        assert not image.getexif()
+
+
+def test_photo_kinds_and_size_are_as_before():
+    """JPEG, PNG and WebP only (a GIF is refused although it is a picture), at most 5 MB, the
+    refusal naming the field it came from."""
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", (4, 4), "red").save(buf, "GIF")
+    with pytest.raises(ValidationError, match="JPEG") as err:
+        services.image_validate(SimpleUploadedFile("x.gif", buf.getvalue()), field="photo")
+    assert err.value.field == "photo"
+    buf = io.BytesIO()
+    Image.new("RGB", (4, 4), "red").save(buf, "WEBP")
+    services.image_validate(SimpleUploadedFile("x.webp", buf.getvalue()))
+    huge = SimpleUploadedFile("x.jpg", b"\xff" * (services.MAX_IMAGE_BYTES + 1))
+    with pytest.raises(ValidationError, match="5 MB") as err:
+        services.image_validate(huge, field="photos")
+    assert err.value.field == "photos"

@@ -65,6 +65,7 @@ from linli.activities.services.photos import (
     MAX_IMAGE_BYTES,
     MAX_PHOTOS,
     activity_photo_add,
+    image_prepare,
     image_validate,
 )
 from linli.activities.services.signups import (
@@ -104,6 +105,7 @@ __all__ = [
     "class_sessions_generate",
     "enrolment_create",
     "enrolment_withdraw",
+    "image_prepare",
     "image_validate",
     "notice_send",
     "session_attendance_set",

@@ -31,7 +31,7 @@ from linli.activities.models import (
 )
 from linli.activities.services.credits import activity_credit
 from linli.activities.services.notices import activity_url, notice_send, signup_recipients
-from linli.activities.services.photos import image_validate
+from linli.activities.services.photos import image_prepare
 from linli.activities.services.signups import promote_waitlist
 from linli.activities.states import ACTIVITY_MACHINE
 from linli.common.exceptions import Conflict, ValidationError, require
@@ -98,7 +98,7 @@ def activity_create(*, community, actor, cover=None, **fields) -> Activity:
     require(policies.can_create_activity(actor, community),
             _("Only the community's staff may create its activities."))
     _validate_activity(values)
-    image_validate(cover)
+    cover = image_prepare(cover)
     activity = Activity(community=community, created_by=actor, **values)
     activity.title = activity.title.strip()
     if cover is not None:
@@ -121,7 +121,7 @@ def activity_update(*, activity: Activity, actor, cover=None, **fields) -> Activ
     values = {k: getattr(activity, k) for k in ACTIVITY_FIELDS}
     values.update({k: v for k, v in fields.items() if k in ACTIVITY_FIELDS})
     _validate_activity(values)
-    image_validate(cover)
+    cover = image_prepare(cover)
     if values["capacity"] < activity.seats_taken:
         raise ValidationError(
             _("%(n)s people already have a place; the capacity cannot be lower.")
@@ -245,11 +245,10 @@ def activity_summarise(*, activity: Activity, actor, summary: str,
     photos = [(f, c) for f, c in photos if f is not None]
     if len(photos) + activity.photos.count() > 9:
         raise ValidationError(_("At most nine photos per activity."), field="photos")
-    for upload, _caption in photos:
-        image_validate(upload, field="photos")
+    photos = [(image_prepare(upload, field="photos"), caption) for upload, caption in photos]
     activity = ACTIVITY_MACHINE.move(activity, "summarise", actor=actor, summary=summary)
-    for upload, caption in photos:
-        ActivityPhoto.objects.create(activity=activity, image=upload, caption=(caption or "")[:100])
+    for stored, caption in photos:
+        ActivityPhoto.objects.create(activity=activity, image=stored, caption=(caption or "")[:100])
     return activity
 
 

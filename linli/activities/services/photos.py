@@ -1,9 +1,14 @@
-"""Activity photos and cover pictures: what is accepted, and at most nine per activity."""
+"""Activity photos and cover pictures: what is accepted, and at most nine per activity.
+
+What is stored is what linli.common.photos prepares (decoded and encoded again, so EXIF and
+the phone's GPS position are left behind, scaled down past its longest side, under a name the
+server chooses). Activities accept JPEG, PNG and WebP only, and word the refusals their own
+way.
+"""
 
 from __future__ import annotations
 
-import io
-
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -14,33 +19,33 @@ from linli.activities.models import (
     ActivityStatus,
 )
 from linli.common.exceptions import Conflict, ValidationError, require
+from linli.common.photos import FORMATS, MAX_BYTES, photo_prepare
 
-MAX_IMAGE_BYTES = 5 * 1024 * 1024
-
-
+MAX_IMAGE_BYTES = MAX_BYTES
 IMAGE_FORMATS = {"JPEG", "PNG", "WEBP"}
+_EXTENSIONS = {FORMATS[kind] for kind in IMAGE_FORMATS}
 
 
-def image_validate(upload, *, field: str = "cover") -> None:
-    """A real photo (Pillow can decode it) in a common format, at most 5 MB."""
-    from PIL import Image, UnidentifiedImageError
-
+def image_prepare(upload, *, field: str = "cover") -> ContentFile | None:
+    """The picture to store for `upload` (None when there is none), or a refusal naming
+    `field`: at most 5 MB, and a JPEG, PNG or WebP that decodes."""
     if upload is None:
-        return
+        return None
     if upload.size > MAX_IMAGE_BYTES:
         raise ValidationError(_("The photo must be at most 5 MB."), field=field)
     try:
-        upload.seek(0)
-        data = upload.read()
-        with Image.open(io.BytesIO(data)) as img:
-            fmt = img.format
-            img.verify()
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
-        raise ValidationError(_("This file is not a photo we can read."), field=field) from None
-    finally:
-        upload.seek(0)
-    if fmt not in IMAGE_FORMATS:
+        info = photo_prepare(upload, field=field)
+    except ValidationError:
+        raise ValidationError(_("Please upload a JPEG, PNG or WebP photo."),
+                              field=field) from None
+    if info.ext not in _EXTENSIONS:
         raise ValidationError(_("Please upload a JPEG, PNG or WebP photo."), field=field)
+    return info.content
+
+
+def image_validate(upload, *, field: str = "cover") -> None:
+    """Refuse what `image_prepare` would refuse (for checks before anything is written)."""
+    image_prepare(upload, field=field)
 
 
 MAX_PHOTOS = 9
@@ -60,6 +65,6 @@ def activity_photo_add(*, activity: Activity, actor, image, caption: str = "") -
                        code="wrong_state")
     if activity.photos.count() >= MAX_PHOTOS:
         raise Conflict(_("At most nine photos per activity."), code="too_many_photos")
-    image_validate(image, field="photo")
-    return ActivityPhoto.objects.create(activity=activity, image=image,
+    stored = image_prepare(image, field="photo")
+    return ActivityPhoto.objects.create(activity=activity, image=stored,
                                         caption=(caption or "").strip()[:100])
