@@ -8,23 +8,30 @@ field markup of its own. Set as FORM_RENDERER in settings.
 
 from __future__ import annotations
 
-from django.forms.renderers import DjangoTemplates, TemplatesSetting
-from django.template import TemplateDoesNotExist
+from functools import cached_property
+from pathlib import Path
+
+import django.forms
+from django.conf import settings
+from django.forms.renderers import DjangoTemplates
 
 
-class FormRenderer(TemplatesSetting):
-    """Field and form templates from the project's template engine (so they live with the other
-    includes and can load the project's tag libraries); Django's own widget templates from
-    Django's form engine when the project's does not have them (`django.forms` is not an
-    installed app, so its templates are not on the project's loader path)."""
+class FormRenderer(DjangoTemplates):
+    """Django's form engine (its own widget templates, then every app's templates, so the
+    admin's widgets that include Django's find them) with the project's template directories
+    in front, where `includes/field.html` and `includes/form.html` live. `django.forms` is not
+    an installed app, so the project's engine alone (TemplatesSetting) could not find the
+    templates Django's widgets include."""
 
     form_template_name = "includes/form.html"
     field_template_name = "includes/field.html"
 
-    _widgets = DjangoTemplates()
-
-    def get_template(self, template_name):
-        try:
-            return super().get_template(template_name)
-        except TemplateDoesNotExist:
-            return self._widgets.get_template(template_name)
+    @cached_property
+    def engine(self):
+        project_dirs = [d for engine in settings.TEMPLATES for d in engine.get("DIRS", [])]
+        return self.backend({
+            "APP_DIRS": True,
+            "DIRS": [*project_dirs, Path(django.forms.__file__).parent / "templates"],
+            "NAME": "linli_forms",
+            "OPTIONS": {},
+        })

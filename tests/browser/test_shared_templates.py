@@ -130,3 +130,21 @@ def test_the_pager_takes_a_page_read_one_row_past_its_end():
     html = _pager(page, "?status=submitted&page=2")
     assert 'href="?status=submitted&amp;page=1"' in html and 'rel="next"' in html
     assert 'href="?status=submitted&amp;page=3"' in html and "下一页还有更多结果" in html
+
+
+def test_widgets_that_include_djangos_own_templates_still_render(client, db):
+    """The admin's widgets include Django's widget templates: the project renderer finds both
+    (a renderer on the project's engine alone answered the admin's add-user page with a 500)."""
+    from django.contrib.admin.widgets import AdminSplitDateTime, AdminURLFieldWidget
+
+    from tests.factories import UserFactory
+
+    class Admin(forms.Form):
+        url = forms.URLField(widget=AdminURLFieldWidget, assume_scheme="https")
+        when = forms.SplitDateTimeField(widget=AdminSplitDateTime)
+
+    html = str(Admin(initial={"url": "https://example.org/"}))
+    assert 'type="url"' in html and 'name="when_0"' in html
+    admin = UserFactory(is_superuser=True)
+    client.force_login(admin)
+    assert client.get("/admin/accounts/user/add/").status_code == 200
