@@ -8,14 +8,16 @@ no event row; they are not machines.
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from linli.activities.models import Activity, ActivityEvent, ActivityStatus
 from linli.common.exceptions import Conflict
 from linli.common.transitions import StateMachine, Transition
 
 S = ActivityStatus
-STAFF = "the community's staff or a street administrator of its street"
-STAFF_OR_SYSTEM = STAFF + ", or the system"
+STAFF = gettext_lazy("the community's staff or a street administrator of its street")
+STAFF_OR_SYSTEM = gettext_lazy(
+    "the community's staff or a street administrator of its street, or the system")
 
 
 def _refuse(activity: Activity, action: str) -> Conflict:
@@ -47,6 +49,7 @@ ACTIVITY_MACHINE = StateMachine(
         Transition("summarise", {S.ENDED}, S.SUMMARISED, who=STAFF,
                    label="summarise (write-up and photos)"),
         # Activities held before Linli, entered from the paper register (the demo data).
-        Transition("record_held", {S.DRAFT}, S.ENDED, who="the system",
+        Transition("record_held", {S.DRAFT}, S.ENDED,
+                   who=gettext_lazy("the system, from the paper sign-in register"),
                    label="record an activity held before Linli"),
     ])
