@@ -38,6 +38,10 @@ from linli.common.exceptions import Conflict, DomainError
 
 _MACHINES: dict[str, StateMachine] = {}
 
+#: The target of an action that records something about a record without changing its
+#: status (an early-visit confirmation, a photo): the row keeps the status it is in.
+UNCHANGED = "(unchanged)"
+
 
 @dataclass(frozen=True)
 class Transition:
@@ -66,6 +70,10 @@ class Transition:
         """The first (for most actions the only) outcome."""
         return self.targets[0]
 
+    @property
+    def keeps_status(self) -> bool:
+        return self.targets == (UNCHANGED,)
+
 
 @dataclass
 class StateMachine:
@@ -88,7 +96,7 @@ class StateMachine:
         for t in self.transitions:
             if t.action in self.by_action:
                 raise ValueError(f"{self.name}: action {t.action!r} is declared twice")
-            unknown = (set(t.sources) | set(t.targets)) - set(self.states.values)
+            unknown = (set(t.sources) | set(t.targets) - {UNCHANGED}) - set(self.states.values)
             if unknown:
                 raise ValueError(f"{self.name}.{t.action}: unknown states {sorted(unknown)}")
             self.by_action[t.action] = t
@@ -117,12 +125,19 @@ class StateMachine:
 
         Raises `Conflict(code="illegal_transition")` when the table does not allow the action
         from `obj`'s status, or when another request changed the row first (or
-        `extra_filter` no longer holds); nothing is written then. Returns `obj` refreshed."""
+        `extra_filter` no longer holds); nothing is written then. Returns `obj` with the
+        written columns read back."""
         transition = self.by_action[action]
-        target = str(to) if to is not None else transition.target
-        if target not in transition.targets:
-            raise ValueError(f"{self.name}.{action} goes to {transition.targets}, not {target}")
         current = getattr(obj, self.status_field)
+        if transition.keeps_status:
+            if to is not None and str(to) != current:
+                raise ValueError(f"{self.name}.{action} keeps the status; it cannot go to {to}")
+            target = current
+        else:
+            target = str(to) if to is not None else transition.target
+            if target not in transition.targets:
+                raise ValueError(
+                    f"{self.name}.{action} goes to {transition.targets}, not {target}")
         if current not in transition.sources:
             raise self._refusal(obj, action)
         now = timezone.now()
@@ -138,7 +153,9 @@ class StateMachine:
         self.event_model._default_manager.create(**{
             self.subject: obj, "at": now, "actor": actor, "action": action,
             "from_status": current, "to_status": target, "note": (note or "")[:500]})
-        obj.refresh_from_db()
+        # Only the columns this UPDATE wrote: a full refresh would also drop the relations
+        # the caller already loaded (and read them again on the next access).
+        obj.refresh_from_db(fields=list(updates))
         return obj
 
     def _refusal(self, obj: models.Model, action: str) -> DomainError:
@@ -160,13 +177,16 @@ class StateMachine:
                  f"`{self.event_model._meta.label}`.", "",
                  "| action | from | to | who may act |", "|---|---|---|---|"]
         for t in self.transitions:
-            sources = ", ".join(f"`{s}`" for s in sorted(t.sources))
-            targets = ", ".join(f"`{x}`" for x in t.targets)
+            sources = ", ".join(f"`{s}`" for s in sorted(t.sources)) or "(new record)"
+            targets = ("(unchanged)" if t.keeps_status
+                       else ", ".join(f"`{x}`" for x in t.targets))
             lines.append(f"| `{t.action}` | {sources} | {targets} | {t.who} |")
         lines += ["", "```mermaid", "stateDiagram-v2"]
         for t in self.transitions:
+            if not t.sources:
+                lines += [f"    [*] --> {x}: {t.action}" for x in t.targets]
             for s in sorted(t.sources):
-                for x in t.targets:
+                for x in ((s,) if t.keeps_status else t.targets):
                     lines.append(f"    {s} --> {x}: {t.action}")
         lines += ["```", ""]
         return "\n".join(lines)

@@ -5,7 +5,7 @@ The services (`linli.orders.services`) change an order's status only through
 `ORDER_MACHINE.move`, after enforcing `who` with the matching predicate of
 `linli.orders.policies`; `policies.available` and the pages' buttons read the sources from
 here. Two rows change no status: `confirm_early` and `photo` record something about the order
-in the state it is in (`move(…, to=order.status)`), and `escalate` flags an order left waiting.
+in the state it is in (target `UNCHANGED`), and `escalate` flags an order left waiting.
 `submit` has no source: it creates the order and its first event.
 """
 
@@ -15,7 +15,7 @@ from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from linli.common.exceptions import Conflict
-from linli.common.transitions import StateMachine, Transition
+from linli.common.transitions import UNCHANGED, StateMachine, Transition
 from linli.orders.models import CANCELLABLE_STATES, CONFIRMED_STATES, Order, OrderEvent
 from linli.orders.models import OrderStatus as S
 
@@ -58,14 +58,14 @@ ORDER_MACHINE = StateMachine(
         Transition("escalate", {S.SUBMITTED}, S.SUBMITTED,
                    who=SYSTEM + ", once, for an order left waiting for dispatch",
                    label=_("escalated")),
-        Transition("confirm_early", {S.ACCEPTED, S.IN_SERVICE}, (S.ACCEPTED, S.IN_SERVICE),
+        Transition("confirm_early", {S.ACCEPTED, S.IN_SERVICE}, UNCHANGED,
                    who=STAFF + "; the status does not change",
                    label=_("confirmed for an early visit")),
         Transition("check_in", {S.ACCEPTED}, S.IN_SERVICE,
                    who=ASSIGNED + ", within the check-in window", label=_("checked in")),
         Transition("complete", {S.IN_SERVICE}, S.COMPLETED, who=ASSIGNED,
                    label=_("completed")),
-        Transition("photo", {S.IN_SERVICE, S.COMPLETED}, (S.IN_SERVICE, S.COMPLETED),
+        Transition("photo", {S.IN_SERVICE, S.COMPLETED}, UNCHANGED,
                    who=ASSIGNED + "; the status does not change", label=_("given a photo")),
         Transition("rate", {S.COMPLETED}, S.RATED, who=HOUSEHOLD, label=_("rated")),
         Transition("auto_confirm", {S.COMPLETED}, S.AUTO_CONFIRMED,

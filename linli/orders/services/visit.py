@@ -129,7 +129,7 @@ def order_confirm_early(*, order: Order, actor, note: str = "") -> Order:
     require(policies.can_confirm_early(actor, order),
             _("Only community staff of this community may confirm an early visit."))
     _expect(order, "confirm_early")
-    return ORDER_MACHINE.move(order, "confirm_early", to=order.status, actor=actor,
+    return ORDER_MACHINE.move(order, "confirm_early", actor=actor,
                               note=note or str(_("Early visit confirmed by staff")),
                               early_confirmed_by=actor, early_confirmed_at=timezone.now())
 
@@ -221,5 +221,5 @@ def order_photo_attach(*, order: Order, actor, photo) -> Order:
     if photo.size is not None and photo.size > MAX_BYTES:
         raise PhotoTooLarge(_("The photo is too large (at most 5 MB)."), field="photo")
     _store_photo(order, photo)
-    return ORDER_MACHINE.move(order, "photo", to=order.status, actor=actor,
+    return ORDER_MACHINE.move(order, "photo", actor=actor,
                               note=str(_("Photo added")), photo=order.photo.name)
