@@ -536,7 +536,7 @@ def points_fund(household, points: int):
 
 def points_claim(household, *, code: str = "HW01", user=None, photo: bool = False):
     """A pending self-reported claim of `household` (the convention is made if missing)."""
-    from linli.points import services
+    from linli.common.photos import photo_save
     from linli.points.models import Claim, ClaimOrigin
 
     convention = points_convention(household.community)
@@ -545,7 +545,7 @@ def points_claim(household, *, code: str = "HW01", user=None, photo: bool = Fals
                   resident=household.residents.first())
     if photo:
         upload = points_png()
-        claim.photo.save(services.photo_name(upload), upload, save=False)
+        photo_save(claim.photo, upload)
     claim.save()
     return claim
 

@@ -22,7 +22,7 @@ from linli.common.exceptions import Conflict, DomainError, NotFound, require
 from linli.common.exceptions import ValidationError as DomainValidationError
 from linli.common.limits import CapReached, RateLimited
 from linli.common.periods import Period, period_bounds, period_range
-from linli.common.photos import photo_name, photo_save  # noqa: F401 - photo_name: tests/factories.py
+from linli.common.photos import photo_save
 from linli.ledger.models import AccountKind, TransferKind, Unit
 from linli.ledger.services import (
     household_account_lock,

@@ -89,6 +89,29 @@ def test_the_volunteer_adds_the_service_photo_through_the_api(client, world):
     assert order.events.filter(action="photo").count() == 1
 
 
+def test_the_service_photo_is_stored_without_its_gps_position(client, world):
+    """A photo taken in someone's home keeps no trace of where the home is."""
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import ExifTags, Image
+
+    exif = Image.Exif()
+    exif[ExifTags.IFD.GPSInfo] = {1: "N", 2: (30.0, 27.0, 36.0), 3: "E", 4: (106.0, 37.0, 48.0)}
+    buffer = io.BytesIO()
+    Image.new("RGB", (800, 600), (90, 140, 60)).save(buffer, "JPEG", exif=exif)
+    upload = SimpleUploadedFile("home.jpg", buffer.getvalue(), content_type="image/jpeg")
+    order = orders_order(world, "a", state="in_service")
+    client.force_login(world.users["volunteer"])
+    assert _photo_post(client, order, upload).status_code == 200
+    order.refresh_from_db()
+    with order.photo.open("rb") as handle:
+        stored = Image.open(io.BytesIO(handle.read()))
+        stored.load()
+    assert not stored.getexif().get_ifd(ExifTags.IFD.GPSInfo)
+    assert "home" not in order.photo.name
+
+
 def test_the_photo_api_refuses_clearly(client, world, settings):
     from django.core.files.uploadedfile import SimpleUploadedFile
 

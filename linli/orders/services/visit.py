@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from linli.common.exceptions import DomainError, ValidationError, require
-from linli.common.photos import MAX_BYTES, photo_name, photo_validate
+from linli.common.photos import MAX_BYTES, photo_save, photo_validate
 from linli.orders import policies
 from linli.orders.models import (
     Order,
@@ -144,8 +144,9 @@ def completion_bounds(order: Order, now: datetime | None = None) -> tuple[int, i
 
 
 def _store_photo(order: Order, photo) -> None:
-    """The file into storage under a fresh name; the row is written by the caller."""
-    order.photo.save(photo_name(photo), photo, save=False)
+    """The photo re-encoded (EXIF and its GPS position left behind: it is taken in someone's
+    home) into storage under a fresh name; the row is written by the caller."""
+    photo_save(order.photo, photo)
 
 
 def _attach_photo(order: Order, photo) -> Order:
