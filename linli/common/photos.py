@@ -55,8 +55,11 @@ class PhotoInfo:
         return self.content.name
 
 
-def _refuse(field: str) -> ValidationError:
-    return ValidationError(_("Please choose a photo (JPEG, PNG or WebP)."), field=field)
+def _refuse(field: str, code: str) -> ValidationError:
+    """One message for both refusals; the code tells a file that is no picture at all
+    (`photo_unreadable`) from a picture of a kind not taken (`photo_kind`)."""
+    return ValidationError(_("Please choose a photo (JPEG, PNG or WebP)."), field=field,
+                           code=code)
 
 
 def _check_size(upload, field: str) -> None:
@@ -74,10 +77,10 @@ def photo_validate(upload, *, field: str = "photo") -> str:
             kind = image.format
             width, height = image.size
             if kind not in FORMATS or not width or not height or width * height > MAX_PIXELS:
-                raise _refuse(field)
+                raise _refuse(field, "photo_kind")
             image.verify()
     except _DECODE_ERRORS:
-        raise _refuse(field) from None
+        raise _refuse(field, "photo_unreadable") from None
     finally:
         upload.seek(0)
     return FORMATS[kind]
@@ -165,7 +168,7 @@ def photo_prepare(upload, *, field: str = "photo", longest_side: int = LONGEST_S
             data = _encode(upright, kind, icc_profile)
             width, height = upright.size
     except _DECODE_ERRORS:
-        raise _refuse(field) from None
+        raise _refuse(field, "photo_unreadable") from None
     finally:
         upload.seek(0)
     ext = FORMATS[kind]

@@ -544,3 +544,12 @@ def test_photo_kinds_and_size_are_as_before():
     with pytest.raises(ValidationError, match="5 MB") as err:
         services.image_validate(huge, field="photos")
     assert err.value.field == "photos"
+
+
+def test_a_file_that_is_no_picture_is_named_as_such():
+    """A script named .jpg is not 'the wrong kind of photo': the organiser is told the file is
+    not a photo at all, while a picture of another kind is told which kinds are taken."""
+    script = SimpleUploadedFile("cover.jpg", b"<script>alert(1)</script>")
+    with pytest.raises(ValidationError, match="不是可识别的照片") as err:
+        services.image_validate(script, field="cover")
+    assert err.value.field == "cover"

@@ -35,7 +35,10 @@ def image_prepare(upload, *, field: str = "cover") -> ContentFile | None:
         raise ValidationError(_("The photo must be at most 5 MB."), field=field)
     try:
         info = photo_prepare(upload, field=field)
-    except ValidationError:
+    except ValidationError as exc:
+        if exc.code == "photo_unreadable":
+            raise ValidationError(_("This file is not a photo we can read."),
+                                  field=field) from None
         raise ValidationError(_("Please upload a JPEG, PNG or WebP photo."),
                               field=field) from None
     if info.ext not in _EXTENSIONS:
