@@ -22,6 +22,7 @@ from linli.common.exceptions import DomainError
 from linli.common.pages import form_add_domain_error, post_action
 from linli.common.photos import content_type_for
 from linli.common.text import is_uuid
+from linli.common.views import post_only
 from linli.ledger import selectors as ledger_selectors
 from linli.points import policies, selectors, services
 from linli.points.forms import (
@@ -34,7 +35,6 @@ from linli.points.forms import (
     RuleForm,
 )
 from linli.points.models import ClaimStatus
-from linli.points.pages import post_only
 
 REVIEWERS = tuple(services.REVIEWER_ROLES)
 MANAGERS = tuple(services.MANAGER_ROLES)

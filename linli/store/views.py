@@ -21,8 +21,8 @@ from linli.accounts.permissions import roles_required, signed_in
 from linli.common.exceptions import DomainError
 from linli.common.pages import form_add_domain_error, post_action
 from linli.common.photos import content_type_for
+from linli.common.views import post_only
 from linli.ledger import selectors as ledger_selectors
-from linli.points.pages import post_only
 from linli.store import policies, selectors, services
 from linli.store.forms import GoodsForm, RedeemForm, RestockForm
 from linli.store.models import RedemptionStatus
