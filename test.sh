@@ -24,6 +24,8 @@ fi
 # Front-end files (the counter's QR reader) from npm, exactly as locked in package-lock.json.
 npm ci --no-audit --no-fund --loglevel=error
 .venv/bin/ruff check linli tests bench
+# Dependencies point one way: the contracts in pyproject.toml ([tool.importlinter]).
+.venv/bin/lint-imports --no-cache
 .venv/bin/linli makemigrations --check --dry-run -v0
 # Two workers (one per core); each module stays on one worker.
 .venv/bin/pytest -n "${PYTEST_WORKERS:-2}" --dist loadfile -m "not fuzz" "$@"
