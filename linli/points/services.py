@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from linli.common.exceptions import Conflict, DomainError, NotFound, require
 from linli.common.exceptions import ValidationError as DomainValidationError
 from linli.common.limits import CapReached, RateLimited
+from linli.common.numbers import whole_number
 from linli.common.periods import Period, period_bounds, period_range
 from linli.common.photos import photo_save
 from linli.ledger.models import AccountKind, TransferKind, Unit
@@ -107,12 +108,11 @@ def convention_item_add(*, convention: Convention, code: str, title: str, catego
         raise DomainValidationError(_("Choose a category."), field="category")
     if period not in Period.values:
         raise DomainValidationError(_("Choose a period."), field="period")
-    if isinstance(points, bool) or not isinstance(points, int) or not 0 < points <= 10_000:
-        raise DomainValidationError(_("Points must be a whole number from 1 to 10,000."),
-                                    field="points")
-    if cap_count is not None and (isinstance(cap_count, bool) or not 0 < cap_count <= 1000):
-        raise DomainValidationError(_("The limit must be from 1 to 1,000 times."),
-                                    field="cap_count")
+    whole_number(points, low=1, high=10_000, field="points",
+                 message=_("Points must be a whole number from 1 to 10,000."))
+    if cap_count is not None:
+        whole_number(cap_count, low=1, high=1000, field="cap_count",
+                     message=_("The limit must be from 1 to 1,000 times."))
     if is_deduction and not convention.allows_deductions:
         raise DomainValidationError(_("This convention has no deduction items; deductions "
                                       "are not allowed."), field="is_deduction")
@@ -135,8 +135,7 @@ def convention_adopt(*, convention: Convention, adopted_on: date, meeting: str,
     meeting = _text(meeting, field="meeting", max_length=100)
     for name, value in (("entitled_count", entitled_count), ("present_count", present_count),
                         ("votes_for", votes_for)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise DomainValidationError(_("Enter a whole number."), field=name)
+        whole_number(value, low=0, high=None, field=name, message=_("Enter a whole number."))
     if entitled_count < 1 or present_count > entitled_count:
         raise DomainValidationError(_("Those present cannot exceed those entitled to attend."),
                                     field="present_count")
@@ -410,9 +409,8 @@ def award_rule_set(*, community, code: str, title: str, points_per_unit: int,
             _("Only community staff may change this community's award rules."))
     code = _text(code, field="code", max_length=32)
     title = _text(title, field="title", max_length=100)
-    if isinstance(points_per_unit, bool) or not 0 < points_per_unit <= 1000:
-        raise DomainValidationError(_("Points must be a whole number from 1 to 1,000."),
-                                    field="points_per_unit")
+    whole_number(points_per_unit, low=1, high=1000, field="points_per_unit",
+                 message=_("Points must be a whole number from 1 to 1,000."))
     if period not in Period.values:
         raise DomainValidationError(_("Choose a period."), field="period")
     rule, _created = AwardRule.objects.update_or_create(
@@ -444,9 +442,8 @@ def award_for_source(*, household, rule_code: str, source_reference: str, quanti
     Idempotent on (rule, source_reference): calling again returns the first award. The
     points are `quantity × points_per_unit`, cut to what remains of the rule's cap for the
     household in the current period (an award may therefore carry 0 points)."""
-    if isinstance(quantity, bool) or not isinstance(quantity, int) or not 0 < quantity <= 10_000:
-        raise DomainValidationError(_("The quantity must be a whole number from 1 to 10,000."),
-                                    field="quantity")
+    whole_number(quantity, low=1, high=10_000, field="quantity",
+                 message=_("The quantity must be a whole number from 1 to 10,000."))
     source_reference = (source_reference or "").strip()
     if not source_reference or len(source_reference) > 50:
         raise DomainValidationError(_("A source reference of 1 to 50 characters is required."),

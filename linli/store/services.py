@@ -32,6 +32,7 @@ from django.utils.translation import gettext as _
 from linli.common.exceptions import Conflict, DomainError, NotFound, require
 from linli.common.exceptions import ValidationError as DomainValidationError
 from linli.common.limits import CapReached, RateLimited
+from linli.common.numbers import whole_number
 from linli.common.periods import Period, period_range
 from linli.common.photos import photo_save
 from linli.common.text import clean_name, clean_text
@@ -105,13 +106,11 @@ def _check_goods_fields(*, name: str, price, limit_per_household, available_from
     name = clean_name(name or "", field="name")
     if not name or len(name) > 100:
         raise DomainValidationError(_("Enter a name of up to 100 characters."), field="name")
-    if isinstance(price, bool) or not isinstance(price, int) or not 0 < price <= 1_000_000:
-        raise DomainValidationError(_("The price must be a whole number of points from 1 to "
-                                      "1,000,000."), field="price")
-    if limit_per_household is not None and (isinstance(limit_per_household, bool)
-                                            or not 0 < limit_per_household <= 1000):
-        raise DomainValidationError(_("The limit must be from 1 to 1,000."),
-                                    field="limit_per_household")
+    whole_number(price, low=1, high=1_000_000, field="price", message=_(
+        "The price must be a whole number of points from 1 to 1,000,000."))
+    if limit_per_household is not None:
+        whole_number(limit_per_household, low=1, high=1000, field="limit_per_household",
+                     message=_("The limit must be from 1 to 1,000."))
     if limit_period not in Period.values:
         raise DomainValidationError(_("Choose a period."), field="limit_period")
     if available_from and available_until and available_until <= available_from:
@@ -130,8 +129,8 @@ def goods_create(*, community, name: str, price: int, stock: int = 0, descriptio
                                available_from=available_from, available_until=available_until,
                                limit_period=limit_period)
     _goods_keeper(actor, community)
-    if isinstance(stock, bool) or not isinstance(stock, int) or not 0 <= stock <= 100_000:
-        raise DomainValidationError(_("Stock must be from 0 to 100,000."), field="stock")
+    whole_number(stock, low=0, high=100_000, field="stock",
+                 message=_("Stock must be from 0 to 100,000."))
     donor = donor_ensure(street=community.street, name=donor_name)
     description = clean_text(description or "", multiline=True)[:500]
     goods = Goods(community=community, name=name, description=description,

@@ -23,6 +23,7 @@ from linli.activities.models import (
 )
 from linli.activities.services.notices import notice_send
 from linli.common.exceptions import Conflict, ValidationError, require
+from linli.common.numbers import whole_number
 from linli.common.text import clean_name, clean_text
 
 
@@ -44,9 +45,7 @@ def _validate_class(values: dict) -> None:
     if (values["term_end"] - values["term_start"]).days > 366:
         raise ValidationError(_("A term lasts at most a year."), field="term_end")
     cap = values.get("capacity")
-    if isinstance(cap, bool) or not isinstance(cap, int) or not 1 <= cap <= 10_000:
-        raise ValidationError(_("Enter a whole number from %(low)s to %(high)s.")
-                              % {"low": 1, "high": 10_000}, field="capacity")
+    whole_number(cap, low=1, high=10_000, field="capacity")
 
 
 @transaction.atomic

@@ -35,6 +35,7 @@ from linli.activities.services.photos import image_prepare
 from linli.activities.services.signups import promote_waitlist
 from linli.activities.states import ACTIVITY_MACHINE
 from linli.common.exceptions import Conflict, ValidationError, require
+from linli.common.numbers import whole_number
 from linli.common.text import clean_name, clean_text
 
 ACTIVITY_FIELDS = ("title", "kind", "description", "organiser", "place", "starts_at", "ends_at",
@@ -80,11 +81,7 @@ def _validate_activity(values: dict) -> None:
                               field="signup_closes_at")
     for name, low, high in (("capacity", 1, 100_000), ("volunteers_needed", 0, 10_000),
                             ("points", 0, 10_000), ("volunteer_minutes", 0, 7 * 24 * 60)):
-        value = values.get(name)
-        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            raise ValidationError(
-                _("Enter a whole number from %(low)s to %(high)s.") % {"low": low, "high": high},
-                field=name)
+        whole_number(values.get(name), low=low, high=high, field=name)
 
 
 @transaction.atomic
@@ -259,8 +256,8 @@ def activity_beneficiaries_set(*, activity: Activity, actor, count: int, reason:
     require(policies.can_set_beneficiaries(actor, activity),
             _("Only the community's staff may count the people served."))
     reason = (reason or "").strip()
-    if isinstance(count, bool) or not isinstance(count, int) or not 0 <= count <= 100_000:
-        raise ValidationError(_("Enter a whole number from 0 to 100000."), field="count")
+    whole_number(count, low=0, high=100_000, field="count",
+                 message=_("Enter a whole number from 0 to 100000."))
     if count and not reason:
         raise ValidationError(_("Please say who else was served."), field="reason")
     rows = Activity.objects.filter(

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from linli.common.exceptions import Conflict, ValidationError, require
+from linli.common.numbers import whole_number
 from linli.orders import policies
 from linli.orders.models import (
     Meal,
@@ -37,8 +38,7 @@ def meal_order_create(*, project: ServiceProject, household, actor, date: date,
     if date < today or date > today + timedelta(days=14):
         raise ValidationError(_("Meals can be ordered for today and the next 14 days."),
                               field="date")
-    if isinstance(portions, bool) or not 1 <= portions <= 6:
-        raise ValidationError(_("Order 1 to 6 portions."), field="portions")
+    whole_number(portions, low=1, high=6, field="portions", message=_("Order 1 to 6 portions."))
     if MealOrder.objects.filter(household=household, date=date, meal=meal).exclude(
             status=MealStatus.CANCELLED).exists():
         raise Conflict(_("This meal is already ordered for that day."), field="date")

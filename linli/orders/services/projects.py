@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from linli.common.exceptions import Conflict, ValidationError, require
+from linli.common.numbers import whole_number
 from linli.orders import policies
 from linli.orders.models import (
     Funding,
@@ -75,9 +76,9 @@ def _project_clean(fields: dict, community, project: ServiceProject | None = Non
     if "name" in fields and not (fields["name"] or "").strip():
         raise ValidationError(_("Please enter a name."), field="name")
     minutes = fields.get("default_minutes")
-    if minutes is not None and not 1 <= minutes <= 24 * 60:
-        raise ValidationError(_("The duration must be between 1 minute and 24 hours."),
-                              field="default_minutes")
+    if minutes is not None:
+        whole_number(minutes, low=1, high=24 * 60, field="default_minutes",
+                     message=_("The duration must be between 1 minute and 24 hours."))
     if fields.get("funding") is not None and fields["funding"] not in Funding.values:
         raise ValidationError(_("Unknown funding."), field="funding")
     low = fields.get("volunteer_min_age", getattr(project, "volunteer_min_age", None))

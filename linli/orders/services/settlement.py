@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from linli.common.exceptions import Conflict, DomainError, ValidationError, require
+from linli.common.numbers import whole_number
 from linli.ledger import services as ledger
 from linli.ledger.models import TransferKind
 from linli.ledger.selectors import reservation_is_held, reservation_latest
@@ -63,8 +64,7 @@ def order_rate(*, order: Order, actor, stars: int, comment: str = "") -> Order:
     order = _current(order)
     require(policies.can_rate(actor, order),
             _("Only the household, its grid worker or community staff may rate this service."))
-    if isinstance(stars, bool) or not isinstance(stars, int) or not 1 <= stars <= 5:
-        raise ValidationError(_("Give 1 to 5 stars."), field="stars")
+    whole_number(stars, low=1, high=5, field="stars", message=_("Give 1 to 5 stars."))
     order = ORDER_MACHINE.move(order, "rate", actor=actor, note=f"{stars}★ {comment}".strip(),
                                rating=stars, rating_comment=(comment or "")[:500], rated_by=actor,
                                confirmed_at=timezone.now())
@@ -120,11 +120,9 @@ def order_resolve(*, order: Order, actor, pay: bool, note: str,
         _release_hold(order, actor)
         return order
     minutes = order.actual_minutes if minutes is None else minutes
-    if isinstance(minutes, bool) or not isinstance(minutes, int) or not (
-            1 <= minutes <= order.actual_minutes):
-        raise ValidationError(
-            _("The minutes paid must be between 1 and the %(max)s recorded.") % {
-                "max": order.actual_minutes}, field="minutes")
+    whole_number(minutes, low=1, high=order.actual_minutes, field="minutes", message=_(
+        "The minutes paid must be between 1 and the %(max)s recorded.") % {
+            "max": order.actual_minutes})
     order = ORDER_MACHINE.move(order, "resolve", to=OrderStatus.RESOLVED, actor=actor,
                                note=note, resolution=note[:255],
                                actual_minutes=minutes, confirmed_at=timezone.now())
