@@ -34,10 +34,23 @@ def object_or_404(queryset: QuerySet, **lookup) -> Model:
         raise Http404(_("Not found.")) from None
 
 
-def form_add_domain_error(form, exc: DomainError) -> None:
+def form_add_domain_error(form, exc: DomainError, *,
+                          field_names: dict[str, str] | None = None) -> None:
     """Show a service's refusal on the form: on the field it names when the form has that
-    field, otherwise above the form."""
-    form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+    field, otherwise above the form. `field_names` maps a service's field to the form's
+    where they differ (the service counts `minutes`, the form asks for `hours`)."""
+    field = (field_names or {}).get(exc.field, exc.field)
+    form.add_error(field if field in form.fields else None, exc.message)
+
+
+def refusal_of(check: Callable[[], Any]) -> str:
+    """The message of the domain error `check` raises, or "" when it passes: a confirm page
+    says why the step would be refused before anyone presses the button."""
+    try:
+        check()
+    except DomainError as exc:
+        return exc.message
+    return ""
 
 
 def flash_domain_error(request: HttpRequest, exc: DomainError) -> None:

@@ -18,7 +18,7 @@ from linli.accounts.permissions import roles_required, signed_in
 from linli.common.audit import audit_record
 from linli.common.exceptions import DomainError
 from linli.common.models import AuditAction
-from linli.common.pages import form_add_domain_error
+from linli.common.pages import form_add_domain_error, refusal_of
 from linli.ledger import policies, selectors, services
 from linli.ledger.forms import (
     AdjustmentForm,
@@ -173,8 +173,7 @@ _FIELD_MAP = {"minutes": "hours"}
 
 
 def _form_error(form, exc: DomainError) -> None:
-    field = _FIELD_MAP.get(exc.field, exc.field)
-    form.add_error(field if field in form.fields else None, exc.message)
+    form_add_domain_error(form, exc, field_names=_FIELD_MAP)
 
 
 def _draft_key(name: str) -> str:
@@ -252,11 +251,8 @@ def gift_confirm(request):
         messages.success(request, _("You gifted %(amount)s to %(name)s.") % {
             "amount": amount_text(draft["minutes"], Unit.TIME), "name": recipient.name})
         return redirect("ledger:timebank")
-    problem = ""
-    try:
-        services.gift_check(giver=resident, recipient=recipient, minutes=draft["minutes"])
-    except DomainError as exc:
-        problem = exc.message
+    problem = refusal_of(lambda: services.gift_check(giver=resident, recipient=recipient,
+                                                     minutes=draft["minutes"]))
     ctx.update({"confirming": True, "problem": problem, "recipient": recipient, "family": family,
                 "minutes": draft["minutes"], "memo": draft.get("memo", "")})
     return render(request, "ledger/gift.html", ctx)
@@ -306,11 +302,8 @@ def donate_confirm(request):
                                     "fund.") % {"amount": amount_text(draft["minutes"],
                                                                       Unit.TIME)})
         return redirect("ledger:timebank")
-    problem = ""
-    try:
-        services.donation_check(donor=resident, minutes=draft["minutes"])
-    except DomainError as exc:
-        problem = exc.message
+    problem = refusal_of(lambda: services.donation_check(donor=resident,
+                                                         minutes=draft["minutes"]))
     ctx.update({"confirming": True, "problem": problem, "minutes": draft["minutes"],
                 "memo": draft.get("memo", "")})
     return render(request, "ledger/donate.html", ctx)
@@ -420,12 +413,9 @@ def adjust_confirm(request, uuid):
             messages.success(request, _("The correction was saved and recorded in the audit "
                                         "log."))
         return redirect("ledger:account", uuid=account.uuid)
-    problem = ""
-    try:
-        services.adjustment_check(account=account, direction=draft["direction"],
-                                  amount=draft["amount"], reason=draft["reason"])
-    except DomainError as exc:
-        problem = exc.message
+    problem = refusal_of(lambda: services.adjustment_check(
+        account=account, direction=draft["direction"], amount=draft["amount"],
+        reason=draft["reason"]))
     if not problem and not policies.can_adjust(request.user, account):
         problem = _("Only staff looking after this account may correct it, and never their "
                     "own or their family's account.")
@@ -555,12 +545,8 @@ def allocate_confirm(request, community_uuid):
             messages.success(request, _("%(amount)s allocated to %(name)s.") % {
                 "amount": amount_text(draft["minutes"], Unit.TIME), "name": recipient.name})
         return redirect("ledger:allocate", community_uuid=community.uuid)
-    problem = ""
-    try:
-        services.allocation_check(fund=fund, recipient=recipient, minutes=draft["minutes"],
-                                  reason=draft["reason"])
-    except DomainError as exc:
-        problem = exc.message
+    problem = refusal_of(lambda: services.allocation_check(
+        fund=fund, recipient=recipient, minutes=draft["minutes"], reason=draft["reason"]))
     if not problem and not policies.can_allocate(request.user, fund):
         problem = _("Only staff of this community may pass on hours from its fund.")
     return render(request, "ledger/allocate_confirm.html", {

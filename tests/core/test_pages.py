@@ -143,3 +143,34 @@ def test_a_post_only_action_sends_a_reload_back_to_a_page(rf):
     assert act(rf.get("/"), uuid=uuid)["Location"] == f"/accounts/people/{uuid}/"
     assert act_elsewhere(rf.get("/"), uuid=uuid)["Location"] == "/"
     assert act(rf.post("/"), uuid=uuid).content == b"done"
+
+
+def test_a_confirm_page_reads_a_refusal_without_catching_it_itself():
+    from linli.common.exceptions import Conflict
+    from linli.common.pages import refusal_of
+
+    def refuse():
+        raise Conflict("余额不足。")
+
+    assert refusal_of(refuse) == "余额不足。"
+    assert refusal_of(lambda: None) == ""
+
+
+def test_a_refusal_lands_on_the_form_field_that_asks_for_it():
+    from django import forms
+
+    from linli.common.exceptions import ValidationError
+    from linli.common.pages import form_add_domain_error
+
+    class HoursForm(forms.Form):
+        hours = forms.IntegerField()
+
+    form = HoursForm({"hours": "3"})
+    assert form.is_valid()
+    form_add_domain_error(form, ValidationError("超过上限。", field="minutes"),
+                          field_names={"minutes": "hours"})
+    assert form.errors == {"hours": ["超过上限。"]}
+    other = HoursForm({"hours": "3"})
+    other.is_valid()
+    form_add_domain_error(other, ValidationError("不行。", field="unknown"))
+    assert other.non_field_errors() == ["不行。"]
