@@ -4,7 +4,6 @@ selector; anything out of scope is a 404."""
 
 from __future__ import annotations
 
-import functools
 from datetime import date, datetime, timedelta
 from urllib.parse import urlencode
 from uuid import UUID
@@ -44,6 +43,7 @@ from linli.activities.models import (
 )
 from linli.common.exceptions import DomainError
 from linli.common.pages import flash_domain_error, form_add_domain_error, post_action
+from linli.common.views import post_only
 
 MANAGERS = tuple(selectors.MANAGER_ROLES)
 PER_PAGE = 20
@@ -72,23 +72,6 @@ def _activity_for_manager(request, uuid) -> Activity:
     if activity is None:
         raise Http404
     return activity
-
-
-def _post_only(fallback: str, *, same_object: bool = True):
-    """For actions (forms that POST and redirect): a GET of the action's URL, from a reload or
-    a link shared by mistake, goes to the page the action belongs to instead of a blank 405.
-    `same_object`: the fallback page takes the action's `uuid` (the activity or class)."""
-
-    def decorator(view):
-        @functools.wraps(view)
-        def wrapper(request, *args, **kwargs):
-            if request.method != "POST":
-                return redirect(fallback, **kwargs) if same_object else redirect(fallback)
-            return view(request, *args, **kwargs)
-
-        return wrapper
-
-    return decorator
 
 
 # --- residents: activities --------------------------------------------------------------
@@ -162,7 +145,7 @@ def activity_detail(request, uuid):
 
 
 @signed_in
-@_post_only("activities:detail")
+@post_only("activities:detail")
 def signup(request, uuid):
     activity = _activity_for_user(request, uuid)
     resident = None
@@ -189,7 +172,7 @@ def signup(request, uuid):
 
 
 @signed_in
-@_post_only("activities:detail")
+@post_only("activities:detail")
 def signup_cancel(request, uuid):
     activity = _activity_for_user(request, uuid)
     mine = [s for s in selectors.signups_of_user_for_activity(user=request.user,
@@ -449,7 +432,7 @@ def class_detail(request, uuid):
 
 
 @signed_in
-@_post_only("activities:class_detail")
+@post_only("activities:class_detail")
 def class_enrol(request, uuid):
     culture_class = _class_for_user(request, uuid)
     return post_action(
@@ -460,7 +443,7 @@ def class_enrol(request, uuid):
 
 
 @signed_in
-@_post_only("activities:class_detail")
+@post_only("activities:class_detail")
 def class_withdraw(request, uuid):
     culture_class = _class_for_user(request, uuid)
     enrolment = selectors.enrolment_of_user(user=request.user, culture_class=culture_class)
@@ -474,7 +457,7 @@ def class_withdraw(request, uuid):
 
 
 @signed_in
-@_post_only("activities:class_detail")
+@post_only("activities:class_detail")
 def class_follow(request, uuid):
     culture_class = _class_for_user(request, uuid)
     follow = request.POST.get("follow", "1") == "1"
@@ -579,7 +562,7 @@ TRANSITIONS = {
 
 
 @roles_required(*MANAGERS)
-@_post_only("activities:manage_detail")
+@post_only("activities:manage_detail")
 def transition(request, uuid):
     activity = _activity_for_manager(request, uuid)
     action = request.POST.get("action", "")
@@ -630,7 +613,7 @@ def summary(request, uuid):
 
 
 @roles_required(*MANAGERS)
-@_post_only("activities:manage_detail")
+@post_only("activities:manage_detail")
 def beneficiaries(request, uuid):
     activity = _activity_for_manager(request, uuid)
     form = BeneficiariesForm(request.POST)
@@ -705,7 +688,7 @@ def scan(request):
 
 
 @roles_required(*MANAGERS)
-@_post_only("activities:manage", same_object=False)
+@post_only("activities:manage")
 def staff_checkin(request, uuid):
     signup = selectors.signup_get_for_user(user=request.user, uuid=uuid)
     if signup is None or selectors.activity_get_for_manager(
@@ -718,7 +701,7 @@ def staff_checkin(request, uuid):
 
 
 @roles_required(*MANAGERS)
-@_post_only("activities:manage", same_object=False)
+@post_only("activities:manage")
 def checkout(request, uuid):
     attendance = selectors.attendance_get_for_manager(user=request.user, uuid=uuid)
     if attendance is None:
@@ -730,7 +713,7 @@ def checkout(request, uuid):
 
 
 @roles_required(*MANAGERS)
-@_post_only("activities:manage_detail")
+@post_only("activities:manage_detail")
 def walkin(request, uuid):
     from linli.registry.models import Resident
 
@@ -805,7 +788,7 @@ def class_admin(request, uuid):
 
 
 @roles_required(*MANAGERS)
-@_post_only("activities:class_admin")
+@post_only("activities:class_admin")
 def class_generate(request, uuid):
     culture_class = _class_for_manager(request, uuid)
     return post_action(
