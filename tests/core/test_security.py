@@ -262,6 +262,7 @@ def test_security_headers(client):
     assert response["Referrer-Policy"] == "same-origin"
     csp = response["Content-Security-Policy"]
     assert "default-src 'self'" in csp and "script-src 'self';" in csp
+    assert "style-src 'self';" in csp  # no inline style either
     assert "frame-ancestors 'none'" in csp
 
 
