@@ -149,6 +149,7 @@ class ActivityEvent(TransitionEvent):
     creation and later head counts of people served, which change no state."""
 
     activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="events")
+    states = ActivityStatus
     # The statuses keep their choices, so pages show the translated label.
     from_status = models.CharField(_("from status"), max_length=24,
                                    choices=ActivityStatus.choices, blank=True)

@@ -34,12 +34,28 @@ class TransitionEvent(models.Model):
     to_status = models.CharField(_("to status"), max_length=24)
     note = models.CharField(_("note"), max_length=500, blank=True)
 
+    #: The record's status choices (set by each concrete event), for the labels below.
+    states: type[models.TextChoices] | None = None
+
     class Meta:
         abstract = True
         ordering = ["at", "id"]
 
     def __str__(self) -> str:
         return f"{self.action or '-'}: {self.from_status or '-'} → {self.to_status}"
+
+    def _label(self, status: str) -> str:
+        if self.states is None or status not in self.states.values:
+            return ""
+        return self.states(status).label
+
+    @property
+    def from_label(self) -> str:
+        return self._label(self.from_status)
+
+    @property
+    def to_label(self) -> str:
+        return self._label(self.to_status)
 
 
 class AuditAction(models.TextChoices):

@@ -229,15 +229,12 @@ class OrderEvent(TransitionEvent):
     changed."""
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
+    states = OrderStatus
 
     class Meta(TransitionEvent.Meta):
         ordering = ["order_id", "at", "id"]
         verbose_name = _("order event")
         verbose_name_plural = _("order events")
-
-    @property
-    def to_label(self) -> str:
-        return OrderStatus(self.to_status).label if self.to_status in OrderStatus.values else ""
 
 
 class Meal(models.TextChoices):

@@ -182,13 +182,7 @@ class ClaimEvent(TransitionEvent):
     """One transition of a claim: who, when, which action, from, to, note."""
 
     claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="events")
-
-    def __str__(self) -> str:
-        return f"{self.claim_id} {self.from_status}->{self.to_status}"
-
-    @property
-    def to_label(self) -> str:
-        return ClaimStatus(self.to_status).label if self.to_status in ClaimStatus.values else ""
+    states = ClaimStatus
 
 
 class AwardSource(models.TextChoices):

@@ -154,11 +154,4 @@ class RedemptionEvent(TransitionEvent):
     """One transition of an exchange: who, when, which action, from, to, note."""
 
     redemption = models.ForeignKey(Redemption, on_delete=models.CASCADE, related_name="events")
-
-    def __str__(self) -> str:
-        return f"{self.redemption_id} {self.from_status}->{self.to_status}"
-
-    @property
-    def to_label(self) -> str:
-        return (RedemptionStatus(self.to_status).label
-                if self.to_status in RedemptionStatus.values else "")
+    states = RedemptionStatus

@@ -114,14 +114,7 @@ class VolunteerEvent(TransitionEvent):
     """One status transition of a volunteer: who, when, from, to, why."""
 
     volunteer = models.ForeignKey(Volunteer, on_delete=models.CASCADE, related_name="events")
-
-    @property
-    def from_label(self) -> str:
-        return VolunteerStatus(self.from_status).label if self.from_status else ""
-
-    @property
-    def to_label(self) -> str:
-        return VolunteerStatus(self.to_status).label
+    states = VolunteerStatus
 
 
 class VolunteerSequence(models.Model):

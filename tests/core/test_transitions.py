@@ -15,6 +15,8 @@ def test_every_machine_records_events_on_the_shared_event_base():
         assert issubclass(machine.event_model, TransitionEvent), machine.name
         subject = machine.event_model._meta.get_field(machine.subject)
         assert subject.related_model is machine.model, machine.name
+        # the event's labels (from_label, to_label) come from the machine's own states
+        assert machine.event_model.states is machine.states, machine.name
 
 
 def test_every_transition_names_states_of_its_model():
